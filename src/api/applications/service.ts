@@ -1,0 +1,94 @@
+/** @module Application logic, free of HTTP. */
+import type { z } from "@hono/zod-openapi";
+import {
+  deleteApplication,
+  getApplication,
+  getApplicationByUid,
+  insertApplication,
+  listApplications,
+  updateApplication,
+} from "../../db/queries/applications";
+import type { ApplicationRow } from "../../db/schema";
+import type { Deps } from "../../deps";
+import { conflict, forbidden, notFound } from "../../lib/errors";
+import { uuidv7 } from "../../lib/ids";
+import { toRfc3339 } from "../../lib/time";
+import { type Principal, requireAccess, requireApplication } from "../../security/principal";
+import type { createApplicationSchema, updateApplicationSchema } from "./schemas";
+
+/** The application, if the principal may see it; 404 otherwise. */
+export async function findApplication(
+  deps: Deps,
+  principal: Principal,
+  id: string,
+): Promise<ApplicationRow> {
+  requireApplication(principal, id, "Application");
+  const app = await getApplication(deps.db, id);
+  if (!app) throw notFound("Application not found.");
+  return app;
+}
+
+export async function createApplication(
+  deps: Deps,
+  principal: Principal,
+  input: z.infer<typeof createApplicationSchema>,
+): Promise<ApplicationRow> {
+  requireAccess(principal, "manage");
+  if (principal.applicationId)
+    throw forbidden("A key confined to one application may not create others.");
+  if (input.uid && (await getApplicationByUid(deps.db, input.uid))) {
+    throw conflict(`An application with uid "${input.uid}" exists already.`);
+  }
+  const now = toRfc3339(deps.now());
+  return insertApplication(deps.db, {
+    id: uuidv7(),
+    name: input.name,
+    uid: input.uid ?? null,
+    webhookLimit: input.webhook_limit,
+    metadata: input.metadata,
+    createdAt: now,
+    updatedAt: now,
+  });
+}
+
+export async function changeApplication(
+  deps: Deps,
+  principal: Principal,
+  id: string,
+  input: z.infer<typeof updateApplicationSchema>,
+): Promise<ApplicationRow> {
+  requireAccess(principal, "manage");
+  const app = await findApplication(deps, principal, id);
+  if (input.uid && input.uid !== app.uid && (await getApplicationByUid(deps.db, input.uid))) {
+    throw conflict(`An application with uid "${input.uid}" exists already.`);
+  }
+  const updated = await updateApplication(deps.db, id, {
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    ...(input.uid !== undefined ? { uid: input.uid } : {}),
+    ...(input.webhook_limit !== undefined ? { webhookLimit: input.webhook_limit } : {}),
+    ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
+    updatedAt: toRfc3339(deps.now()),
+  });
+  if (!updated) throw notFound("Application not found.");
+  return updated;
+}
+
+export async function removeApplication(deps: Deps, principal: Principal, id: string) {
+  requireAccess(principal, "manage");
+  await findApplication(deps, principal, id);
+  await deleteApplication(deps.db, id);
+}
+
+export async function pageApplications(
+  deps: Deps,
+  principal: Principal,
+  before: string | undefined,
+  limit: number,
+) {
+  requireAccess(principal, "read");
+  return listApplications(deps.db, {
+    id: principal.applicationId ?? undefined,
+    before,
+    limit: limit + 1,
+  });
+}

@@ -1,0 +1,67 @@
+/** @module Schemas and OpenAPI pieces every resource shares. */
+import { z } from "@hono/zod-openapi";
+
+export const idSchema = z.uuid().openapi({ example: "01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00" });
+
+export const idParams = z.object({
+  id: z.uuid().openapi({
+    param: { name: "id", in: "path" },
+    example: "01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00",
+  }),
+});
+
+export const timestampSchema = z
+  .string()
+  .openapi({ format: "date-time", example: "2026-11-22T15:37:13.123Z" });
+
+/** Free-form data kept with the object; bounded so it cannot be used as storage. */
+export const metadataSchema = z
+  .record(z.string().max(128), z.unknown())
+  .refine((m) => JSON.stringify(m).length <= 16_384, "metadata must serialise to at most 16 KiB")
+  .openapi({ example: { plan: "pro" } });
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi("Problem");
+
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  400: "Malformed JSON",
+  401: "No or bad token",
+  403: "Scope or client address refused",
+  404: "Unknown resource",
+  409: "Conflict or limit reached",
+  413: "Body too large",
+  415: "Body is not JSON",
+  422: "Validation failed",
+  429: "Rate limited",
+};
+
+/** OpenAPI responses for the problems a route can answer. */
+export function problems(...statuses: number[]) {
+  const all = [401, 403, 429, ...statuses];
+  return Object.fromEntries(
+    all.map((status) => [
+      status,
+      {
+        description: PROBLEM_DESCRIPTIONS[status] ?? "Error",
+        content: { "application/problem+json": { schema: problemSchema } },
+      },
+    ]),
+  );
+}
+
+export const BODY_PROBLEMS = [400, 413, 415, 422];
+
+export function jsonContent<T extends z.ZodTypeAny>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } };
+}
+
+export function jsonBodyOf<T extends z.ZodTypeAny>(schema: T, required = true) {
+  return { required, content: { "application/json": { schema } } };
+}

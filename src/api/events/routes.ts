@@ -1,0 +1,126 @@
+/** @module /v1/events: Bitnob's delivery events API, plus attempts. */
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { unprocessable } from "../../lib/errors";
+import { BODY_PROBLEMS, idParams, jsonBodyOf, jsonContent, problems } from "../common";
+import type { AppEnv } from "../context";
+import { paginationQuery, readCursor, toList } from "../pagination";
+import {
+  attemptListSchema,
+  eventListSchema,
+  eventQuery,
+  eventSchema,
+  listEventsQuery,
+  toAttemptObject,
+  toEventObject,
+} from "./schemas";
+import { findEvent, pageAttempts, pageEvents, retryEvent } from "./service";
+
+const tags = ["Events"];
+const security = [{ bearer: [] }];
+
+const listEventsRoute = createRoute({
+  method: "get",
+  path: "/v1/events",
+  operationId: "listEvents",
+  tags,
+  security,
+  request: { query: listEventsQuery },
+  responses: {
+    200: jsonContent(eventListSchema, "A page of events, newest first"),
+    ...problems(404, 422),
+  },
+});
+
+const getEventRoute = createRoute({
+  method: "get",
+  path: "/v1/events/{id}",
+  operationId: "getEvent",
+  tags,
+  security,
+  request: { params: idParams, query: eventQuery },
+  responses: { 200: jsonContent(eventSchema, "The event"), ...problems(404, 422) },
+});
+
+const retryEventRoute = createRoute({
+  method: "post",
+  path: "/v1/events/{id}/retry",
+  operationId: "retryEvent",
+  tags,
+  security,
+  request: { params: idParams, query: eventQuery, body: jsonBodyOf(z.object({}).strict(), false) },
+  responses: {
+    200: jsonContent(eventSchema, "Queued for one fresh attempt"),
+    ...problems(404, 409, ...BODY_PROBLEMS),
+  },
+});
+
+const listAttemptsRoute = createRoute({
+  method: "get",
+  path: "/v1/events/{id}/attempts",
+  operationId: "listAttempts",
+  tags,
+  security,
+  request: { params: idParams, query: z.object(paginationQuery) },
+  responses: {
+    200: jsonContent(attemptListSchema, "The attempts, oldest first"),
+    ...problems(404, 422),
+  },
+});
+
+function attemptCursor(cursor: string | undefined): number {
+  const key = readCursor(cursor);
+  if (key === undefined) return 0;
+  const n = Number(key);
+  if (!Number.isInteger(n) || n < 0)
+    throw unprocessable([{ path: "cursor", message: "Not a cursor issued by this API." }]);
+  return n;
+}
+
+export function registerEventRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(listEventsRoute, async (c) => {
+    const q = c.req.valid("query");
+    const rows = await pageEvents(c.var.deps, c.var.principal, {
+      webhookId: q.webhook_id,
+      deliveryStatus: q.delivery_status,
+      type: q.type,
+      before: readCursor(q.cursor),
+      limit: q.limit,
+    });
+    return c.json(
+      toList(rows, q.limit, toEventObject, (r) => r.id),
+      200,
+    );
+  });
+  app.openapi(getEventRoute, async (c) => {
+    const event = await findEvent(
+      c.var.deps,
+      c.var.principal,
+      c.req.valid("param").id,
+      c.req.valid("query").webhook_id,
+    );
+    return c.json(toEventObject(event), 200);
+  });
+  app.openapi(retryEventRoute, async (c) => {
+    const event = await retryEvent(
+      c.var.deps,
+      c.var.principal,
+      c.req.valid("param").id,
+      c.req.valid("query").webhook_id,
+    );
+    return c.json(toEventObject(event), 200);
+  });
+  app.openapi(listAttemptsRoute, async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const rows = await pageAttempts(
+      c.var.deps,
+      c.var.principal,
+      c.req.valid("param").id,
+      attemptCursor(cursor),
+      limit,
+    );
+    return c.json(
+      toList(rows, limit, toAttemptObject, (r) => String(r.attempt)),
+      200,
+    );
+  });
+}

@@ -1,0 +1,67 @@
+/** @module /v1/messages: publish and inspect. */
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { BODY_PROBLEMS, idParams, jsonBodyOf, jsonContent, problems } from "../common";
+import type { AppEnv } from "../context";
+import { toEventObject } from "../events/schemas";
+import {
+  idempotencyKeySchema,
+  messageSchema,
+  messageWithEventsSchema,
+  publishMessageSchema,
+  toMessageObject,
+} from "./schemas";
+import { findMessage, publishMessage } from "./service";
+
+const tags = ["Messages"];
+const security = [{ bearer: [] }];
+
+const publishRoute = createRoute({
+  method: "post",
+  path: "/v1/messages",
+  operationId: "publishMessage",
+  tags,
+  security,
+  request: {
+    body: jsonBodyOf(publishMessageSchema),
+    headers: z.object({ "idempotency-key": idempotencyKeySchema.optional() }),
+  },
+  responses: {
+    202: jsonContent(messageSchema, "Accepted; delivery happens behind the queue"),
+    200: jsonContent(messageSchema, "The first message published with this idempotency key"),
+    ...problems(404, ...BODY_PROBLEMS),
+  },
+});
+
+const getMessageRoute = createRoute({
+  method: "get",
+  path: "/v1/messages/{id}",
+  operationId: "getMessage",
+  tags,
+  security,
+  request: { params: idParams },
+  responses: {
+    200: jsonContent(messageWithEventsSchema, "The message and its events"),
+    ...problems(404, 422),
+  },
+});
+
+export function registerMessageRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(publishRoute, async (c) => {
+    const headerKey = c.req.valid("header")["idempotency-key"];
+    const { message, created } = await publishMessage(
+      c.var.deps,
+      c.var.principal,
+      c.req.valid("json"),
+      headerKey,
+    );
+    return created ? c.json(toMessageObject(message), 202) : c.json(toMessageObject(message), 200);
+  });
+  app.openapi(getMessageRoute, async (c) => {
+    const { message, events } = await findMessage(
+      c.var.deps,
+      c.var.principal,
+      c.req.valid("param").id,
+    );
+    return c.json({ ...toMessageObject(message), events: events.map(toEventObject) }, 200);
+  });
+}

@@ -1,0 +1,71 @@
+/**
+ * @module Request bodies before validation: JSON only (415), at most
+ * RELAY_MAX_PAYLOAD_BYTES (413), well-formed (400). An empty body on an action
+ * route is an empty object. The text read is left in Hono's body cache, so the
+ * route's validator does not read the stream again.
+ */
+import { createMiddleware } from "hono/factory";
+import { badRequest, payloadTooLarge, unsupportedMediaType } from "../../lib/errors";
+import type { AppEnv } from "../context";
+
+const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;.*)?$/i;
+
+export const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
+  if (!["POST", "PUT", "PATCH"].includes(c.req.method)) return next();
+  const limit = c.var.deps.settings.maxPayloadBytes;
+  const declared = Number(c.req.header("content-length") ?? "NaN");
+  if (declared > limit) throw tooLarge(limit);
+  const text = await readLimited(c.req.raw, limit);
+  if (text.length === 0) {
+    // Action routes accept no body: the validator then reads `{}`, while the
+    // media-type gate still sees an empty body that needs no content-type.
+    const cache = c.req.bodyCache as Record<string, Promise<unknown>>;
+    cache.text = Promise.resolve("{}");
+    cache.arrayBuffer = Promise.resolve(new ArrayBuffer(0));
+    return next();
+  }
+  const type = c.req.header("content-type");
+  if (!type || !JSON_TYPE.test(type)) {
+    throw unsupportedMediaType("The request body must be JSON (content-type: application/json).");
+  }
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    throw badRequest(`The request body is not valid JSON: ${(error as Error).message}`);
+  }
+  (c.req.bodyCache as Record<string, Promise<unknown>>).text = Promise.resolve(text);
+  await next();
+});
+
+function tooLarge(limit: number) {
+  return payloadTooLarge(`The request body is larger than ${limit} bytes.`);
+}
+
+/** Reads the body as text, giving up with 413 as soon as it passes `limit` bytes. */
+async function readLimited(request: Request, limit: number): Promise<string> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(all).trim();
+  } catch {
+    throw badRequest("The request body is not valid UTF-8.");
+  }
+}

@@ -1,0 +1,81 @@
+/** @module Cursor pagination: `limit`, an opaque `cursor`, and the list envelope. */
+import { z } from "@hono/zod-openapi";
+import { unprocessable } from "../lib/errors";
+
+export const limitSchema = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(100)
+  .default(50)
+  .openapi({ description: "Page size, 1–100.", example: 50 });
+
+export const cursorSchema = z
+  .string()
+  .max(200)
+  .optional()
+  .openapi({ description: "Opaque cursor from the previous page's next_cursor." });
+
+export const paginationQuery = { limit: limitSchema, cursor: cursorSchema };
+
+/** Cursors wrap the last key seen; opaque so that the key can change later. */
+export function encodeCursor(key: string): string {
+  return btoa(JSON.stringify({ k: key }))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replaceAll("=", "");
+}
+
+/** The key inside a cursor, or undefined when the cursor is not one of ours. */
+export function decodeCursor(cursor: string): string | undefined {
+  try {
+    const json = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+    const parsed: unknown = JSON.parse(json);
+    if (parsed && typeof parsed === "object" && "k" in parsed) {
+      const key = (parsed as { k: unknown }).k;
+      if (typeof key === "string") return key;
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+export function listSchema<T extends z.ZodTypeAny>(item: T, name: string) {
+  return z
+    .object({
+      object: z.literal("list"),
+      data: z.array(item),
+      next_cursor: z.string().nullable(),
+    })
+    .openapi(name);
+}
+
+/**
+ * The list envelope for a page fetched with `limit + 1` rows: the extra row
+ * only tells that there is a next page.
+ */
+export function toList<R, O>(
+  rows: R[],
+  limit: number,
+  toObject: (row: R) => O,
+  keyOf: (row: R) => string,
+) {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    object: "list" as const,
+    data: page.map(toObject),
+    next_cursor: rows.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null,
+  };
+}
+
+/** The key inside `cursor`; a cursor we did not issue is a 422 naming the field. */
+export function readCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined || cursor === "") return undefined;
+  const key = decodeCursor(cursor);
+  if (key === undefined) {
+    throw unprocessable([{ path: "cursor", message: "Not a cursor issued by this API." }]);
+  }
+  return key;
+}

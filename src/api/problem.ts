@@ -1,0 +1,82 @@
+/**
+ * @module The only writer of `application/problem+json` (RFC 9457): domain
+ * errors, zod failures, Hono's HTTP exceptions, unknown routes and, last, any
+ * unexpected error as a logged, generic 500 that echoes nothing.
+ */
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ZodError } from "zod";
+import { ApiError, type FieldError, unprocessable } from "../lib/errors";
+import { jsonLogger } from "../lib/log";
+
+export type Problem = {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+};
+
+const TYPE_BASE = "https://hookrelay.dev/problems/";
+
+const TYPES: Record<number, string> = {
+  400: "malformed-request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not-found",
+  405: "method-not-allowed",
+  409: "conflict",
+  413: "payload-too-large",
+  415: "unsupported-media-type",
+  422: "validation-failed",
+  429: "rate-limited",
+  500: "internal-error",
+  503: "not-configured",
+};
+
+export function problemResponse(error: ApiError): Response {
+  const body: Problem = {
+    type: TYPE_BASE + (TYPES[error.status] ?? "error"),
+    title: error.title,
+    status: error.status,
+    detail: error.message,
+    ...(error.errors ? { errors: error.errors } : {}),
+  };
+  return new Response(JSON.stringify(body), {
+    status: error.status,
+    headers: { "content-type": "application/problem+json", ...error.headers },
+  });
+}
+
+export function zodProblem(error: ZodError, target: string): ApiError {
+  return unprocessable(
+    error.issues.map((issue) => ({
+      path: [target === "json" ? "" : target, ...issue.path.map(String)].filter(Boolean).join("."),
+      message: issue.message,
+    })),
+  );
+}
+
+export function handleError(error: Error, c: Context): Response {
+  if (error instanceof ApiError) return problemResponse(error);
+  if (error instanceof HTTPException) {
+    const status = error.status;
+    const title =
+      status === 415 ? "Unsupported Media Type" : status === 400 ? "Bad Request" : "Error";
+    return problemResponse(new ApiError(status, title, error.message || title));
+  }
+  jsonLogger("error", "unhandled error", {
+    method: c.req.method,
+    path: new URL(c.req.url).pathname,
+    error: error instanceof Error ? `${error.name}: ${error.message}` : "unknown",
+  });
+  return problemResponse(
+    new ApiError(500, "Internal Server Error", "An unexpected error occurred."),
+  );
+}
+
+export function handleNotFound(c: Context): Response {
+  return problemResponse(
+    new ApiError(404, "Not Found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`),
+  );
+}

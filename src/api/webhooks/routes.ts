@@ -1,0 +1,189 @@
+/** @module /v1/webhooks and its actions (secret, rotate, test, recover). */
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { WebhookRow } from "../../db/schema";
+import { requireAccess } from "../../security/principal";
+import { BODY_PROBLEMS, idParams, jsonBodyOf, jsonContent, problems } from "../common";
+import type { AppEnv } from "../context";
+import { eventSchema, toEventObject } from "../events/schemas";
+import { readCursor, toList } from "../pagination";
+import {
+  createWebhookSchema,
+  emptyActionSchema,
+  listWebhooksQuery,
+  recoverResultSchema,
+  recoverSchema,
+  rotateSecretSchema,
+  secretObjectSchema,
+  toWebhookObject,
+  updateWebhookSchema,
+  webhookListSchema,
+  webhookSchema,
+  webhookWithSecretSchema,
+} from "./schemas";
+import {
+  changeWebhook,
+  createWebhook,
+  findWebhook,
+  pageWebhooks,
+  recoverEvents,
+  removeWebhook,
+  rotateSecret,
+  sendTestEvent,
+} from "./service";
+
+const tags = ["Webhooks"];
+const security = [{ bearer: [] }];
+
+const route = <P extends string>(
+  method: "get" | "post" | "patch" | "delete",
+  path: P,
+  operationId: string,
+) => ({ method, path, operationId, tags, security }) as const;
+
+const createWebhookRoute = createRoute({
+  ...route("post", "/v1/webhooks", "createWebhook"),
+  request: { body: jsonBodyOf(createWebhookSchema) },
+  responses: {
+    201: jsonContent(
+      webhookWithSecretSchema,
+      "Created; the only time besides GET …/secret that the secret is shown",
+    ),
+    ...problems(404, 409, ...BODY_PROBLEMS),
+  },
+});
+
+const listWebhooksRoute = createRoute({
+  ...route("get", "/v1/webhooks", "listWebhooks"),
+  request: { query: listWebhooksQuery },
+  responses: { 200: jsonContent(webhookListSchema, "A page of webhooks"), ...problems(404, 422) },
+});
+
+const getWebhookRoute = createRoute({
+  ...route("get", "/v1/webhooks/{id}", "getWebhook"),
+  request: { params: idParams },
+  responses: { 200: jsonContent(webhookSchema, "The webhook"), ...problems(404, 422) },
+});
+
+const updateWebhookRoute = createRoute({
+  ...route("patch", "/v1/webhooks/{id}", "updateWebhook"),
+  request: { params: idParams, body: jsonBodyOf(updateWebhookSchema) },
+  responses: { 200: jsonContent(webhookSchema, "Updated"), ...problems(404, ...BODY_PROBLEMS) },
+});
+
+const deleteWebhookRoute = createRoute({
+  ...route("delete", "/v1/webhooks/{id}", "deleteWebhook"),
+  request: { params: idParams },
+  responses: {
+    200: jsonContent(
+      z.object({ object: z.literal("webhook"), id: z.string(), deleted: z.literal(true) }),
+      "Deleted with its history",
+    ),
+    ...problems(404, 422),
+  },
+});
+
+const getSecretRoute = createRoute({
+  ...route("get", "/v1/webhooks/{id}/secret", "getWebhookSecret"),
+  request: { params: idParams },
+  responses: { 200: jsonContent(secretObjectSchema, "The signing secret"), ...problems(404, 422) },
+});
+
+const rotateSecretRoute = createRoute({
+  ...route("post", "/v1/webhooks/{id}/secret/rotate", "rotateWebhookSecret"),
+  request: { params: idParams, body: jsonBodyOf(rotateSecretSchema, false) },
+  responses: {
+    200: jsonContent(secretObjectSchema, "The new secret; the old one signs too for 24 hours"),
+    ...problems(404, ...BODY_PROBLEMS),
+  },
+});
+
+const testWebhookRoute = createRoute({
+  ...route("post", "/v1/webhooks/{id}/test", "sendTestEvent"),
+  request: { params: idParams, body: jsonBodyOf(emptyActionSchema, false) },
+  responses: {
+    202: jsonContent(eventSchema, "The TEST_EVENT, on its way"),
+    ...problems(404, 409, ...BODY_PROBLEMS),
+  },
+});
+
+const recoverRoute = createRoute({
+  ...route("post", "/v1/webhooks/{id}/recover", "recoverWebhook"),
+  request: { params: idParams, body: jsonBodyOf(recoverSchema) },
+  responses: {
+    202: jsonContent(recoverResultSchema, "How many failed events will be sent again"),
+    ...problems(404, ...BODY_PROBLEMS),
+  },
+});
+
+function secretObject(webhook: WebhookRow) {
+  return {
+    object: "webhook_secret" as const,
+    webhook_id: webhook.id,
+    secret: webhook.secret,
+    previous_secret_expires_at: webhook.previousSecretExpiresAt,
+  };
+}
+
+export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(createWebhookRoute, async (c) => {
+    const row = await createWebhook(c.var.deps, c.var.principal, c.req.valid("json"));
+    return c.json({ ...toWebhookObject(row), secret: row.secret }, 201);
+  });
+  app.openapi(listWebhooksRoute, async (c) => {
+    const { application_id, cursor, limit } = c.req.valid("query");
+    const rows = await pageWebhooks(
+      c.var.deps,
+      c.var.principal,
+      application_id,
+      readCursor(cursor),
+      limit,
+    );
+    return c.json(
+      toList(rows, limit, toWebhookObject, (r) => r.id),
+      200,
+    );
+  });
+  app.openapi(getWebhookRoute, async (c) => {
+    requireAccess(c.var.principal, "read");
+    const row = await findWebhook(c.var.deps, c.var.principal, c.req.valid("param").id);
+    return c.json(toWebhookObject(row), 200);
+  });
+  app.openapi(updateWebhookRoute, async (c) => {
+    const row = await changeWebhook(
+      c.var.deps,
+      c.var.principal,
+      c.req.valid("param").id,
+      c.req.valid("json"),
+    );
+    return c.json(toWebhookObject(row), 200);
+  });
+  app.openapi(deleteWebhookRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    await removeWebhook(c.var.deps, c.var.principal, id);
+    return c.json({ object: "webhook" as const, id, deleted: true as const }, 200);
+  });
+  app.openapi(getSecretRoute, async (c) => {
+    // Reading the secret is managing the webhook: reader keys may not.
+    requireAccess(c.var.principal, "manage");
+    const row = await findWebhook(c.var.deps, c.var.principal, c.req.valid("param").id);
+    return c.json(secretObject(row), 200);
+  });
+  app.openapi(rotateSecretRoute, async (c) => {
+    const { secret } = c.req.valid("json");
+    const row = await rotateSecret(c.var.deps, c.var.principal, c.req.valid("param").id, secret);
+    return c.json(secretObject(row), 200);
+  });
+  app.openapi(testWebhookRoute, async (c) => {
+    const event = await sendTestEvent(c.var.deps, c.var.principal, c.req.valid("param").id);
+    return c.json(toEventObject(event), 202);
+  });
+  app.openapi(recoverRoute, async (c) => {
+    const result = await recoverEvents(
+      c.var.deps,
+      c.var.principal,
+      c.req.valid("param").id,
+      c.req.valid("json"),
+    );
+    return c.json(result, 202);
+  });
+}

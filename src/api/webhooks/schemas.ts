@@ -1,0 +1,203 @@
+/** @module Webhook: an endpoint of an application, with its delivery settings. */
+import { z } from "@hono/zod-openapi";
+import type { WebhookRow } from "../../db/schema";
+import { DEFAULT_RETRY_POLICY, retryPolicySchema } from "../../delivery/retry-policy";
+import { isValidSecret } from "../../delivery/signing";
+import { idSchema, metadataSchema, timestampSchema } from "../common";
+import { eventTypeSchema } from "../messages/schemas";
+import { listSchema, paginationQuery } from "../pagination";
+
+/** Headers the relay sets itself, or that would break the request if overridden. */
+const RESERVED_HEADERS = new Set([
+  "content-type",
+  "content-length",
+  "content-encoding",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+  "host",
+  "user-agent",
+  "te",
+  "upgrade",
+  "expect",
+  "proxy-authorization",
+  "cookie",
+]);
+
+const headersSchema = z
+  .record(
+    z
+      .string()
+      .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/, "header names must be HTTP tokens")
+      .refine(
+        (name) => !RESERVED_HEADERS.has(name.toLowerCase()) && !/^(webhook|cf)-/i.test(name),
+        "this header is set by the relay and cannot be overridden",
+      ),
+    z
+      .string()
+      .max(4096)
+      .regex(/^[^\r\n\0]*$/, "header values must not contain CR, LF or NUL"),
+  )
+  .refine((h) => Object.keys(h).length <= 20, "at most 20 headers")
+  .openapi({ example: { "x-api-version": "2026-01-01" } });
+
+const urlSchema = z.string().min(1).max(2048).openapi({ example: "https://example.com/webhooks" });
+const nameSchema = z.string().trim().max(256);
+const eventTypesSchema = z
+  .array(eventTypeSchema)
+  .max(100)
+  .refine((types) => new Set(types).size === types.length, "event types must be unique");
+const secretSchema = z
+  .string()
+  .refine(isValidSecret, "secret must be whsec_ followed by 24 to 64 base64 bytes")
+  .openapi({ example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" });
+
+const settings = {
+  name: nameSchema.nullable(),
+  event_types: eventTypesSchema,
+  enabled: z.boolean(),
+  retry_policy: retryPolicySchema,
+  timeout_ms: z.number().int().min(1000).max(30_000),
+  headers: headersSchema,
+  ordering: z.enum(["none", "fifo"]),
+  max_in_flight: z.number().int().min(1).max(100),
+  rate_limit_per_second: z.number().int().min(1).max(10_000).nullable(),
+  payload_format: z.enum(["raw", "jsonapi"]),
+  metadata: metadataSchema,
+};
+
+export const createWebhookSchema = z
+  .object({
+    application_id: idSchema,
+    url: urlSchema,
+    name: settings.name.optional(),
+    event_types: settings.event_types.optional(),
+    enabled: settings.enabled.optional(),
+    retry_policy: settings.retry_policy.optional(),
+    timeout_ms: settings.timeout_ms.optional(),
+    headers: settings.headers.optional(),
+    ordering: settings.ordering.optional(),
+    max_in_flight: settings.max_in_flight.optional(),
+    rate_limit_per_second: settings.rate_limit_per_second.optional(),
+    payload_format: settings.payload_format.optional(),
+    metadata: settings.metadata.optional(),
+    secret: secretSchema.optional(),
+  })
+  .strict()
+  .openapi("CreateWebhook");
+
+export const updateWebhookSchema = z
+  .object({
+    url: urlSchema.optional(),
+    name: settings.name.optional(),
+    event_types: settings.event_types.optional(),
+    enabled: settings.enabled.optional(),
+    retry_policy: settings.retry_policy.optional(),
+    timeout_ms: settings.timeout_ms.optional(),
+    headers: settings.headers.optional(),
+    ordering: settings.ordering.optional(),
+    max_in_flight: settings.max_in_flight.optional(),
+    rate_limit_per_second: settings.rate_limit_per_second.optional(),
+    payload_format: settings.payload_format.optional(),
+    metadata: settings.metadata.optional(),
+  })
+  .strict()
+  .openapi("UpdateWebhook");
+
+export const WEBHOOK_DEFAULTS = {
+  retry_policy: DEFAULT_RETRY_POLICY,
+  timeout_ms: 15_000,
+  ordering: "none" as const,
+  max_in_flight: 10,
+  payload_format: "raw" as const,
+};
+
+export const webhookSchema = z
+  .object({
+    object: z.literal("webhook"),
+    id: idSchema,
+    application_id: idSchema,
+    url: z.string(),
+    name: z.string().nullable(),
+    event_types: z.array(z.string()),
+    enabled: z.boolean(),
+    disabled_reason: z.enum(["manual", "gone", "failing"]).nullable(),
+    retry_policy: retryPolicySchema,
+    timeout_ms: z.number().int(),
+    headers: z.record(z.string(), z.string()),
+    ordering: z.enum(["none", "fifo"]),
+    max_in_flight: z.number().int(),
+    rate_limit_per_second: z.number().int().nullable(),
+    payload_format: z.enum(["raw", "jsonapi"]),
+    metadata: z.record(z.string(), z.unknown()),
+    created_at: timestampSchema,
+    updated_at: timestampSchema,
+  })
+  .openapi("Webhook");
+
+export const webhookWithSecretSchema = webhookSchema
+  .extend({ secret: z.string() })
+  .openapi("WebhookWithSecret");
+
+export const secretObjectSchema = z
+  .object({
+    object: z.literal("webhook_secret"),
+    webhook_id: idSchema,
+    secret: z.string(),
+    previous_secret_expires_at: timestampSchema.nullable(),
+  })
+  .openapi("WebhookSecret");
+
+export const rotateSecretSchema = z
+  .object({ secret: secretSchema.optional() })
+  .strict()
+  .openapi("RotateSecret");
+
+export const recoverSchema = z
+  .object({
+    since: z.iso.datetime({ offset: true }),
+    until: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict()
+  .openapi("Recover");
+
+export const recoverResultSchema = z
+  .object({
+    object: z.literal("recovery"),
+    webhook_id: idSchema,
+    since: timestampSchema,
+    until: timestampSchema,
+    count: z.number().int(),
+  })
+  .openapi("Recovery");
+
+export const emptyActionSchema = z.object({}).strict();
+
+export const webhookListSchema = listSchema(webhookSchema, "WebhookList");
+export const listWebhooksQuery = z.object({
+  application_id: idSchema.optional(),
+  ...paginationQuery,
+});
+
+export function toWebhookObject(row: WebhookRow): z.infer<typeof webhookSchema> {
+  return {
+    object: "webhook",
+    id: row.id,
+    application_id: row.applicationId,
+    url: row.url,
+    name: row.name,
+    event_types: row.eventTypes,
+    enabled: row.enabled,
+    disabled_reason: row.disabledReason,
+    retry_policy: row.retryPolicy,
+    timeout_ms: row.timeoutMs,
+    headers: row.headers,
+    ordering: row.ordering,
+    max_in_flight: row.maxInFlight,
+    rate_limit_per_second: row.rateLimitPerSecond,
+    payload_format: row.payloadFormat,
+    metadata: row.metadata,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}

@@ -1,0 +1,242 @@
+/** @module Webhook logic, free of HTTP. */
+import type { z } from "@hono/zod-openapi";
+import { count } from "drizzle-orm";
+import { getApplication } from "../../db/queries/applications";
+import { insertEvents } from "../../db/queries/events";
+import { insertMessage } from "../../db/queries/messages";
+import {
+  countWebhooks,
+  deleteWebhook,
+  getWebhook,
+  insertWebhook,
+  listWebhooks,
+  updateWebhook,
+  type WebhookChanges,
+} from "../../db/queries/webhooks";
+import type { EventRow, WebhookRow } from "../../db/schema";
+import { events } from "../../db/schema";
+import { handOver, toQueuedEvent } from "../../delivery/publish";
+import { recoverableFilter } from "../../delivery/recover";
+import { generateSecret } from "../../delivery/signing";
+import type { Deps } from "../../deps";
+import { conflict, notFound, unprocessable } from "../../lib/errors";
+import { uuidv7 } from "../../lib/ids";
+import { DAY_MS, toRfc3339, unixSeconds } from "../../lib/time";
+import { type Principal, requireAccess, requireApplication } from "../../security/principal";
+import { checkWebhookUrl } from "../../security/url-safety";
+import {
+  type createWebhookSchema,
+  type recoverSchema,
+  type updateWebhookSchema,
+  WEBHOOK_DEFAULTS,
+} from "./schemas";
+
+/** The webhook, if the principal may see it; 404 otherwise (also for other tenants'). */
+export async function findWebhook(
+  deps: Deps,
+  principal: Principal,
+  id: string,
+): Promise<WebhookRow> {
+  const webhook = await getWebhook(deps.db, id);
+  if (!webhook) throw notFound("Webhook not found.");
+  requireApplication(principal, webhook.applicationId, "Webhook");
+  return webhook;
+}
+
+function safeUrl(deps: Deps, url: string): string {
+  const check = checkWebhookUrl(url, { allowPrivate: deps.settings.allowPrivateUrls });
+  if (!check.ok) throw unprocessable([{ path: "url", message: check.reason }]);
+  return check.url;
+}
+
+/** `fifo` delivers one at a time by definition, whatever max_in_flight says. */
+function inFlightFor(ordering: "none" | "fifo", requested: number): number {
+  return ordering === "fifo" ? 1 : requested;
+}
+
+export async function createWebhook(
+  deps: Deps,
+  principal: Principal,
+  input: z.infer<typeof createWebhookSchema>,
+): Promise<WebhookRow> {
+  requireAccess(principal, "manage");
+  requireApplication(principal, input.application_id, "Application");
+  const url = safeUrl(deps, input.url);
+  const app = await getApplication(deps.db, input.application_id);
+  if (!app) throw notFound("Application not found (application_id).");
+  if ((await countWebhooks(deps.db, app.id)) >= app.webhookLimit) {
+    throw conflict(`The application has reached its limit of ${app.webhookLimit} webhooks.`);
+  }
+  const now = toRfc3339(deps.now());
+  const enabled = input.enabled ?? true;
+  const ordering = input.ordering ?? WEBHOOK_DEFAULTS.ordering;
+  return insertWebhook(deps.db, {
+    id: uuidv7(),
+    applicationId: app.id,
+    url,
+    name: input.name ?? null,
+    eventTypes: input.event_types ?? [],
+    enabled,
+    disabledReason: enabled ? null : "manual",
+    retryPolicy: input.retry_policy ?? WEBHOOK_DEFAULTS.retry_policy,
+    timeoutMs: input.timeout_ms ?? WEBHOOK_DEFAULTS.timeout_ms,
+    headers: input.headers ?? {},
+    ordering,
+    maxInFlight: inFlightFor(ordering, input.max_in_flight ?? WEBHOOK_DEFAULTS.max_in_flight),
+    rateLimitPerSecond: input.rate_limit_per_second ?? null,
+    payloadFormat: input.payload_format ?? WEBHOOK_DEFAULTS.payload_format,
+    metadata: input.metadata ?? {},
+    secret: input.secret ?? generateSecret(),
+    createdAt: now,
+    updatedAt: now,
+  });
+}
+
+export async function changeWebhook(
+  deps: Deps,
+  principal: Principal,
+  id: string,
+  input: z.infer<typeof updateWebhookSchema>,
+): Promise<WebhookRow> {
+  requireAccess(principal, "manage");
+  const webhook = await findWebhook(deps, principal, id);
+  const ordering = input.ordering ?? webhook.ordering;
+  const changes: WebhookChanges = {
+    ...(input.url !== undefined ? { url: safeUrl(deps, input.url) } : {}),
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    ...(input.event_types !== undefined ? { eventTypes: input.event_types } : {}),
+    ...(input.retry_policy !== undefined ? { retryPolicy: input.retry_policy } : {}),
+    ...(input.timeout_ms !== undefined ? { timeoutMs: input.timeout_ms } : {}),
+    ...(input.headers !== undefined ? { headers: input.headers } : {}),
+    ...(input.rate_limit_per_second !== undefined
+      ? { rateLimitPerSecond: input.rate_limit_per_second }
+      : {}),
+    ...(input.payload_format !== undefined ? { payloadFormat: input.payload_format } : {}),
+    ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
+    ...(input.enabled !== undefined && input.enabled !== webhook.enabled
+      ? { enabled: input.enabled, disabledReason: input.enabled ? null : ("manual" as const) }
+      : {}),
+    ordering,
+    maxInFlight: inFlightFor(ordering, input.max_in_flight ?? webhook.maxInFlight),
+    updatedAt: toRfc3339(deps.now()),
+  };
+  const updated = await updateWebhook(deps.db, id, changes);
+  if (!updated) throw notFound("Webhook not found.");
+  return updated;
+}
+
+export async function removeWebhook(deps: Deps, principal: Principal, id: string): Promise<void> {
+  requireAccess(principal, "manage");
+  await findWebhook(deps, principal, id);
+  await deleteWebhook(deps.db, id);
+  await deps.webhookObjects.get(deps.webhookObjects.idFromName(id)).forget();
+}
+
+export async function pageWebhooks(
+  deps: Deps,
+  principal: Principal,
+  applicationId: string | undefined,
+  before: string | undefined,
+  limit: number,
+): Promise<WebhookRow[]> {
+  requireAccess(principal, "read");
+  if (applicationId) requireApplication(principal, applicationId, "Application");
+  return listWebhooks(deps.db, {
+    applicationId: principal.applicationId ?? applicationId,
+    before,
+    limit: limit + 1,
+  });
+}
+
+/** Old secret keeps signing beside the new one this long, so receivers can roll over. */
+export const ROTATION_OVERLAP_MS = DAY_MS;
+
+export async function rotateSecret(
+  deps: Deps,
+  principal: Principal,
+  id: string,
+  secret: string | undefined,
+): Promise<WebhookRow> {
+  requireAccess(principal, "manage");
+  const webhook = await findWebhook(deps, principal, id);
+  const now = deps.now();
+  const updated = await updateWebhook(deps.db, id, {
+    secret: secret ?? generateSecret(),
+    previousSecret: webhook.secret,
+    previousSecretExpiresAt: toRfc3339(now.getTime() + ROTATION_OVERLAP_MS),
+    updatedAt: toRfc3339(now),
+  });
+  if (!updated) throw notFound("Webhook not found.");
+  return updated;
+}
+
+/**
+ * Delivers a TEST_EVENT to this webhook now, whatever its event types. It is a
+ * real message and event, so the events list shows it and it can be retried.
+ */
+export async function sendTestEvent(
+  deps: Deps,
+  principal: Principal,
+  id: string,
+): Promise<EventRow> {
+  requireAccess(principal, "manage");
+  const webhook = await findWebhook(deps, principal, id);
+  if (!webhook.enabled) throw conflict("The webhook is disabled; enable it before sending a test.");
+  const now = deps.now();
+  const at = toRfc3339(now);
+  const payload = JSON.stringify({
+    content: { webhook_id: webhook.id },
+    timestamp: unixSeconds(now),
+    type: "TEST_EVENT",
+  });
+  const message = await insertMessage(deps.db, {
+    id: uuidv7(now.getTime()),
+    applicationId: webhook.applicationId,
+    eventType: "TEST_EVENT",
+    payload,
+    createdAt: at,
+    // Fanned out by hand below, to this webhook only; the sweep must leave it alone.
+    dispatchedAt: at,
+  });
+  if (!message) throw conflict("Could not create the test message.");
+  const [event] = await insertEvents(deps.db, [
+    {
+      id: uuidv7(now.getTime()),
+      webhookId: webhook.id,
+      messageId: message.id,
+      type: "TEST_EVENT",
+      deliveryStatus: "pending",
+      // A test is one attempt: it answers "does my endpoint work now?".
+      maxAttempts: 1,
+      nextAttemptAt: at,
+      createdAt: at,
+      updatedAt: at,
+    },
+  ]);
+  await handOver(deps, webhook.id, [toQueuedEvent(message, event!, true)]);
+  return event!;
+}
+
+export async function recoverEvents(
+  deps: Deps,
+  principal: Principal,
+  id: string,
+  input: z.infer<typeof recoverSchema>,
+) {
+  requireAccess(principal, "manage");
+  const webhook = await findWebhook(deps, principal, id);
+  const now = deps.now();
+  const since = toRfc3339(new Date(input.since));
+  const until = toRfc3339(input.until ? new Date(input.until) : now);
+  if (until < since)
+    throw unprocessable([{ path: "until", message: "until must not be before since" }]);
+  const task = { webhookId: webhook.id, since, until, asOf: toRfc3339(now) };
+  const row = await deps.db
+    .select({ n: count() })
+    .from(events)
+    .where(recoverableFilter(task))
+    .get();
+  const matched = row?.n ?? 0;
+  if (matched > 0) await deps.queue.send({ kind: "recover", ...task });
+  return { object: "recovery" as const, webhook_id: webhook.id, since, until, count: matched };
+}

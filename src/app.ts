@@ -1,0 +1,62 @@
+/**
+ * @module The Hono app: middleware in order, every resource's routes, the
+ * OpenAPI 3.1 document and the page that renders it.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { registerApplicationRoutes } from "./api/applications/routes";
+import type { AppEnv } from "./api/context";
+import { DOCS_HTML } from "./api/docs";
+import { registerEventRoutes } from "./api/events/routes";
+import { registerHealthRoutes } from "./api/health/routes";
+import { registerMessageRoutes } from "./api/messages/routes";
+import { authenticate } from "./api/middleware/auth";
+import { jsonBody } from "./api/middleware/body";
+import { handleError, handleNotFound, problemResponse, zodProblem } from "./api/problem";
+import { registerWebhookRoutes } from "./api/webhooks/routes";
+import { type Deps, makeDeps } from "./deps";
+import { uuidv7 } from "./lib/ids";
+import { VERSION } from "./version";
+
+/** Builds the app; `depsFor` lets tests swap collaborators per request. */
+export function createApp(depsFor: (env: AppEnv["Bindings"]) => Deps = makeDeps) {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) return problemResponse(zodProblem(result.error, result.target));
+    },
+  });
+
+  app.onError(handleError);
+  app.notFound(handleNotFound);
+
+  app.use("*", async (c, next) => {
+    c.set("requestId", c.req.header("cf-ray") ?? uuidv7());
+    c.set("deps", depsFor(c.env));
+    await next();
+    c.header("x-request-id", c.get("requestId"));
+  });
+
+  registerHealthRoutes(app);
+  app.use("/v1/*", authenticate, jsonBody);
+  registerApplicationRoutes(app);
+  registerWebhookRoutes(app);
+  registerMessageRoutes(app);
+  registerEventRoutes(app);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "RELAY_ADMIN_TOKEN or an API key",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "hookrelay",
+      version: VERSION,
+      description:
+        "Edge-native webhook delivery: publish events, hookrelay signs and delivers them.",
+    },
+  });
+  app.get("/docs", (c) => c.html(DOCS_HTML));
+
+  return app;
+}

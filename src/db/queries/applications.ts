@@ -1,0 +1,51 @@
+/** @module Application rows. */
+import { desc, eq, lt } from "drizzle-orm";
+import type { Db } from "../client";
+import { type ApplicationRow, applications } from "../schema";
+
+export type NewApplication = typeof applications.$inferInsert;
+
+export async function getApplication(db: Db, id: string): Promise<ApplicationRow | undefined> {
+  return db.select().from(applications).where(eq(applications.id, id)).get();
+}
+
+export async function getApplicationByUid(
+  db: Db,
+  uid: string,
+): Promise<ApplicationRow | undefined> {
+  return db.select().from(applications).where(eq(applications.uid, uid)).get();
+}
+
+export async function insertApplication(db: Db, row: NewApplication): Promise<ApplicationRow> {
+  const [created] = await db.insert(applications).values(row).returning();
+  return created!;
+}
+
+export async function updateApplication(
+  db: Db,
+  id: string,
+  changes: Partial<Omit<NewApplication, "id" | "createdAt">>,
+): Promise<ApplicationRow | undefined> {
+  const [updated] = await db
+    .update(applications)
+    .set(changes)
+    .where(eq(applications.id, id))
+    .returning();
+  return updated;
+}
+
+export async function deleteApplication(db: Db, id: string): Promise<void> {
+  await db.delete(applications).where(eq(applications.id, id));
+}
+
+export async function listApplications(
+  db: Db,
+  f: { id?: string; before?: string; limit: number },
+): Promise<ApplicationRow[]> {
+  const query = db.select().from(applications);
+  if (f.id) return query.where(eq(applications.id, f.id)).limit(1);
+  return query
+    .where(f.before ? lt(applications.id, f.before) : undefined)
+    .orderBy(desc(applications.id))
+    .limit(f.limit);
+}

@@ -1,0 +1,164 @@
+/** @module Event and attempt rows: the delivery history SPEC §3 describes. */
+import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import { toRfc3339 } from "../../lib/time";
+import type { Db } from "../client";
+import { attempts, type DeliveryStatus, type EventRow, events } from "../schema";
+
+/** D1 allows 100 bound parameters a statement; stay well under it. */
+const CHUNK = 40;
+
+export function chunked<T>(items: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export type NewEvent = typeof events.$inferInsert;
+
+/**
+ * Inserts events, skipping any (message, webhook) pair that exists already, so a
+ * fan-out that runs twice creates each event once. Returns the pairs' events.
+ */
+export async function insertEvents(db: Db, rows: NewEvent[]): Promise<EventRow[]> {
+  if (rows.length === 0) return [];
+  for (const part of chunked(rows, 7)) {
+    await db.insert(events).values(part).onConflictDoNothing();
+  }
+  const messageId = rows[0]!.messageId;
+  return db.select().from(events).where(eq(events.messageId, messageId));
+}
+
+export async function getEvent(db: Db, id: string): Promise<EventRow | undefined> {
+  return db.select().from(events).where(eq(events.id, id)).get();
+}
+
+export type EventFilter = {
+  webhookId: string;
+  deliveryStatus?: DeliveryStatus;
+  type?: string;
+  before?: string;
+  limit: number;
+};
+
+export async function listEvents(db: Db, f: EventFilter): Promise<EventRow[]> {
+  return db
+    .select()
+    .from(events)
+    .where(
+      and(
+        eq(events.webhookId, f.webhookId),
+        f.deliveryStatus ? eq(events.deliveryStatus, f.deliveryStatus) : undefined,
+        f.type ? eq(events.type, f.type) : undefined,
+        f.before ? lt(events.id, f.before) : undefined,
+      ),
+    )
+    .orderBy(desc(events.id))
+    .limit(f.limit);
+}
+
+export async function listEventsOfMessage(db: Db, messageId: string): Promise<EventRow[]> {
+  return db.select().from(events).where(eq(events.messageId, messageId)).orderBy(events.id);
+}
+
+export type AttemptRecord = {
+  id: string;
+  eventId: string;
+  attempt: number;
+  startedAt: string;
+  durationMs: number;
+  httpStatusCode: number;
+  responseBody: string;
+  errorMessage: string;
+  deliveryStatus: DeliveryStatus;
+  nextAttemptAt: string | null;
+  updatedAt: string;
+};
+
+/**
+ * Writes one attempt and the event's summary in one batch (one transaction,
+ * one round trip). An attempt replayed after a crash overwrites its own row.
+ */
+export function recordAttemptStatements(db: Db, r: AttemptRecord) {
+  return [
+    db
+      .insert(attempts)
+      .values({
+        id: r.id,
+        eventId: r.eventId,
+        attempt: r.attempt,
+        startedAt: r.startedAt,
+        durationMs: r.durationMs,
+        httpStatusCode: r.httpStatusCode,
+        responseBody: r.responseBody,
+        errorMessage: r.errorMessage,
+      })
+      .onConflictDoUpdate({
+        target: [attempts.eventId, attempts.attempt],
+        set: {
+          startedAt: r.startedAt,
+          durationMs: r.durationMs,
+          httpStatusCode: r.httpStatusCode,
+          responseBody: r.responseBody,
+          errorMessage: r.errorMessage,
+        },
+      }),
+    db
+      .update(events)
+      .set({
+        deliveryStatus: r.deliveryStatus,
+        deliveryAttempts: sql`max(${events.deliveryAttempts}, ${r.attempt})`,
+        httpStatusCode: r.httpStatusCode,
+        errorMessage: r.errorMessage,
+        nextAttemptAt: r.nextAttemptAt,
+        updatedAt: r.updatedAt,
+      })
+      .where(eq(events.id, r.eventId)),
+  ] as const;
+}
+
+/** Marks events failed without an attempt, e.g. because their webhook was disabled. */
+export async function failEvents(db: Db, ids: string[], reason: string, now: Date): Promise<void> {
+  for (const part of chunked(ids)) {
+    await db
+      .update(events)
+      .set({
+        deliveryStatus: "failed",
+        errorMessage: reason,
+        nextAttemptAt: null,
+        updatedAt: toRfc3339(now),
+      })
+      .where(inArray(events.id, part));
+  }
+}
+
+/**
+ * Re-opens finished events for one more manual attempt: `max_attempts` grows by
+ * one and `delivery_attempts` keeps counting. Returns the events re-opened.
+ */
+export async function reopenEvents(db: Db, ids: string[], now: Date): Promise<EventRow[]> {
+  const at = toRfc3339(now);
+  const reopened: EventRow[] = [];
+  for (const part of chunked(ids)) {
+    const rows = await db
+      .update(events)
+      .set({
+        deliveryStatus: "retrying",
+        maxAttempts: sql`${events.maxAttempts} + 1`,
+        nextAttemptAt: at,
+        updatedAt: at,
+      })
+      .where(and(inArray(events.id, part), inArray(events.deliveryStatus, ["success", "failed"])))
+      .returning();
+    reopened.push(...rows);
+  }
+  return reopened;
+}
+
+export async function listAttempts(db: Db, eventId: string, after: number, limit: number) {
+  return db
+    .select()
+    .from(attempts)
+    .where(and(eq(attempts.eventId, eventId), sql`${attempts.attempt} > ${after}`))
+    .orderBy(attempts.attempt)
+    .limit(limit);
+}

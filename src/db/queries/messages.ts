@@ -1,0 +1,54 @@
+/** @module Message rows: the durable record of every accepted publish. */
+import { and, asc, eq, isNull, lt } from "drizzle-orm";
+import type { Db } from "../client";
+import { type MessageRow, messages } from "../schema";
+
+export type NewMessage = typeof messages.$inferInsert;
+
+export async function getMessage(db: Db, id: string): Promise<MessageRow | undefined> {
+  return db.select().from(messages).where(eq(messages.id, id)).get();
+}
+
+/**
+ * Inserts the message unless its idempotency key is taken; returns the row
+ * inserted, or undefined when the key already belongs to another message.
+ */
+export async function insertMessage(db: Db, row: NewMessage): Promise<MessageRow | undefined> {
+  const [created] = await db.insert(messages).values(row).onConflictDoNothing().returning();
+  return created;
+}
+
+export async function getMessageByIdempotencyKey(
+  db: Db,
+  applicationId: string,
+  key: string,
+): Promise<MessageRow | undefined> {
+  return db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.applicationId, applicationId), eq(messages.idempotencyKey, key)))
+    .get();
+}
+
+/** Frees an expired idempotency key so that a new message may take it. */
+export async function releaseIdempotencyKey(db: Db, id: string): Promise<void> {
+  await db.update(messages).set({ idempotencyKey: null }).where(eq(messages.id, id));
+}
+
+export async function markDispatched(db: Db, id: string, at: string): Promise<void> {
+  await db.update(messages).set({ dispatchedAt: at }).where(eq(messages.id, id));
+}
+
+/** Messages accepted before `createdBefore` whose fan-out never finished. */
+export async function listUndispatched(
+  db: Db,
+  createdBefore: string,
+  limit: number,
+): Promise<Pick<MessageRow, "id">[]> {
+  return db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(isNull(messages.dispatchedAt), lt(messages.createdAt, createdBefore)))
+    .orderBy(asc(messages.createdAt))
+    .limit(limit);
+}

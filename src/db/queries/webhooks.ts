@@ -1,0 +1,68 @@
+/** @module Webhook rows. */
+import { and, count, desc, eq, lt } from "drizzle-orm";
+import type { Db } from "../client";
+import { type WebhookRow, webhooks } from "../schema";
+
+export type NewWebhook = typeof webhooks.$inferInsert;
+export type WebhookChanges = Partial<Omit<NewWebhook, "id" | "applicationId" | "createdAt">>;
+
+export async function getWebhook(db: Db, id: string): Promise<WebhookRow | undefined> {
+  return db.select().from(webhooks).where(eq(webhooks.id, id)).get();
+}
+
+export async function countWebhooks(db: Db, applicationId: string): Promise<number> {
+  const row = await db
+    .select({ n: count() })
+    .from(webhooks)
+    .where(eq(webhooks.applicationId, applicationId))
+    .get();
+  return row?.n ?? 0;
+}
+
+export async function insertWebhook(db: Db, row: NewWebhook): Promise<WebhookRow> {
+  const [created] = await db.insert(webhooks).values(row).returning();
+  return created!;
+}
+
+export async function updateWebhook(
+  db: Db,
+  id: string,
+  changes: WebhookChanges,
+): Promise<WebhookRow | undefined> {
+  const [updated] = await db.update(webhooks).set(changes).where(eq(webhooks.id, id)).returning();
+  return updated;
+}
+
+export async function deleteWebhook(db: Db, id: string): Promise<void> {
+  await db.delete(webhooks).where(eq(webhooks.id, id));
+}
+
+export async function listWebhooks(
+  db: Db,
+  f: { applicationId?: string; before?: string; limit: number },
+): Promise<WebhookRow[]> {
+  return db
+    .select()
+    .from(webhooks)
+    .where(
+      and(
+        f.applicationId ? eq(webhooks.applicationId, f.applicationId) : undefined,
+        f.before ? lt(webhooks.id, f.before) : undefined,
+      ),
+    )
+    .orderBy(desc(webhooks.id))
+    .limit(f.limit);
+}
+
+/** The application's enabled webhooks that want `eventType` (no types listed: all). */
+export async function listSubscribedWebhooks(
+  db: Db,
+  applicationId: string,
+  eventType: string,
+): Promise<WebhookRow[]> {
+  const rows = await db
+    .select()
+    .from(webhooks)
+    .where(and(eq(webhooks.applicationId, applicationId), eq(webhooks.enabled, true)));
+  return rows.filter((w) => w.eventTypes.length === 0 || w.eventTypes.includes(eventType));
+}

@@ -1,0 +1,132 @@
+/**
+ * @module The D1 tables, the single source for `migrations/` (drizzle-kit generate).
+ * Times are RFC 3339 UTC text, which sorts correctly; ids are UUIDv7 text, which
+ * sorts by creation time, so "newest first" pages walk an index on `id`.
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { RetryPolicy } from "../delivery/retry-policy";
+
+export const applications = sqliteTable(
+  "applications",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    uid: text("uid"),
+    webhookLimit: integer("webhook_limit").notNull().default(10),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("applications_uid_unique").on(t.uid)],
+);
+
+export const webhooks = sqliteTable(
+  "webhooks",
+  {
+    id: text("id").primaryKey(),
+    applicationId: text("application_id")
+      .notNull()
+      .references(() => applications.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    name: text("name"),
+    eventTypes: text("event_types", { mode: "json" }).$type<string[]>().notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    disabledReason: text("disabled_reason", { enum: ["manual", "gone", "failing"] }),
+    retryPolicy: text("retry_policy", { mode: "json" }).$type<RetryPolicy>().notNull(),
+    timeoutMs: integer("timeout_ms").notNull(),
+    headers: text("headers", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    ordering: text("ordering", { enum: ["none", "fifo"] }).notNull(),
+    maxInFlight: integer("max_in_flight").notNull(),
+    rateLimitPerSecond: integer("rate_limit_per_second"),
+    payloadFormat: text("payload_format", { enum: ["raw", "jsonapi"] }).notNull(),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    secret: text("secret").notNull(),
+    // During a rotation the old secret keeps signing until this time.
+    previousSecret: text("previous_secret"),
+    previousSecretExpiresAt: text("previous_secret_expires_at"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("webhooks_application_idx").on(t.applicationId, t.id)],
+);
+
+export const messages = sqliteTable(
+  "messages",
+  {
+    id: text("id").primaryKey(),
+    applicationId: text("application_id")
+      .notNull()
+      .references(() => applications.id, { onDelete: "cascade" }),
+    eventType: text("event_type").notNull(),
+    // The payload serialised once at ingest, so every attempt sends the same bytes.
+    payload: text("payload").notNull(),
+    idempotencyKey: text("idempotency_key"),
+    resourceType: text("resource_type"),
+    resourceId: text("resource_id"),
+    createdAt: text("created_at").notNull(),
+    // Null until fan-out has handed every event to its webhook; the sweep looks here.
+    dispatchedAt: text("dispatched_at"),
+  },
+  (t) => [
+    uniqueIndex("messages_idempotency_unique").on(t.applicationId, t.idempotencyKey),
+    index("messages_undispatched_idx").on(t.dispatchedAt, t.createdAt),
+  ],
+);
+
+export const DELIVERY_STATUSES = ["pending", "retrying", "success", "failed"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export const events = sqliteTable(
+  "events",
+  {
+    id: text("id").primaryKey(),
+    webhookId: text("webhook_id")
+      .notNull()
+      .references(() => webhooks.id, { onDelete: "cascade" }),
+    messageId: text("message_id")
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    type: text("type").notNull(),
+    deliveryStatus: text("delivery_status", { enum: DELIVERY_STATUSES }).notNull(),
+    deliveryAttempts: integer("delivery_attempts").notNull().default(0),
+    maxAttempts: integer("max_attempts").notNull(),
+    httpStatusCode: integer("http_status_code").notNull().default(0),
+    errorMessage: text("error_message").notNull().default(""),
+    nextAttemptAt: text("next_attempt_at"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("events_message_webhook_unique").on(t.messageId, t.webhookId),
+    index("events_webhook_idx").on(t.webhookId, t.id),
+    index("events_webhook_status_idx").on(t.webhookId, t.deliveryStatus, t.id),
+    index("events_open_idx")
+      .on(t.deliveryStatus, t.nextAttemptAt)
+      .where(sql`delivery_status IN ('pending', 'retrying')`),
+  ],
+);
+
+export const attempts = sqliteTable(
+  "attempts",
+  {
+    id: text("id").primaryKey(),
+    eventId: text("event_id")
+      .notNull()
+      .references(() => events.id, { onDelete: "cascade" }),
+    attempt: integer("attempt").notNull(),
+    startedAt: text("started_at").notNull(),
+    durationMs: integer("duration_ms").notNull(),
+    httpStatusCode: integer("http_status_code").notNull(),
+    responseBody: text("response_body").notNull(),
+    errorMessage: text("error_message").notNull(),
+  },
+  // Keyed by (event, attempt): an attempt replayed after a crash overwrites its own row.
+  (t) => [uniqueIndex("attempts_event_attempt_unique").on(t.eventId, t.attempt)],
+);
+
+export type ApplicationRow = typeof applications.$inferSelect;
+export type WebhookRow = typeof webhooks.$inferSelect;
+export type MessageRow = typeof messages.$inferSelect;
+export type EventRow = typeof events.$inferSelect;
+export type AttemptRow = typeof attempts.$inferSelect;

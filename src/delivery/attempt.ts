@@ -1,0 +1,118 @@
+/**
+ * @module One HTTP attempt: POST, bounded by a timeout, redirects not followed,
+ * at most 4 KiB of the answer kept. Never throws: every outcome is a result.
+ */
+import { parseRetryAfter } from "./retry-policy";
+
+export const RESPONSE_BODY_LIMIT = 4096;
+
+export type AttemptRequest = {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+};
+
+export type AttemptResult = {
+  /** 0 when no response arrived. */
+  httpStatusCode: number;
+  durationMs: number;
+  responseBody: string;
+  /** Empty on success. */
+  errorMessage: string;
+  /** Seconds from Retry-After on a 429 or 503, else null. */
+  retryAfterSeconds: number | null;
+};
+
+export function isSuccess(result: AttemptResult): boolean {
+  return result.httpStatusCode >= 200 && result.httpStatusCode < 300 && !result.errorMessage;
+}
+
+export async function sendAttempt(
+  request: AttemptRequest,
+  fetchFn: typeof fetch,
+  now: () => Date,
+): Promise<AttemptResult> {
+  const started = Date.now();
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, request.timeoutMs);
+  const elapsed = () => Date.now() - started;
+  try {
+    const response = await fetchFn(request.url, {
+      method: "POST",
+      headers: request.headers,
+      body: request.body,
+      redirect: "manual",
+      signal: controller.signal,
+    });
+    const responseBody = await readPrefix(response, RESPONSE_BODY_LIMIT);
+    const status = response.status;
+    const ok = status >= 200 && status < 300;
+    const retryAfter =
+      status === 429 || status === 503
+        ? parseRetryAfter(response.headers.get("retry-after"), now())
+        : null;
+    return {
+      httpStatusCode: status,
+      durationMs: elapsed(),
+      responseBody,
+      errorMessage: ok ? "" : describeStatus(status, response.headers.get("location")),
+      retryAfterSeconds: retryAfter,
+    };
+  } catch (error) {
+    return {
+      httpStatusCode: 0,
+      durationMs: elapsed(),
+      responseBody: "",
+      errorMessage: timedOut
+        ? `timeout: no response within ${request.timeoutMs} ms`
+        : `connection error: ${errorText(error)}`,
+      retryAfterSeconds: null,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describeStatus(status: number, location: string | null): string {
+  if (status >= 300 && status < 400) {
+    return `HTTP ${status}: redirects are not followed${location ? "" : " (no location)"}`;
+  }
+  return `HTTP ${status}`;
+}
+
+function errorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.slice(0, 300) || "request failed";
+}
+
+/** Reads at most `limit` bytes of the body as text and drops the rest unread. */
+async function readPrefix(response: Response, limit: number): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  const all = new Uint8Array(Math.min(size, limit));
+  let offset = 0;
+  for (const chunk of chunks) {
+    const part = chunk.subarray(0, all.length - offset);
+    all.set(part, offset);
+    offset += part.length;
+    if (offset >= all.length) break;
+  }
+  return new TextDecoder().decode(all);
+}

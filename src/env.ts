@@ -1,0 +1,71 @@
+/** @module The Worker's bindings and RELAY_* settings, parsed once per invocation. */
+import { z } from "zod";
+import type { QueueTask } from "./delivery/tasks";
+import type { WebhookDO } from "./delivery/webhook-do";
+
+export type Env = {
+  DB: D1Database;
+  DELIVERY_QUEUE: Queue<QueueTask>;
+  WEBHOOK_DO: DurableObjectNamespace<WebhookDO>;
+  RELAY_ADMIN_TOKEN?: string;
+  RELAY_ADMIN_ALLOWED_IPS?: string;
+  RELAY_ALLOW_PRIVATE_URLS?: string;
+  RELAY_RETENTION_DAYS?: string;
+  RELAY_MAX_PAYLOAD_BYTES?: string;
+};
+
+const flag = z
+  .enum(["true", "false", "1", "0", ""])
+  .optional()
+  .transform((v) => v === "true" || v === "1");
+
+const settingsSchema = z.object({
+  RELAY_ADMIN_TOKEN: z.string().optional(),
+  RELAY_ADMIN_ALLOWED_IPS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  RELAY_ALLOW_PRIVATE_URLS: flag,
+  RELAY_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  RELAY_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(262_144),
+});
+
+export type Settings = {
+  adminToken: string | null;
+  adminAllowedIps: string[];
+  allowPrivateUrls: boolean;
+  retentionDays: number;
+  maxPayloadBytes: number;
+};
+
+const cache = new WeakMap<object, Settings>();
+
+/** Settings from the environment; a bad value is the operator's error and says which. */
+export function readSettings(env: Env): Settings {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const parsed = settingsSchema.safeParse({
+    ...env,
+    RELAY_RETENTION_DAYS: env.RELAY_RETENTION_DAYS || undefined,
+    RELAY_MAX_PAYLOAD_BYTES: env.RELAY_MAX_PAYLOAD_BYTES || undefined,
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`invalid setting ${String(issue?.path[0])}: ${issue?.message}`);
+  }
+  const s = parsed.data;
+  const settings: Settings = {
+    adminToken: s.RELAY_ADMIN_TOKEN || null,
+    adminAllowedIps: s.RELAY_ADMIN_ALLOWED_IPS,
+    allowPrivateUrls: s.RELAY_ALLOW_PRIVATE_URLS,
+    retentionDays: s.RELAY_RETENTION_DAYS,
+    maxPayloadBytes: s.RELAY_MAX_PAYLOAD_BYTES,
+  };
+  cache.set(env, settings);
+  return settings;
+}

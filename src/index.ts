@@ -1,0 +1,21 @@
+/** @module Entry point: wires the API, the queue consumer, the cron and the Durable Object. */
+import { createApp } from "./app";
+import { consumeBatch } from "./delivery/consumer";
+import { sweep } from "./delivery/sweep";
+import type { QueueTask } from "./delivery/tasks";
+import { makeDeps } from "./deps";
+import type { Env } from "./env";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+  async queue(batch: MessageBatch<QueueTask>, env: Env) {
+    await consumeBatch(batch, makeDeps(env));
+  },
+  async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext) {
+    ctx.waitUntil(sweep(makeDeps(env)));
+  },
+} satisfies ExportedHandler<Env, QueueTask>;
+
+export { WebhookDO } from "./delivery/webhook-do";

@@ -1,0 +1,17 @@
+import type { D1Migration } from "cloudflare:test";
+import type { Env as WorkerEnv } from "../src/env";
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends WorkerEnv {
+      TEST_MIGRATIONS: D1Migration[];
+    }
+  }
+}
+
+declare module "vitest" {
+  interface ProvidedContext {
+    receiverUrl: string;
+    closedPortUrl: string;
+  }
+}

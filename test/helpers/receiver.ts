@@ -1,0 +1,121 @@
+/**
+ * A webhook receiver on loopback, as a customer would run one. Each test uses
+ * its own bucket: `POST /hooks/<bucket>` records the request and answers as
+ * scripted; `/control/<bucket>` sets the script (PUT) and reads what arrived
+ * (GET), including the highest number of requests that were open at once.
+ */
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type ScriptedResponse = {
+  status?: number;
+  delayMs?: number;
+  headers?: Record<string, string>;
+  body?: string;
+};
+
+export type Script = {
+  /** Answers used in order, one per request; then `otherwise`. */
+  responses?: ScriptedResponse[];
+  otherwise?: ScriptedResponse;
+};
+
+export type RecordedRequest = {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  receivedAt: number;
+};
+
+type Bucket = {
+  script: Script;
+  requests: RecordedRequest[];
+  open: number;
+  maxOpen: number;
+};
+
+export type Receiver = { url: string; server: Server; close: () => Promise<void> };
+
+export async function startReceiver(port = 0): Promise<Receiver> {
+  const buckets = new Map<string, Bucket>();
+  const bucket = (name: string) => {
+    let b = buckets.get(name);
+    if (!b) {
+      b = { script: {}, requests: [], open: 0, maxOpen: 0 };
+      buckets.set(name, b);
+    }
+    return b;
+  };
+
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://receiver");
+    const [, kind, name] = url.pathname.split("/");
+    const body = await readBody(req);
+    if (kind === "control" && name) {
+      const b = bucket(name);
+      if (req.method === "PUT") {
+        b.script = JSON.parse(body || "{}") as Script;
+        res.writeHead(204).end();
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ requests: b.requests, maxOpen: b.maxOpen }));
+      return;
+    }
+    if (kind !== "hooks" || !name) {
+      res.writeHead(404).end();
+      return;
+    }
+    const b = bucket(name);
+    b.open += 1;
+    b.maxOpen = Math.max(b.maxOpen, b.open);
+    const answer = b.script.responses?.shift() ?? b.script.otherwise ?? {};
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
+    b.requests.push({
+      method: req.method ?? "",
+      path: url.pathname,
+      headers,
+      body,
+      receivedAt: Date.now(),
+    });
+    if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
+    b.open -= 1;
+    if (res.destroyed) return;
+    res.writeHead(answer.status ?? 200, answer.headers ?? {});
+    res.end(answer.body ?? "ok");
+  });
+  // Slow answers must not be cut by Node's own timeouts.
+  server.requestTimeout = 0;
+  server.headersTimeout = 0;
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${bound}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A loopback URL where nothing listens, for connection-refused cases. */
+export async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}

@@ -6,12 +6,9 @@ declare global {
     interface Env extends WorkerEnv {
       TEST_MIGRATIONS: D1Migration[];
     }
-  }
-}
-
-declare module "vitest" {
-  interface ProvidedContext {
-    receiverUrl: string;
-    closedPortUrl: string;
+    interface GlobalProps {
+      mainModule: typeof import("../src/index");
+      durableNamespaces: "WebhookDO";
+    }
   }
 }

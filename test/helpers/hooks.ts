@@ -1,5 +1,5 @@
 /** Talking to the loopback receiver from a test: a fresh bucket, its script, what arrived. */
-import type { RecordedRequest, Script } from "./receiver";
+import type { RecordedRequest, Script } from "./receiver-types";
 
 export type Hook = {
   /** The URL to register as a webhook. */

@@ -6,27 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-
-export type ScriptedResponse = {
-  status?: number;
-  delayMs?: number;
-  headers?: Record<string, string>;
-  body?: string;
-};
-
-export type Script = {
-  /** Answers used in order, one per request; then `otherwise`. */
-  responses?: ScriptedResponse[];
-  otherwise?: ScriptedResponse;
-};
-
-export type RecordedRequest = {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-  receivedAt: number;
-};
+import type { RecordedRequest, Script } from "./receiver-types";
 
 type Bucket = {
   script: Script;

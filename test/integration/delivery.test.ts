@@ -1,6 +1,13 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, inject, test, vi } from "vitest";
-import { api, createApplication, createWebhook, listEvents, publish } from "../helpers/api";
+import {
+  api,
+  createApplication,
+  createWebhook,
+  eventually,
+  listEvents,
+  publish,
+} from "../helpers/api";
 import { newHook } from "../helpers/hooks";
 
 const receiverUrl = inject("receiverUrl");
@@ -13,14 +20,11 @@ describe("delivery", () => {
     const payload = { amount: 1000, currency: "NGN", note: "héllo ✓" };
     const message = await publish(app.id, "charge.success", payload);
 
-    const request = await vi.waitFor(
-      async () => {
-        const { requests } = await hook.received();
-        expect(requests).toHaveLength(1);
-        return requests[0]!;
-      },
-      { timeout: 15_000, interval: 100 },
-    );
+    const request = await eventually(async () => {
+      const { requests } = await hook.received();
+      expect(requests).toHaveLength(1);
+      return requests[0]!;
+    });
     expect(JSON.parse(request.body)).toEqual(payload);
     expect(request.headers["content-type"]).toBe("application/json");
     expect(request.headers["user-agent"]).toMatch(/^hookrelay\/\d+\.\d+\.\d+$/);
@@ -32,7 +36,7 @@ describe("delivery", () => {
     });
     expect(verified).toEqual(payload);
 
-    const events = await vi.waitFor(async () => {
+    const events = await eventually(async () => {
       const list = await listEvents(webhook.id);
       expect(list[0]?.delivery_status).toBe("success");
       return list;

@@ -21,8 +21,11 @@ export const publishMessageSchema = z
   .object({
     application_id: idSchema,
     event_type: eventTypeSchema,
+    // z.unknown rather than z.json: the body already parsed as JSON, and
+    // z.json's recursive schema overflows the OpenAPI generator.
     payload: z
-      .json()
+      .unknown()
+      .refine((v) => v !== undefined, "payload is required (any JSON value)")
       .openapi({ description: "Any JSON value", example: { amount: 1000, currency: "NGN" } }),
     idempotency_key: idempotencyKeySchema.optional(),
     resource: z

@@ -48,10 +48,11 @@ export function problemResponse(error: ApiError): Response {
   });
 }
 
+/** A zod failure as 422; each error's path names the field (query, path and body alike). */
 export function zodProblem(error: ZodError, target: string): ApiError {
   return unprocessable(
     error.issues.map((issue) => ({
-      path: [target === "json" ? "" : target, ...issue.path.map(String)].filter(Boolean).join("."),
+      path: issue.path.map(String).join(".") || (target === "json" ? "body" : target),
       message: issue.message,
     })),
   );

@@ -1,0 +1,210 @@
+import { describe, expect, test } from "vitest";
+import { api, createApplication, createWebhook } from "../helpers/api";
+
+/** Every bad answer is problem+json with the status in the body too. */
+function expectProblem(
+  res: { status: number; body: any; headers: Headers },
+  status: number,
+  path?: string,
+) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("content-type")).toBe("application/problem+json");
+  expect(res.body).toMatchObject({
+    status,
+    type: expect.any(String),
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
+  if (path !== undefined) expect(res.body.errors.map((e: any) => e.path)).toContain(path);
+}
+
+async function countApplications(): Promise<number> {
+  const res = await api("GET", "/v1/applications?limit=100");
+  return res.body.data.length;
+}
+
+describe("bad input gets a 4xx problem and stores nothing", () => {
+  test("missing or bad tokens are 401", async () => {
+    expectProblem(await api("GET", "/v1/applications", undefined, { token: null }), 401);
+    expectProblem(await api("GET", "/v1/applications", undefined, { token: "nope" }), 401);
+    expectProblem(
+      await api("GET", "/v1/applications", undefined, {
+        token: "",
+        headers: { authorization: "Basic Zm9vOmJhcg==" },
+      }),
+      401,
+    );
+    const before = await countApplications();
+    expectProblem(
+      await api(
+        "POST",
+        "/v1/applications",
+        { name: "x" },
+        { token: "test-admin-token-but-longer" },
+      ),
+      401,
+    );
+    expect(await countApplications()).toBe(before);
+  });
+
+  test("malformed JSON is 400, a non-JSON body 415, an oversized body 413", async () => {
+    const before = await countApplications();
+    expectProblem(
+      await api("POST", "/v1/applications", undefined, {
+        raw: '{"name": "x",',
+        headers: { "content-type": "application/json" },
+      }),
+      400,
+    );
+    expectProblem(
+      await api("POST", "/v1/applications", undefined, {
+        raw: "name=x",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      }),
+      415,
+    );
+    expectProblem(
+      await api("POST", "/v1/applications", undefined, {
+        raw: '{"name":"x"}',
+        headers: { "content-type": "text/plain" },
+      }),
+      415,
+    );
+    expectProblem(await api("POST", "/v1/applications", undefined, { raw: '{"name":"x"}' }), 415);
+    const huge = JSON.stringify({ name: "x", metadata: { blob: "a".repeat(300_000) } });
+    expectProblem(
+      await api("POST", "/v1/applications", undefined, {
+        raw: huge,
+        headers: { "content-type": "application/json" },
+      }),
+      413,
+    );
+    expectProblem(
+      await api("POST", "/v1/applications", undefined, {
+        raw: "\xff\xfe",
+        headers: { "content-type": "application/json" },
+      }),
+      400,
+    );
+    expect(await countApplications()).toBe(before);
+  });
+
+  test("wrong types and unknown fields are 422 naming the field", async () => {
+    const before = await countApplications();
+    expectProblem(await api("POST", "/v1/applications", { name: 42 }), 422, "name");
+    expectProblem(await api("POST", "/v1/applications", { name: "" }), 422, "name");
+    expectProblem(
+      await api("POST", "/v1/applications", { name: "ok", webhook_limit: "ten" }),
+      422,
+      "webhook_limit",
+    );
+    expectProblem(await api("POST", "/v1/applications", { name: "ok", colour: "red" }), 422);
+    expectProblem(await api("POST", "/v1/applications", []), 422);
+    expectProblem(await api("POST", "/v1/applications", "just a string"), 422);
+    expectProblem(await api("POST", "/v1/applications", null), 422);
+    expect(await countApplications()).toBe(before);
+  });
+
+  test("webhook settings are checked field by field", async () => {
+    const app = await createApplication();
+    const good = { application_id: app.id, url: "https://example.com/h" };
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ url: "not a url" }, "url"],
+      [{ url: "ftp://example.com/x" }, "url"],
+      [{ url: "https://user:pass@example.com/" }, "url"],
+      [{ timeout_ms: 999 }, "timeout_ms"],
+      [{ timeout_ms: 30_001 }, "timeout_ms"],
+      [{ retry_policy: { schedule_seconds: Array(101).fill(1) } }, "retry_policy.schedule_seconds"],
+      [
+        { retry_policy: { strategy: "fixed", interval_seconds: 0, max_attempts: 3 } },
+        "retry_policy",
+      ],
+      [{ retry_policy: { strategy: "sometimes" } }, "retry_policy"],
+      [{ ordering: "lifo" }, "ordering"],
+      [{ max_in_flight: 0 }, "max_in_flight"],
+      [{ rate_limit_per_second: -1 }, "rate_limit_per_second"],
+      [{ payload_format: "xml" }, "payload_format"],
+      [{ event_types: ["ok", "ok"] }, "event_types"],
+      [{ event_types: ["has space"] }, "event_types.0"],
+      [{ headers: { "content-type": "text/plain" } }, "headers.content-type"],
+      [{ headers: { "webhook-id": "forged" } }, "headers.webhook-id"],
+      [{ headers: { "x-ok": "line\r\nbreak" } }, "headers.x-ok"],
+      [{ secret: "not-a-secret" }, "secret"],
+      [{ application_id: "not-a-uuid" }, "application_id"],
+    ];
+    for (const [override, path] of cases) {
+      const res = await api("POST", "/v1/webhooks", { ...good, ...override });
+      expectProblem(res, 422);
+      expect(res.body.errors.map((e: any) => e.path).join(" ")).toContain(path.split(".")[0]);
+    }
+    const list = await api("GET", `/v1/webhooks?application_id=${app.id}`);
+    expect(list.body.data).toHaveLength(0);
+    expectProblem(
+      await api("POST", "/v1/webhooks", { ...good, application_id: crypto.randomUUID() }),
+      404,
+    );
+  });
+
+  test("messages: missing payload, bad event types, bad ids", async () => {
+    const app = await createApplication();
+    expectProblem(
+      await api("POST", "/v1/messages", { application_id: app.id, event_type: "a.b" }),
+      422,
+      "payload",
+    );
+    expectProblem(
+      await api("POST", "/v1/messages", { application_id: app.id, event_type: "", payload: {} }),
+      422,
+      "event_type",
+    );
+    expectProblem(
+      await api("POST", "/v1/messages", { application_id: app.id, event_type: "a b", payload: {} }),
+      422,
+      "event_type",
+    );
+    expectProblem(
+      await api("POST", "/v1/messages", { application_id: 7, event_type: "a.b", payload: {} }),
+      422,
+      "application_id",
+    );
+    expectProblem(
+      await api("POST", "/v1/messages", {
+        application_id: app.id,
+        event_type: "a.b",
+        payload: {},
+        resource: { type: "x" },
+      }),
+      422,
+      "resource.id",
+    );
+    expectProblem(await api("GET", "/v1/messages/not-a-uuid"), 422, "id");
+    expectProblem(await api("GET", `/v1/messages/${crypto.randomUUID()}`), 404);
+  });
+
+  test("unknown routes and ids are 404 problems; action routes take no body or an object", async () => {
+    expectProblem(await api("GET", "/v1/nothing-here"), 404);
+    expectProblem(await api("GET", `/v1/webhooks/${crypto.randomUUID()}`), 404);
+    expectProblem(await api("POST", `/v1/events/${crypto.randomUUID()}/retry`), 404);
+    const app = await createApplication();
+    const webhook = await createWebhook(app.id, "https://example.com/h");
+    expectProblem(await api("POST", `/v1/webhooks/${webhook.id}/test`, [1, 2]), 422);
+    expectProblem(await api("POST", `/v1/webhooks/${webhook.id}/test`, { surprise: true }), 422);
+    expectProblem(await api("GET", `/v1/events?webhook_id=${webhook.id}&limit=0`), 422, "limit");
+    expectProblem(await api("GET", `/v1/events?webhook_id=${webhook.id}&limit=101`), 422, "limit");
+    expectProblem(
+      await api("GET", `/v1/events?webhook_id=${webhook.id}&delivery_status=lost`),
+      422,
+      "delivery_status",
+    );
+  });
+
+  test("unicode names survive the round trip", async () => {
+    const app = await createApplication({
+      name: "Café ☕ — 東京 🚀",
+      metadata: { ключ: "значение" },
+    });
+    const got = await api("GET", `/v1/applications/${app.id}`);
+    expect(got.body.name).toBe("Café ☕ — 東京 🚀");
+    expect(got.body.metadata).toEqual({ ключ: "значение" });
+  });
+});

@@ -101,6 +101,8 @@ export const events = sqliteTable(
     uniqueIndex("events_message_webhook_unique").on(t.messageId, t.webhookId),
     index("events_webhook_idx").on(t.webhookId, t.id),
     index("events_webhook_status_idx").on(t.webhookId, t.deliveryStatus, t.id),
+    // Retention walks events by age, oldest first, in bounded batches.
+    index("events_created_idx").on(t.createdAt),
     index("events_open_idx")
       .on(t.deliveryStatus, t.nextAttemptAt)
       .where(sql`delivery_status IN ('pending', 'retrying')`),
@@ -125,6 +127,31 @@ export const attempts = sqliteTable(
   (t) => [uniqueIndex("attempts_event_attempt_unique").on(t.eventId, t.attempt)],
 );
 
+export const API_KEY_SCOPES = ["admin", "publisher", "reader"] as const;
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    scope: text("scope", { enum: API_KEY_SCOPES }).notNull(),
+    // Null: the key reaches every application.
+    applicationId: text("application_id").references(() => applications.id, {
+      onDelete: "cascade",
+    }),
+    // Null: any client address.
+    allowedIps: text("allowed_ips", { mode: "json" }).$type<string[]>(),
+    // SHA-256 of the key; the key itself is shown once and never stored.
+    keyHash: text("key_hash").notNull(),
+    // The first characters of the key, so that people can tell keys apart.
+    keyPrefix: text("key_prefix").notNull(),
+    lastUsedAt: text("last_used_at"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("api_keys_hash_unique").on(t.keyHash)],
+);
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type ApplicationRow = typeof applications.$inferSelect;
 export type WebhookRow = typeof webhooks.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;

@@ -89,9 +89,10 @@ const dev = spawn(wrangler, devArgs, {
 const base = `http://127.0.0.1:${port}`;
 let sweepTimer;
 
-async function sweepOnce() {
+/** Runs the cron handler; "@boot" tells it the local queue has just started empty. */
+async function sweepOnce(cron = "* * * * *") {
   try {
-    await fetch(`${base}/cdn-cgi/handler/scheduled?cron=*+*+*+*+*`);
+    await fetch(`${base}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`);
   } catch {
     // The next tick tries again.
   }
@@ -113,7 +114,7 @@ async function waitUntilReady() {
 waitUntilReady().then(async (ready) => {
   if (!ready) return;
   log(`ready on http://localhost:${port} (API docs: http://localhost:${port}/docs)`);
-  await sweepOnce();
+  await sweepOnce("@boot");
   sweepTimer = setInterval(sweepOnce, SWEEP_EVERY_MS);
 });
 

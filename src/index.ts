@@ -1,7 +1,7 @@
 /** @module Entry point: wires the API, the queue consumer, the cron and the Durable Object. */
 import { createApp } from "./app";
 import { consumeBatch } from "./delivery/consumer";
-import { sweep } from "./delivery/sweep";
+import { BOOT_CRON, sweep } from "./delivery/sweep";
 import type { QueueTask } from "./delivery/tasks";
 import { makeDeps } from "./deps";
 import type { Env } from "./env";
@@ -13,8 +13,8 @@ export default {
   async queue(batch: MessageBatch<QueueTask>, env: Env) {
     await consumeBatch(batch, makeDeps(env));
   },
-  async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext) {
-    ctx.waitUntil(sweep(makeDeps(env)));
+  async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext) {
+    ctx.waitUntil(sweep(makeDeps(env), { boot: controller.cron === BOOT_CRON }));
   },
 } satisfies ExportedHandler<Env, QueueTask>;
 

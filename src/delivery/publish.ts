@@ -13,14 +13,18 @@ import { toRfc3339 } from "../lib/time";
 import { maxAttempts } from "./retry-policy";
 import type { QueuedEvent } from "./webhook-do";
 
+/** Events ready to hand over, per webhook. */
+export type Handovers = Map<string, QueuedEvent[]>;
+
 /**
  * Creates the message's events for every enabled webhook that wants its type
- * and hands each to its webhook's object. Safe to run again: events are unique
- * per (message, webhook), and only events never attempted are handed over again.
+ * and returns them for hand-over. Safe to run again: events are unique per
+ * (message, webhook), and only events never attempted are returned again.
+ * Null when there is nothing to do (the message is gone or dispatched).
  */
-export async function fanOut(deps: Deps, messageId: string): Promise<void> {
+export async function prepareFanOut(deps: Deps, messageId: string): Promise<Handovers | null> {
   const message = await getMessage(deps.db, messageId);
-  if (!message || message.dispatchedAt) return;
+  if (!message || message.dispatchedAt) return null;
   const subscribed = await listSubscribedWebhooks(
     deps.db,
     message.applicationId,
@@ -42,12 +46,49 @@ export async function fanOut(deps: Deps, messageId: string): Promise<void> {
       updatedAt: at,
     })),
   );
-  await Promise.all(
-    events
-      .filter((e) => e.deliveryStatus === "pending")
-      .map((e) => handOver(deps, e.webhookId, [toQueuedEvent(message, e, false)])),
+  const handovers: Handovers = new Map();
+  for (const event of events) {
+    if (event.deliveryStatus !== "pending") continue;
+    handovers.set(event.webhookId, [toQueuedEvent(message, event, false)]);
+  }
+  return handovers;
+}
+
+/**
+ * Fans out a batch of messages: one hand-over per webhook for the whole
+ * batch, its events in publication (id) order, so a `fifo` webhook sees them
+ * in order and each webhook's object is called once. Returns the ids of the
+ * messages fully handed over; the others failed and should be retried.
+ */
+export async function fanOutBatch(deps: Deps, messageIds: string[]): Promise<Set<string>> {
+  const prepared = await Promise.all(
+    messageIds.map(async (id) => ({
+      id,
+      handovers: await prepareFanOut(deps, id).catch(() => undefined),
+    })),
   );
-  await markDispatched(deps.db, message.id, toRfc3339(deps.now()));
+  const done = new Set<string>();
+  const perWebhook: Handovers = new Map();
+  for (const { id, handovers } of prepared) {
+    if (handovers === undefined) continue;
+    done.add(id);
+    for (const [webhookId, items] of handovers ?? []) {
+      perWebhook.set(webhookId, [...(perWebhook.get(webhookId) ?? []), ...items]);
+    }
+  }
+  await Promise.all(
+    [...perWebhook].map(async ([webhookId, items]) => {
+      items.sort((a, b) => (a.messageId < b.messageId ? -1 : 1));
+      try {
+        await handOver(deps, webhookId, items);
+      } catch (error) {
+        deps.log("error", "hand-over failed", { webhook_id: webhookId, error: String(error) });
+        for (const item of items) done.delete(item.messageId);
+      }
+    }),
+  );
+  await markDispatched(deps.db, [...done], toRfc3339(deps.now()));
+  return done;
 }
 
 /** Hands events to their webhook's Durable Object, which holds them until delivered. */

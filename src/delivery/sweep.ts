@@ -4,7 +4,7 @@
  * with events overdue are woken. Together with the Durable Objects' own
  * storage this is why no accepted message is lost.
  */
-import { and, eq, lt } from "drizzle-orm";
+import { and, eq, inArray, lt } from "drizzle-orm";
 import { getMessage, listUndispatched } from "../db/queries/messages";
 import { events } from "../db/schema";
 import type { Deps } from "../deps";
@@ -18,11 +18,20 @@ const STRANDED_AFTER_MS = 30_000;
 const OVERDUE_AFTER_MS = 600_000;
 const BATCH = 500;
 
-export type SweepResult = { requeued: number; handedOver: number };
+export type SweepResult = { requeued: number; handedOver: number; woken: number };
 
-export async function sweep(deps: Deps): Promise<SweepResult> {
+/**
+ * The cron expression `npm start` sends once at boot. A local queue lives in
+ * memory, so after a restart nothing accepted earlier is in it: every
+ * undispatched message is stranded, and every webhook with open events needs
+ * its alarm looked at.
+ */
+export const BOOT_CRON = "@boot";
+
+export async function sweep(deps: Deps, options: { boot?: boolean } = {}): Promise<SweepResult> {
   const now = deps.now().getTime();
-  const stranded = await listUndispatched(deps.db, toRfc3339(now - STRANDED_AFTER_MS), BATCH);
+  const strandedBefore = options.boot ? now + 1 : now - STRANDED_AFTER_MS;
+  const stranded = await listUndispatched(deps.db, toRfc3339(strandedBefore), BATCH);
   for (let i = 0; i < stranded.length; i += 100) {
     await deps.queue.sendBatch(
       stranded
@@ -52,8 +61,24 @@ export async function sweep(deps: Deps): Promise<SweepResult> {
     byWebhook.set(event.webhookId, items);
   }
   await Promise.all([...byWebhook].map(([webhookId, items]) => handOver(deps, webhookId, items)));
-  if (stranded.length || overdue.length) {
-    deps.log("info", "sweep", { requeued: stranded.length, handed_over: overdue.length });
+  const woken = options.boot ? await wakeOpenWebhooks(deps) : 0;
+  if (stranded.length || overdue.length || woken) {
+    deps.log("info", "sweep", { requeued: stranded.length, handed_over: overdue.length, woken });
   }
-  return { requeued: stranded.length, handedOver: overdue.length };
+  return { requeued: stranded.length, handedOver: overdue.length, woken };
+}
+
+/** Pokes every webhook that has events still to deliver, so its alarm runs. */
+async function wakeOpenWebhooks(deps: Deps): Promise<number> {
+  const open = await deps.db
+    .selectDistinct({ webhookId: events.webhookId })
+    .from(events)
+    .where(inArray(events.deliveryStatus, ["pending", "retrying"]))
+    .limit(BATCH);
+  await Promise.all(
+    open.map(({ webhookId }) =>
+      deps.webhookObjects.get(deps.webhookObjects.idFromName(webhookId)).resume(webhookId),
+    ),
+  );
+  return open.length;
 }

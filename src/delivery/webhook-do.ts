@@ -3,12 +3,14 @@
  * to that webhook's URL. It keeps the webhook's undelivered events in its own
  * SQLite storage, so nothing handed to it is lost, and runs attempts from its
  * alarm: at most `max_in_flight` at once, within `rate_limit_per_second`, in
- * publication order for `fifo`, retried on the policy's schedule (alarms have
- * no 12-hour limit, unlike queue delays).
+ * publication order for `fifo`, behind a circuit breaker, retried on the
+ * policy's schedule (alarms have no 12-hour limit, unlike queue delays).
  *
- * Concurrency: SQLite calls are synchronous, so every state change between two
- * awaits is atomic. RPC calls that arrive while an attempt awaits fetch() only
- * insert rows and wake the running pump; only the pump launches attempts.
+ * Concurrency: the SQLite API is synchronous, so every state change between
+ * two awaits is atomic. Only the pump (run from the alarm, one at a time)
+ * launches attempts; RPC calls that arrive while an attempt awaits fetch()
+ * only insert rows and wake the pump. An attempt leases its row before the
+ * first await and settles it after the last, so no row is sent twice at once.
  */
 import { DurableObject } from "cloudflare:workers";
 import { failEvents, recordAttemptStatements } from "../db/queries/events";
@@ -17,12 +19,21 @@ import type { WebhookRow } from "../db/schema";
 import { type Deps, makeDeps } from "../deps";
 import type { Env } from "../env";
 import { uuidv7 } from "../lib/ids";
-import { toRfc3339, unixSeconds } from "../lib/time";
+import { HOUR_MS, toRfc3339, unixSeconds } from "../lib/time";
 import { USER_AGENT } from "../version";
-import { sendAttempt } from "./attempt";
-import { decideOutcome } from "./outcome";
+import { isSuccess, sendAttempt } from "./attempt";
+import { admit, type Circuit, CLOSED, isFailing, recordResult } from "./circuit";
+import { decideOutcome, type Outcome } from "./outcome";
 import { renderBody } from "./payload";
+import { SlidingWindow } from "./rate-limit";
 import { signatureHeader } from "./signing";
+import {
+  emptyHistogram,
+  latencyBucket,
+  percentile,
+  STATS_WINDOW_HOURS,
+  type WebhookStats,
+} from "./stats";
 
 /** An event handed to the webhook's object, with what it needs to be sent. */
 export type QueuedEvent = {
@@ -68,10 +79,8 @@ export class WebhookDO extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private pumping = false;
   private wake: (() => void) | null = null;
-  private tokens = 0;
-  private tokensAt = 0;
-  /** How long until the rate limit lets the next due event go; 0 when nothing waits on it. */
-  private throttledMs = 0;
+  private readonly window = new SlidingWindow();
+  private circuit: Circuit;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -94,11 +103,19 @@ export class WebhookDO extends DurableObject<Env> {
     this.sql.exec("CREATE INDEX IF NOT EXISTS queue_due ON queue (leased, due_at)");
     this.sql.exec("CREATE INDEX IF NOT EXISTS queue_order ON queue (message_id)");
     this.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS stats (
+      hour INTEGER PRIMARY KEY,
+      attempts INTEGER NOT NULL,
+      succeeded INTEGER NOT NULL,
+      failed INTEGER NOT NULL,
+      histogram TEXT NOT NULL
+    )`);
+    this.circuit = this.readMeta<Circuit>("circuit") ?? CLOSED;
   }
 
   /** Takes events for delivery. Idempotent: an event already held is left as it is. */
   async enqueue(webhookId: string, items: QueuedEvent[]): Promise<void> {
-    this.rememberWebhook(webhookId);
+    this.writeMeta("webhook_id", webhookId);
     const now = this.deps.now().getTime();
     for (const e of items) {
       this.sql.exec(
@@ -122,33 +139,80 @@ export class WebhookDO extends DurableObject<Env> {
     await this.kick();
   }
 
+  /** Makes sure held events will be attempted; the boot sweep calls it after a restart. */
+  async resume(webhookId: string): Promise<void> {
+    this.writeMeta("webhook_id", webhookId);
+    await this.kick();
+  }
+
   /** Drops everything held: the webhook was deleted. */
   async forget(): Promise<void> {
     this.sql.exec("DELETE FROM queue");
+    this.sql.exec("DELETE FROM stats");
     await this.ctx.storage.deleteAlarm();
   }
 
-  /** How many events are held, in flight or waiting. */
-  count(): number {
-    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM queue").one().n;
+  /** The last 24 hours from the hourly rollups, and what waits now. */
+  stats(webhookId: string): WebhookStats {
+    const now = this.deps.now().getTime();
+    const fromHour = Math.floor(now / HOUR_MS) - STATS_WINDOW_HOURS + 1;
+    const rows = this.sql
+      .exec<{ attempts: number; succeeded: number; failed: number; histogram: string }>(
+        "SELECT attempts, succeeded, failed, histogram FROM stats WHERE hour >= ?",
+        fromHour,
+      )
+      .toArray();
+    const histogram = emptyHistogram();
+    let attempts = 0;
+    let success = 0;
+    let failed = 0;
+    for (const row of rows) {
+      attempts += row.attempts;
+      success += row.succeeded;
+      failed += row.failed;
+      (JSON.parse(row.histogram) as number[]).forEach((n, i) => {
+        histogram[i] = (histogram[i] ?? 0) + n;
+      });
+    }
+    const waiting = this.sql
+      .exec<{ pending: number; retrying: number }>(
+        `SELECT coalesce(sum(attempts = 0), 0) AS pending, coalesce(sum(attempts > 0), 0) AS retrying
+         FROM queue`,
+      )
+      .one();
+    return {
+      object: "webhook_stats",
+      webhook_id: webhookId,
+      window_hours: STATS_WINDOW_HOURS,
+      counts: { success, failed, pending: waiting.pending, retrying: waiting.retrying },
+      success_rate: success + failed === 0 ? null : success / (success + failed),
+      attempts,
+      latency_ms: { p50: percentile(histogram, 0.5), p95: percentile(histogram, 0.95) },
+    };
+  }
+
+  /** The circuit as it stands, for tests and operators. */
+  circuitState(): Circuit {
+    return this.circuit;
   }
 
   override async alarm(): Promise<void> {
     await this.pump();
   }
 
-  private rememberWebhook(webhookId: string): void {
-    this.sql.exec(
-      "INSERT INTO meta (key, value) VALUES ('webhook_id', ?) ON CONFLICT (key) DO NOTHING",
-      webhookId,
-    );
+  private readMeta<T>(key: string): T | null {
+    const rows = this.sql
+      .exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key)
+      .toArray();
+    return rows[0] ? (JSON.parse(rows[0].value) as T) : null;
   }
 
-  private webhookId(): string | null {
-    const rows = this.sql
-      .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'webhook_id'")
-      .toArray();
-    return rows[0]?.value ?? null;
+  private writeMeta(key: string, value: unknown): void {
+    this.sql.exec(
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      key,
+      JSON.stringify(value),
+    );
   }
 
   /** Wakes a running pump, or schedules one now. */
@@ -164,11 +228,12 @@ export class WebhookDO extends DurableObject<Env> {
 
   private async pump(): Promise<void> {
     if (this.pumping) return;
-    const webhookId = this.webhookId();
+    const webhookId = this.readMeta<string>("webhook_id");
     if (!webhookId) return;
     this.pumping = true;
     try {
-      // Leases left by an earlier instance belong to attempts that were cut off.
+      // Only the pump leases rows, and only one pump runs: any lease found
+      // now belongs to an attempt that an earlier instance never finished.
       this.sql.exec("UPDATE queue SET leased = 0 WHERE leased = 1");
       await this.runAttempts(webhookId);
     } finally {
@@ -184,32 +249,34 @@ export class WebhookDO extends DurableObject<Env> {
     let loadedAt = Date.now();
     const inFlight = new Set<Promise<void>>();
     while (true) {
-      this.throttledMs = 0;
+      let throttledMs = 0;
       if (!webhook) {
         this.sql.exec("DELETE FROM queue WHERE leased = 0");
-        if (inFlight.size === 0) return;
       } else if (!webhook.enabled) {
         await this.failHeld(webhook);
-        if (inFlight.size === 0) return;
       } else if (Date.now() - started < PUMP_BUDGET_MS) {
+        const now = this.deps.now().getTime();
         const limit = webhook.ordering === "fifo" ? 1 : webhook.maxInFlight;
-        for (const row of this.takeDue(webhook, limit - inFlight.size)) {
+        const free = admit(this.circuit, now, limit - inFlight.size, inFlight.size);
+        for (const row of this.takeDue(webhook, free, now)) {
           const current = webhook;
           const attempt: Promise<void> = this.attempt(current, row).finally(() =>
             inFlight.delete(attempt),
           );
           inFlight.add(attempt);
         }
+        throttledMs = this.hasDue(now) ? this.window.waitMs(webhook.rateLimitPerSecond, now) : 0;
       }
-      const throttled = this.throttledMs;
-      if (inFlight.size === 0 && throttled === 0) return;
-      const woken = new Promise<void>((resolve) => {
-        this.wake = resolve;
-        // Rate-limited events are due: wait here for the next token rather than
-        // re-arming the alarm in a tight loop.
-        if (throttled > 0) setTimeout(resolve, throttled);
-      });
-      await Promise.race([...inFlight, woken]);
+      if (inFlight.size === 0 && throttledMs === 0) return;
+      await Promise.race([
+        ...inFlight,
+        new Promise<void>((resolve) => {
+          this.wake = resolve;
+          // Due events held back by the rate limit: wait here for the window
+          // to move rather than re-arming the alarm in a tight loop.
+          if (throttledMs > 0) setTimeout(resolve, throttledMs);
+        }),
+      ]);
       if (Date.now() - loadedAt > CONFIG_TTL_MS) {
         webhook = await getWebhook(this.deps.db, webhookId);
         loadedAt = Date.now();
@@ -217,10 +284,16 @@ export class WebhookDO extends DurableObject<Env> {
     }
   }
 
+  private hasDue(now: number): boolean {
+    return (
+      this.sql.exec("SELECT 1 FROM queue WHERE leased = 0 AND due_at <= ? LIMIT 1", now).toArray()
+        .length > 0
+    );
+  }
+
   /** Leases up to `free` events that may go now, in the order the webhook asks for. */
-  private takeDue(webhook: WebhookRow, free: number): Row[] {
+  private takeDue(webhook: WebhookRow, free: number, now: number): Row[] {
     if (free <= 0) return [];
-    const now = this.deps.now().getTime();
     let rows: Row[];
     if (webhook.ordering === "fifo") {
       // The oldest held event goes first; while it waits, everything behind it waits.
@@ -237,24 +310,11 @@ export class WebhookDO extends DurableObject<Env> {
         )
         .toArray();
     }
-    rows = rows.slice(0, this.takeTokens(webhook, rows.length, now));
+    rows = rows.slice(0, this.window.take(webhook.rateLimitPerSecond, rows.length, now));
     for (const row of rows) {
       this.sql.exec("UPDATE queue SET leased = 1 WHERE event_id = ?", row.event_id);
     }
     return rows;
-  }
-
-  /** Token bucket for `rate_limit_per_second`: a second's worth of burst at most. */
-  private takeTokens(webhook: WebhookRow, wanted: number, now: number): number {
-    const rate = webhook.rateLimitPerSecond;
-    this.throttledMs = 0;
-    if (!rate) return wanted;
-    this.tokens = Math.min(rate, this.tokens + ((now - this.tokensAt) / 1000) * rate);
-    this.tokensAt = now;
-    const granted = Math.min(wanted, Math.floor(this.tokens));
-    this.tokens -= granted;
-    if (granted < wanted) this.throttledMs = Math.ceil(((1 - this.tokens) / rate) * 1000);
-    return granted;
   }
 
   private async attempt(webhook: WebhookRow, row: Row): Promise<void> {
@@ -307,20 +367,21 @@ export class WebhookDO extends DurableObject<Env> {
       random: deps.random,
     });
     try {
-      const statements = recordAttemptStatements(deps.db, {
-        id: uuidv7(startedAt.getTime()),
-        eventId: row.event_id,
-        attempt,
-        startedAt: toRfc3339(startedAt),
-        durationMs: result.durationMs,
-        httpStatusCode: result.httpStatusCode,
-        responseBody: result.responseBody,
-        errorMessage: result.errorMessage,
-        deliveryStatus: outcome.deliveryStatus,
-        nextAttemptAt: outcome.nextAttemptAt === null ? null : toRfc3339(outcome.nextAttemptAt),
-        updatedAt: toRfc3339(finishedAt),
-      });
-      await deps.db.batch(statements);
+      await deps.db.batch(
+        recordAttemptStatements(deps.db, {
+          id: uuidv7(startedAt.getTime()),
+          eventId: row.event_id,
+          attempt,
+          startedAt: toRfc3339(startedAt),
+          durationMs: result.durationMs,
+          httpStatusCode: result.httpStatusCode,
+          responseBody: result.responseBody,
+          errorMessage: result.errorMessage,
+          deliveryStatus: outcome.deliveryStatus,
+          nextAttemptAt: outcome.nextAttemptAt === null ? null : toRfc3339(outcome.nextAttemptAt),
+          updatedAt: toRfc3339(finishedAt),
+        }),
+      );
     } catch (error) {
       // The attempt happened but is not on record: send it again later (same webhook-id).
       deps.log("error", "recording an attempt failed", {
@@ -338,30 +399,63 @@ export class WebhookDO extends DurableObject<Env> {
     deps.log("info", "delivery attempt", {
       webhook_id: webhook.id,
       event_id: row.event_id,
+      message_id: row.message_id,
       attempt,
       http_status_code: result.httpStatusCode,
       duration_ms: result.durationMs,
       delivery_status: outcome.deliveryStatus,
     });
-    if (outcome.nextAttemptAt === null) {
-      this.sql.exec("DELETE FROM queue WHERE event_id = ?", row.event_id);
-    } else {
-      this.sql.exec(
-        "UPDATE queue SET leased = 0, attempts = ?, due_at = ? WHERE event_id = ?",
-        attempt,
-        outcome.nextAttemptAt,
-        row.event_id,
-      );
-    }
-    if (outcome.disableWebhook) {
+    this.settle(row, attempt, outcome);
+    this.recordStats(finishedAt.getTime(), result.durationMs, outcome);
+    this.circuit = recordResult(this.circuit, isSuccess(result), finishedAt.getTime());
+    this.writeMeta("circuit", this.circuit);
+    const disable =
+      outcome.disableWebhook ?? (isFailing(this.circuit, finishedAt.getTime()) ? "failing" : null);
+    if (disable && webhook.enabled) {
       await updateWebhook(deps.db, webhook.id, {
         enabled: false,
-        disabledReason: outcome.disableWebhook,
+        disabledReason: disable,
         updatedAt: toRfc3339(finishedAt),
       });
       webhook.enabled = false;
-      webhook.disabledReason = outcome.disableWebhook;
+      webhook.disabledReason = disable;
+      deps.log("warn", "webhook disabled", { webhook_id: webhook.id, reason: disable });
     }
+  }
+
+  /** The row after a recorded attempt: gone when final, else due again later. */
+  private settle(row: Row, attempt: number, outcome: Outcome): void {
+    if (outcome.nextAttemptAt === null) {
+      this.sql.exec("DELETE FROM queue WHERE event_id = ?", row.event_id);
+      return;
+    }
+    this.sql.exec(
+      "UPDATE queue SET leased = 0, attempts = ?, due_at = ? WHERE event_id = ?",
+      attempt,
+      outcome.nextAttemptAt,
+      row.event_id,
+    );
+  }
+
+  private recordStats(at: number, durationMs: number, outcome: Outcome): void {
+    const hour = Math.floor(at / HOUR_MS);
+    const existing = this.sql
+      .exec<{ histogram: string }>("SELECT histogram FROM stats WHERE hour = ?", hour)
+      .toArray()[0];
+    const histogram = existing ? (JSON.parse(existing.histogram) as number[]) : emptyHistogram();
+    const bucket = latencyBucket(durationMs);
+    histogram[bucket] = (histogram[bucket] ?? 0) + 1;
+    this.sql.exec(
+      `INSERT INTO stats (hour, attempts, succeeded, failed, histogram) VALUES (?, 1, ?, ?, ?)
+       ON CONFLICT (hour) DO UPDATE SET attempts = attempts + 1,
+         succeeded = succeeded + excluded.succeeded, failed = failed + excluded.failed,
+         histogram = excluded.histogram`,
+      hour,
+      outcome.deliveryStatus === "success" ? 1 : 0,
+      outcome.deliveryStatus === "failed" ? 1 : 0,
+      JSON.stringify(histogram),
+    );
+    this.sql.exec("DELETE FROM stats WHERE hour < ?", hour - 2 * STATS_WINDOW_HOURS);
   }
 
   /** A disabled webhook receives nothing: what it holds fails, for `recover` to bring back. */
@@ -370,6 +464,9 @@ export class WebhookDO extends DurableObject<Env> {
       .exec<{ event_id: string }>("SELECT event_id FROM queue WHERE leased = 0")
       .toArray()
       .map((r) => r.event_id);
+    // Re-enabling starts afresh: no open circuit, no failure streak carried over.
+    this.circuit = CLOSED;
+    this.writeMeta("circuit", CLOSED);
     if (ids.length === 0) return;
     await failEvents(
       this.deps.db,
@@ -380,6 +477,7 @@ export class WebhookDO extends DurableObject<Env> {
     for (const id of ids) this.sql.exec("DELETE FROM queue WHERE event_id = ? AND leased = 0", id);
   }
 
+  /** Arms the alarm for the next due event, no earlier than the circuit allows. */
   private async scheduleNext(): Promise<void> {
     const next = this.sql
       .exec<{ due: number | null }>("SELECT min(due_at) AS due FROM queue WHERE leased = 0")
@@ -388,9 +486,10 @@ export class WebhookDO extends DurableObject<Env> {
       await this.ctx.storage.deleteAlarm();
       return;
     }
+    const now = this.deps.now().getTime();
+    const due = Math.max(next, this.circuit.openUntil ?? 0);
     // due_at is on the deps clock; the alarm runs on the real one.
-    const wait = Math.max(0, next - this.deps.now().getTime());
-    await this.ctx.storage.setAlarm(Date.now() + wait);
+    await this.ctx.storage.setAlarm(Date.now() + Math.max(0, due - now));
   }
 }
 

@@ -1,5 +1,5 @@
 /** @module Message rows: the durable record of every accepted publish. */
-import { and, asc, eq, isNull, lt } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lt } from "drizzle-orm";
 import type { Db } from "../client";
 import { type MessageRow, messages } from "../schema";
 
@@ -35,8 +35,13 @@ export async function releaseIdempotencyKey(db: Db, id: string): Promise<void> {
   await db.update(messages).set({ idempotencyKey: null }).where(eq(messages.id, id));
 }
 
-export async function markDispatched(db: Db, id: string, at: string): Promise<void> {
-  await db.update(messages).set({ dispatchedAt: at }).where(eq(messages.id, id));
+export async function markDispatched(db: Db, ids: string[], at: string): Promise<void> {
+  for (let i = 0; i < ids.length; i += 90) {
+    await db
+      .update(messages)
+      .set({ dispatchedAt: at })
+      .where(and(inArray(messages.id, ids.slice(i, i + 90)), isNull(messages.dispatchedAt)));
+  }
 }
 
 /** Messages accepted before `createdBefore` whose fan-out never finished. */

@@ -3,20 +3,17 @@ import { and, asc, eq, gt, gte, lte } from "drizzle-orm";
 import { events } from "../db/schema";
 import type { Deps } from "../deps";
 import { resend } from "./publish";
-import type { QueueTask } from "./tasks";
+import type { RecoverTask } from "./tasks";
 
 const PAGE = 100;
 
-type RecoverTask = Extract<QueueTask, { kind: "recover" }>;
-
-/** The failed events a recover request covers: created in the window, failed as of `asOf`. */
+/** The failed events a recover request covers: created in the window. */
 export function recoverableFilter(task: Omit<RecoverTask, "kind">) {
   return and(
     eq(events.webhookId, task.webhookId),
     eq(events.deliveryStatus, "failed"),
     gte(events.createdAt, task.since),
     lte(events.createdAt, task.until),
-    lte(events.updatedAt, task.asOf),
   );
 }
 

@@ -3,5 +3,8 @@
 export type QueueTask =
   /** Create the message's events and hand them to their webhooks. */
   | { kind: "fanout"; messageId: string }
-  /** Re-send a webhook's failed events created in a window, as of `asOf`. */
-  | { kind: "recover"; webhookId: string; since: string; until: string; asOf: string };
+  /** Re-send a webhook's failed events created in a window. */
+  | { kind: "recover"; webhookId: string; since: string; until: string };
+
+export type FanoutTask = Extract<QueueTask, { kind: "fanout" }>;
+export type RecoverTask = Extract<QueueTask, { kind: "recover" }>;

@@ -230,7 +230,7 @@ export async function recoverEvents(
   const until = toRfc3339(input.until ? new Date(input.until) : now);
   if (until < since)
     throw unprocessable([{ path: "until", message: "until must not be before since" }]);
-  const task = { webhookId: webhook.id, since, until, asOf: toRfc3339(now) };
+  const task = { webhookId: webhook.id, since, until };
   const row = await deps.db
     .select({ n: count() })
     .from(events)

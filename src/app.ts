@@ -29,10 +29,21 @@ export function createApp(depsFor: (env: AppEnv["Bindings"]) => Deps = makeDeps)
   app.notFound(handleNotFound);
 
   app.use("*", async (c, next) => {
-    c.set("requestId", c.req.header("cf-ray") ?? uuidv7());
-    c.set("deps", depsFor(c.env));
+    const requestId = uuidv7();
+    const deps = { ...depsFor(c.env), requestId };
+    c.set("requestId", requestId);
+    c.set("deps", deps);
+    const started = Date.now();
     await next();
-    c.header("x-request-id", c.get("requestId"));
+    c.header("x-request-id", requestId);
+    // Path only: query strings may carry cursors, and headers carry tokens.
+    deps.log("info", "request", {
+      request_id: requestId,
+      method: c.req.method,
+      path: new URL(c.req.url).pathname,
+      status: c.res.status,
+      duration_ms: Date.now() - started,
+    });
   });
 
   registerHealthRoutes(app);

@@ -7,6 +7,7 @@ import { createDb, type Db } from "./db/client";
 import type { QueueTask } from "./delivery/tasks";
 import type { WebhookDO } from "./delivery/webhook-do";
 import { type Env, readSettings, type Settings } from "./env";
+import { uuidv7 } from "./lib/ids";
 import { jsonLogger, type Logger } from "./lib/log";
 
 export type Deps = {
@@ -18,9 +19,11 @@ export type Deps = {
   random: () => number;
   fetch: typeof fetch;
   log: Logger;
+  /** Correlates log lines: the API request's id, carried to the deliveries it caused. */
+  requestId: string;
 };
 
-export function makeDeps(env: Env): Deps {
+export function makeDeps(env: Env, requestId: string = uuidv7()): Deps {
   return {
     db: createDb(env.DB),
     settings: readSettings(env),
@@ -30,5 +33,6 @@ export function makeDeps(env: Env): Deps {
     random: Math.random,
     fetch: (input, init) => fetch(input, init),
     log: jsonLogger,
+    requestId,
   };
 }

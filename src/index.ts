@@ -5,6 +5,7 @@ import { BOOT_CRON, sweep } from "./delivery/sweep";
 import type { QueueTask } from "./delivery/tasks";
 import { makeDeps } from "./deps";
 import type { Env } from "./env";
+import { purgeHistory } from "./retention";
 
 const app = createApp();
 
@@ -14,7 +15,9 @@ export default {
     await consumeBatch(batch, makeDeps(env));
   },
   async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext) {
-    ctx.waitUntil(sweep(makeDeps(env), { boot: controller.cron === BOOT_CRON }));
+    const deps = makeDeps(env);
+    ctx.waitUntil(sweep(deps, { boot: controller.cron === BOOT_CRON }));
+    ctx.waitUntil(purgeHistory(deps));
   },
 } satisfies ExportedHandler<Env, QueueTask>;
 

@@ -13,12 +13,14 @@ export async function consumeBatch(batch: MessageBatch<QueueTask>, deps: Deps): 
   const recovers = batch.messages.filter(
     (m): m is Message<RecoverTask> => m.body.kind === "recover",
   );
-  const ids = fanouts.map((m) => m.body.messageId);
-  const done = await fanOutBatch(deps, ids).catch((error) => {
+  const done = await fanOutBatch(
+    deps,
+    fanouts.map((m) => m.body),
+  ).catch((error) => {
     deps.log("error", "fan-out failed", { error: String(error) });
     return new Set<string>();
   });
-  for (const [i, message] of fanouts.entries()) settle(message, done.has(ids[i]!), deps);
+  for (const message of fanouts) settle(message, done.has(message.body.messageId), deps);
   await Promise.all(
     recovers.map(async (message) => {
       try {

@@ -11,6 +11,7 @@ import type { Deps } from "../deps";
 import { uuidv7 } from "../lib/ids";
 import { toRfc3339 } from "../lib/time";
 import { maxAttempts } from "./retry-policy";
+import type { FanoutTask } from "./tasks";
 import type { QueuedEvent } from "./webhook-do";
 
 /** Events ready to hand over, per webhook. */
@@ -22,7 +23,11 @@ export type Handovers = Map<string, QueuedEvent[]>;
  * (message, webhook), and only events never attempted are returned again.
  * Null when there is nothing to do (the message is gone or dispatched).
  */
-export async function prepareFanOut(deps: Deps, messageId: string): Promise<Handovers | null> {
+export async function prepareFanOut(
+  deps: Deps,
+  messageId: string,
+  requestId: string,
+): Promise<Handovers | null> {
   const message = await getMessage(deps.db, messageId);
   if (!message || message.dispatchedAt) return null;
   const subscribed = await listSubscribedWebhooks(
@@ -49,7 +54,7 @@ export async function prepareFanOut(deps: Deps, messageId: string): Promise<Hand
   const handovers: Handovers = new Map();
   for (const event of events) {
     if (event.deliveryStatus !== "pending") continue;
-    handovers.set(event.webhookId, [toQueuedEvent(message, event, false)]);
+    handovers.set(event.webhookId, [toQueuedEvent(message, event, false, requestId)]);
   }
   return handovers;
 }
@@ -60,11 +65,11 @@ export async function prepareFanOut(deps: Deps, messageId: string): Promise<Hand
  * in order and each webhook's object is called once. Returns the ids of the
  * messages fully handed over; the others failed and should be retried.
  */
-export async function fanOutBatch(deps: Deps, messageIds: string[]): Promise<Set<string>> {
+export async function fanOutBatch(deps: Deps, tasks: FanoutTask[]): Promise<Set<string>> {
   const prepared = await Promise.all(
-    messageIds.map(async (id) => ({
+    tasks.map(async ({ messageId: id, requestId }) => ({
       id,
-      handovers: await prepareFanOut(deps, id).catch(() => undefined),
+      handovers: await prepareFanOut(deps, id, requestId ?? deps.requestId).catch(() => undefined),
     })),
   );
   const done = new Set<string>();
@@ -97,7 +102,12 @@ export async function handOver(deps: Deps, webhookId: string, items: QueuedEvent
   await stub.enqueue(webhookId, items);
 }
 
-export function toQueuedEvent(message: MessageRow, event: EventRow, manual: boolean): QueuedEvent {
+export function toQueuedEvent(
+  message: MessageRow,
+  event: EventRow,
+  manual: boolean,
+  requestId: string,
+): QueuedEvent {
   return {
     eventId: event.id,
     messageId: message.id,
@@ -109,6 +119,7 @@ export function toQueuedEvent(message: MessageRow, event: EventRow, manual: bool
     attempts: event.deliveryAttempts,
     maxAttempts: event.maxAttempts,
     manual,
+    requestId,
   };
 }
 
@@ -125,7 +136,7 @@ export async function resend(
   const items: QueuedEvent[] = [];
   for (const event of reopened) {
     const message = await getMessage(deps.db, event.messageId);
-    if (message) items.push(toQueuedEvent(message, event, true));
+    if (message) items.push(toQueuedEvent(message, event, true, deps.requestId));
   }
   if (items.length > 0) await handOver(deps, webhookId, items);
   return reopened;

@@ -57,7 +57,7 @@ export async function sweep(deps: Deps, options: { boot?: boolean } = {}): Promi
     const message = await getMessage(deps.db, event.messageId);
     if (!message) continue;
     const items = byWebhook.get(event.webhookId) ?? [];
-    items.push(toQueuedEvent(message, event, false));
+    items.push(toQueuedEvent(message, event, false, deps.requestId));
     byWebhook.set(event.webhookId, items);
   }
   await Promise.all([...byWebhook].map(([webhookId, items]) => handOver(deps, webhookId, items)));

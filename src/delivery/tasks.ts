@@ -2,7 +2,7 @@
 
 export type QueueTask =
   /** Create the message's events and hand them to their webhooks. */
-  | { kind: "fanout"; messageId: string }
+  | { kind: "fanout"; messageId: string; requestId?: string }
   /** Re-send a webhook's failed events created in a window. */
   | { kind: "recover"; webhookId: string; since: string; until: string };
 

@@ -49,6 +49,8 @@ export type QueuedEvent = {
   maxAttempts: number;
   /** One attempt, never rescheduled (manual retry, recover, test). */
   manual: boolean;
+  /** The API request that caused this delivery, for the logs. */
+  requestId: string;
 };
 
 type Row = {
@@ -64,6 +66,7 @@ type Row = {
   manual: number;
   due_at: number;
   leased: number;
+  request_id: string;
 };
 
 /** How long one alarm may keep launching attempts before it hands over to the next. */
@@ -98,7 +101,8 @@ export class WebhookDO extends DurableObject<Env> {
       max_attempts INTEGER NOT NULL,
       manual INTEGER NOT NULL,
       due_at INTEGER NOT NULL,
-      leased INTEGER NOT NULL DEFAULT 0
+      leased INTEGER NOT NULL DEFAULT 0,
+      request_id TEXT NOT NULL
     )`);
     this.sql.exec("CREATE INDEX IF NOT EXISTS queue_due ON queue (leased, due_at)");
     this.sql.exec("CREATE INDEX IF NOT EXISTS queue_order ON queue (message_id)");
@@ -120,8 +124,8 @@ export class WebhookDO extends DurableObject<Env> {
     for (const e of items) {
       this.sql.exec(
         `INSERT INTO queue (event_id, message_id, event_type, payload, message_created_at,
-           resource_type, resource_id, attempts, max_attempts, manual, due_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           resource_type, resource_id, attempts, max_attempts, manual, due_at, request_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (event_id) DO NOTHING`,
         e.eventId,
         e.messageId,
@@ -134,6 +138,7 @@ export class WebhookDO extends DurableObject<Env> {
         e.maxAttempts,
         e.manual ? 1 : 0,
         now,
+        e.requestId,
       );
     }
     await this.kick();
@@ -154,14 +159,20 @@ export class WebhookDO extends DurableObject<Env> {
 
   /** The last 24 hours from the hourly rollups, and what waits now. */
   stats(webhookId: string): WebhookStats {
+    return this.measuredStats(webhookId).stats;
+  }
+
+  /** The stats, and how many storage rows reading them took (bounded: the point of the rollups). */
+  measuredStats(webhookId: string): { stats: WebhookStats; rowsRead: number } {
     const now = this.deps.now().getTime();
     const fromHour = Math.floor(now / HOUR_MS) - STATS_WINDOW_HOURS + 1;
-    const rows = this.sql
-      .exec<{ attempts: number; succeeded: number; failed: number; histogram: string }>(
-        "SELECT attempts, succeeded, failed, histogram FROM stats WHERE hour >= ?",
-        fromHour,
-      )
-      .toArray();
+    const cursor = this.sql.exec<{
+      attempts: number;
+      succeeded: number;
+      failed: number;
+      histogram: string;
+    }>("SELECT attempts, succeeded, failed, histogram FROM stats WHERE hour >= ?", fromHour);
+    const rows = cursor.toArray();
     const histogram = emptyHistogram();
     let attempts = 0;
     let success = 0;
@@ -174,13 +185,12 @@ export class WebhookDO extends DurableObject<Env> {
         histogram[i] = (histogram[i] ?? 0) + n;
       });
     }
-    const waiting = this.sql
-      .exec<{ pending: number; retrying: number }>(
-        `SELECT coalesce(sum(attempts = 0), 0) AS pending, coalesce(sum(attempts > 0), 0) AS retrying
-         FROM queue`,
-      )
-      .one();
-    return {
+    const waitingCursor = this.sql.exec<{ pending: number; retrying: number }>(
+      `SELECT coalesce(sum(attempts = 0), 0) AS pending, coalesce(sum(attempts > 0), 0) AS retrying
+       FROM queue`,
+    );
+    const waiting = waitingCursor.one();
+    const stats: WebhookStats = {
       object: "webhook_stats",
       webhook_id: webhookId,
       window_hours: STATS_WINDOW_HOURS,
@@ -189,6 +199,7 @@ export class WebhookDO extends DurableObject<Env> {
       attempts,
       latency_ms: { p50: percentile(histogram, 0.5), p95: percentile(histogram, 0.95) },
     };
+    return { stats, rowsRead: cursor.rowsRead + waitingCursor.rowsRead };
   }
 
   /** The circuit as it stands, for tests and operators. */
@@ -385,6 +396,7 @@ export class WebhookDO extends DurableObject<Env> {
     } catch (error) {
       // The attempt happened but is not on record: send it again later (same webhook-id).
       deps.log("error", "recording an attempt failed", {
+        request_id: row.request_id,
         webhook_id: webhook.id,
         event_id: row.event_id,
         error: String(error),
@@ -397,6 +409,7 @@ export class WebhookDO extends DurableObject<Env> {
       return;
     }
     deps.log("info", "delivery attempt", {
+      request_id: row.request_id,
       webhook_id: webhook.id,
       event_id: row.event_id,
       message_id: row.message_id,

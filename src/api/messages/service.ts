@@ -63,7 +63,7 @@ export async function publishMessage(
       { path: "idempotency_key", message: "is being used concurrently; retry" },
     ]);
   try {
-    await deps.queue.send({ kind: "fanout", messageId: message.id });
+    await deps.queue.send({ kind: "fanout", messageId: message.id, requestId: deps.requestId });
   } catch (error) {
     deps.log("warn", "enqueue failed; the sweep will dispatch the message", {
       message_id: message.id,

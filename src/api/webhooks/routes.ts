@@ -18,6 +18,7 @@ import {
   updateWebhookSchema,
   webhookListSchema,
   webhookSchema,
+  webhookStatsSchema,
   webhookWithSecretSchema,
 } from "./schemas";
 import {
@@ -29,6 +30,7 @@ import {
   removeWebhook,
   rotateSecret,
   sendTestEvent,
+  webhookStats,
 } from "./service";
 
 const tags = ["Webhooks"];
@@ -115,6 +117,18 @@ const recoverRoute = createRoute({
   },
 });
 
+const statsRoute = createRoute({
+  ...route("get", "/v1/webhooks/{id}/stats", "getWebhookStats"),
+  request: { params: idParams },
+  responses: {
+    200: jsonContent(
+      webhookStatsSchema,
+      "Events finished in the last 24 hours by status, success rate, attempt latency p50/p95, and what waits now",
+    ),
+    ...problems(404, 422),
+  },
+});
+
 function secretObject(webhook: WebhookRow) {
   return {
     object: "webhook_secret" as const,
@@ -176,6 +190,10 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(testWebhookRoute, async (c) => {
     const event = await sendTestEvent(c.var.deps, c.var.principal, c.req.valid("param").id);
     return c.json(toEventObject(event), 202);
+  });
+  app.openapi(statsRoute, async (c) => {
+    const stats = await webhookStats(c.var.deps, c.var.principal, c.req.valid("param").id);
+    return c.json(stats, 200);
   });
   app.openapi(recoverRoute, async (c) => {
     const result = await recoverEvents(

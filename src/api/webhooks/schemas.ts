@@ -171,6 +171,23 @@ export const recoverResultSchema = z
   })
   .openapi("Recovery");
 
+export const webhookStatsSchema = z
+  .object({
+    object: z.literal("webhook_stats"),
+    webhook_id: idSchema,
+    window_hours: z.number().int(),
+    counts: z.object({
+      success: z.number().int(),
+      failed: z.number().int(),
+      pending: z.number().int(),
+      retrying: z.number().int(),
+    }),
+    success_rate: z.number().nullable(),
+    attempts: z.number().int(),
+    latency_ms: z.object({ p50: z.number().nullable(), p95: z.number().nullable() }),
+  })
+  .openapi("WebhookStats");
+
 export const emptyActionSchema = z.object({}).strict();
 
 export const webhookListSchema = listSchema(webhookSchema, "WebhookList");

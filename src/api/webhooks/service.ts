@@ -213,7 +213,7 @@ export async function sendTestEvent(
       updatedAt: at,
     },
   ]);
-  await handOver(deps, webhook.id, [toQueuedEvent(message, event!, true)]);
+  await handOver(deps, webhook.id, [toQueuedEvent(message, event!, true, deps.requestId)]);
   return event!;
 }
 
@@ -239,4 +239,14 @@ export async function recoverEvents(
   const matched = row?.n ?? 0;
   if (matched > 0) await deps.queue.send({ kind: "recover", ...task });
   return { object: "recovery" as const, webhook_id: webhook.id, since, until, count: matched };
+}
+
+/**
+ * Served by the webhook's object from its hourly rollups: a bounded read,
+ * however long the history (D1 is read once, for the webhook itself).
+ */
+export async function webhookStats(deps: Deps, principal: Principal, id: string) {
+  requireAccess(principal, "read");
+  const webhook = await findWebhook(deps, principal, id);
+  return deps.webhookObjects.get(deps.webhookObjects.idFromName(webhook.id)).stats(webhook.id);
 }

@@ -1,0 +1,177 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, inject, test } from "vitest";
+import { createApp } from "../../src/app";
+import { createDb } from "../../src/db/client";
+import { meterD1, newUsage } from "../../src/db/metered";
+import { makeDeps } from "../../src/deps";
+import { purgeHistory } from "../../src/retention";
+import {
+  ADMIN_TOKEN,
+  api,
+  createApplication,
+  createWebhook,
+  eventually,
+  listEvents,
+  publish,
+} from "../helpers/api";
+import { newHook } from "../helpers/hooks";
+import { inObject } from "../helpers/objects";
+
+const receiverUrl = inject("receiverUrl");
+const DAY_MS = 86_400_000;
+
+/** Deps on a clock `offsetMs` ahead, as the cron would see them then. */
+function depsAt(offsetMs: number) {
+  return { ...makeDeps(env), now: () => new Date(Date.now() + offsetMs) };
+}
+
+describe("retention", () => {
+  test("only old, finished history goes; pending, retrying and undispatched work stays", async () => {
+    const ok = newHook(receiverUrl);
+    const failing = newHook(receiverUrl);
+    const slow = newHook(receiverUrl);
+    await failing.script({ otherwise: { status: 500 } });
+    await slow.script({ otherwise: { status: 500 } });
+    const app = await createApplication();
+    const okHook = await createWebhook(app.id, ok.url, { event_types: ["ok"] });
+    const failedHook = await createWebhook(app.id, failing.url, {
+      event_types: ["bad"],
+      retry_policy: { schedule_seconds: [] },
+    });
+    const retryingHook = await createWebhook(app.id, slow.url, {
+      event_types: ["slow"],
+      retry_policy: { schedule_seconds: [86_400 * 20] },
+    });
+    const okMessage = await publish(app.id, "ok", { n: 1 });
+    const badMessage = await publish(app.id, "bad", { n: 2 });
+    const slowMessage = await publish(app.id, "slow", { n: 3 });
+    await eventually(async () => {
+      expect((await listEvents(okHook.id))[0]?.delivery_status).toBe("success");
+      expect((await listEvents(failedHook.id))[0]?.delivery_status).toBe("failed");
+      expect((await listEvents(retryingHook.id))[0]?.delivery_status).toBe("retrying");
+    });
+    // A message accepted but never dispatched (its queue message lost), made to look old.
+    const stranded = crypto.randomUUID();
+    await env.DB.prepare(
+      "INSERT INTO messages (id, application_id, event_type, payload, created_at) VALUES (?, ?, 'x', '{}', '2000-01-01T00:00:00.000Z')",
+    )
+      .bind(stranded, app.id)
+      .run();
+
+    // Within the retention window nothing goes.
+    expect(await purgeHistory(depsAt(29 * DAY_MS))).toEqual({ events: 0, messages: 0 });
+
+    const purged = await purgeHistory(depsAt(31 * DAY_MS));
+    expect(purged.events).toBeGreaterThanOrEqual(2);
+    expect(await listEvents(okHook.id)).toHaveLength(0);
+    expect(await listEvents(failedHook.id)).toHaveLength(0);
+    expect(await listEvents(retryingHook.id)).toHaveLength(1);
+    expect((await api("GET", `/v1/messages/${okMessage.id}`)).status).toBe(404);
+    expect((await api("GET", `/v1/messages/${badMessage.id}`)).status).toBe(404);
+    expect((await api("GET", `/v1/messages/${slowMessage.id}`)).status).toBe(200);
+    expect((await api("GET", `/v1/messages/${stranded}`)).status).toBe(200);
+    const orphanAttempts = await env.DB.prepare(
+      "SELECT count(*) AS n FROM attempts WHERE event_id NOT IN (SELECT id FROM events)",
+    ).first<{ n: number }>();
+    expect(orphanAttempts?.n).toBe(0);
+  });
+
+  test("one run deletes in bounded batches", async () => {
+    const hook = newHook(receiverUrl);
+    const app = await createApplication();
+    const webhook = await createWebhook(app.id, hook.url);
+    for (let i = 0; i < 5; i++) await publish(app.id, "bulk", { i });
+    await eventually(async () =>
+      expect((await listEvents(webhook.id, "&delivery_status=success")).length).toBe(5),
+    );
+    const first = await purgeHistory(depsAt(400 * DAY_MS), 1);
+    // Ten batches of one at most, whatever else is old in the database.
+    expect(first.events).toBeLessThanOrEqual(10);
+    expect(first.events).toBeGreaterThan(0);
+  });
+});
+
+describe("stats", () => {
+  test("counts, success rate and latency come from hourly rollups: bounded reads over 10,000 events", async () => {
+    const hook = newHook(receiverUrl);
+    await hook.script({ responses: [{ status: 500 }], otherwise: { status: 200, delayMs: 20 } });
+    const app = await createApplication();
+    const webhook = await createWebhook(app.id, hook.url, {
+      retry_policy: { schedule_seconds: [] },
+    });
+    for (let i = 0; i < 4; i++) await publish(app.id, "s", { i });
+    await eventually(async () => {
+      const res = await api("GET", `/v1/webhooks/${webhook.id}/stats`);
+      expect(res.body.counts).toMatchObject({ success: 3, failed: 1, pending: 0, retrying: 0 });
+    });
+    const real = (await api("GET", `/v1/webhooks/${webhook.id}/stats`)).body;
+    expect(real).toMatchObject({
+      object: "webhook_stats",
+      webhook_id: webhook.id,
+      window_hours: 24,
+      attempts: 4,
+      success_rate: 0.75,
+    });
+    expect(real.latency_ms.p95).toBeGreaterThanOrEqual(real.latency_ms.p50);
+
+    // A long history: 10,000 events in D1 and their attempts in the rollups.
+    const now = Date.now();
+    const insertMessage = env.DB.prepare(
+      "INSERT INTO messages (id, application_id, event_type, payload, created_at, dispatched_at) VALUES (?, ?, 'h', '{}', ?, ?)",
+    );
+    const insertEvent = env.DB.prepare(
+      `INSERT INTO events (id, webhook_id, message_id, type, delivery_status, delivery_attempts, max_attempts,
+        http_status_code, error_message, created_at, updated_at) VALUES (?, ?, ?, 'h', 'success', 1, 1, 200, '', ?, ?)`,
+    );
+    for (let batch = 0; batch < 100; batch++) {
+      await env.DB.batch(
+        Array.from({ length: 100 }, (_, i) => {
+          const at = new Date(now - (batch * 100 + i) * 8000).toISOString();
+          const messageId = crypto.randomUUID();
+          return [
+            insertMessage.bind(messageId, app.id, at, at),
+            insertEvent.bind(crypto.randomUUID(), webhook.id, messageId, at, at),
+          ];
+        }).flat(),
+      );
+    }
+    await inObject(webhook.id, (o) => {
+      const record = (
+        o as unknown as {
+          recordStats(at: number, ms: number, outcome: { deliveryStatus: string }): void;
+        }
+      ).recordStats.bind(o);
+      for (let i = 0; i < 10_000; i++)
+        record(now - i * 8000, 50 + (i % 100), {
+          deliveryStatus: i % 10 === 0 ? "failed" : "success",
+        });
+    });
+
+    const usage = newUsage();
+    const app2 = createApp((e) => ({ ...makeDeps(e), db: createDb(meterD1(e.DB, usage)) }));
+    const res = await app2.request(
+      `/v1/webhooks/${webhook.id}/stats`,
+      { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
+      env,
+    );
+    expect(res.status).toBe(200);
+    const stats = (await res.json()) as any;
+    // Only attempts of the last 24 hours count: 86,400 s / 8 s = 10,800 > 10,000, so all of them.
+    expect(stats.attempts).toBe(10_004);
+    expect(stats.latency_ms.p50).toBeGreaterThan(80);
+    expect(stats.latency_ms.p50).toBeLessThan(120);
+    // D1: the webhook row, nothing else.
+    expect(usage.queries).toBe(1);
+    expect(usage.rowsRead).toBeLessThanOrEqual(2);
+    const { rowsRead } = await inObject(webhook.id, (o) => o.measuredStats(webhook.id));
+    expect(rowsRead).toBeLessThanOrEqual(30);
+
+    // For contrast, counting the same from the event rows reads the whole history.
+    const naive = await env.DB.prepare(
+      "SELECT count(*) AS n FROM events WHERE webhook_id = ? AND created_at > ?",
+    )
+      .bind(webhook.id, new Date(now - DAY_MS).toISOString())
+      .run();
+    expect(naive.meta.rows_read).toBeGreaterThan(5_000);
+  });
+});

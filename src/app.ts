@@ -12,9 +12,11 @@ import { registerMessageRoutes } from "./api/messages/routes";
 import { authenticate } from "./api/middleware/auth";
 import { jsonBody } from "./api/middleware/body";
 import { handleError, handleNotFound, problemResponse, zodProblem } from "./api/problem";
+import { registerUsageRoutes } from "./api/usage/routes";
 import { registerWebhookRoutes } from "./api/webhooks/routes";
 import { type Deps, makeDeps } from "./deps";
 import { uuidv7 } from "./lib/ids";
+import { usage } from "./lib/usage";
 import { VERSION } from "./version";
 
 /** Builds the app; `depsFor` lets tests swap collaborators per request. */
@@ -34,6 +36,7 @@ export function createApp(depsFor: (env: AppEnv["Bindings"]) => Deps = makeDeps)
     c.set("requestId", requestId);
     c.set("deps", deps);
     const started = Date.now();
+    usage.workerRequests += 1;
     await next();
     c.header("x-request-id", requestId);
     // Path only: query strings may carry cursors, and headers carry tokens.
@@ -52,6 +55,7 @@ export function createApp(depsFor: (env: AppEnv["Bindings"]) => Deps = makeDeps)
   registerWebhookRoutes(app);
   registerMessageRoutes(app);
   registerEventRoutes(app);
+  registerUsageRoutes(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -4,11 +4,13 @@
  * randomness and outbound fetch.
  */
 import { createDb, type Db } from "./db/client";
+import { meterD1 } from "./db/metered";
 import type { QueueTask } from "./delivery/tasks";
 import type { WebhookDO } from "./delivery/webhook-do";
 import { type Env, readSettings, type Settings } from "./env";
 import { uuidv7 } from "./lib/ids";
 import { jsonLogger, type Logger } from "./lib/log";
+import { usage } from "./lib/usage";
 
 export type Deps = {
   db: Db;
@@ -25,9 +27,9 @@ export type Deps = {
 
 export function makeDeps(env: Env, requestId: string = uuidv7()): Deps {
   return {
-    db: createDb(env.DB),
+    db: createDb(meterD1(env.DB, usage.d1)),
     settings: readSettings(env),
-    queue: env.DELIVERY_QUEUE,
+    queue: meterQueue(env.DELIVERY_QUEUE),
     webhookObjects: env.WEBHOOK_DO,
     now: () => new Date(),
     random: Math.random,
@@ -35,4 +37,19 @@ export function makeDeps(env: Env, requestId: string = uuidv7()): Deps {
     log: jsonLogger,
     requestId,
   };
+}
+
+/** Counts queue writes (one operation per message) on their way out. */
+function meterQueue(queue: Queue<QueueTask>): Queue<QueueTask> {
+  return {
+    send: (body, options) => {
+      usage.queueOperations += 1;
+      return queue.send(body, options);
+    },
+    sendBatch: (messages, options) => {
+      usage.queueOperations += [...messages].length;
+      return queue.sendBatch(messages, options);
+    },
+    metrics: () => queue.metrics(),
+  } as Queue<QueueTask>;
 }

@@ -5,6 +5,7 @@ import { BOOT_CRON, sweep } from "./delivery/sweep";
 import type { QueueTask } from "./delivery/tasks";
 import { makeDeps } from "./deps";
 import type { Env } from "./env";
+import { usage } from "./lib/usage";
 import { purgeHistory } from "./retention";
 
 const app = createApp();
@@ -12,9 +13,11 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   async queue(batch: MessageBatch<QueueTask>, env: Env) {
+    usage.workerRequests += 1;
     await consumeBatch(batch, makeDeps(env));
   },
   async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext) {
+    usage.workerRequests += 1;
     const deps = makeDeps(env);
     ctx.waitUntil(sweep(deps, { boot: controller.cron === BOOT_CRON }));
     ctx.waitUntil(purgeHistory(deps));

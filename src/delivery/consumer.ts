@@ -4,6 +4,7 @@
  * a growing delay, independently of the others.
  */
 import type { Deps } from "../deps";
+import { usage } from "../lib/usage";
 import { fanOutBatch } from "./publish";
 import { recoverWebhook } from "./recover";
 import type { FanoutTask, QueueTask, RecoverTask } from "./tasks";
@@ -35,6 +36,8 @@ export async function consumeBatch(batch: MessageBatch<QueueTask>, deps: Deps): 
 }
 
 function settle(message: Message<QueueTask>, ok: boolean, deps: Deps): void {
+  // Billed: the read that delivered it, and the delete that an ack is.
+  usage.queueOperations += ok ? 2 : 1;
   if (ok) {
     message.ack();
     return;

@@ -20,6 +20,7 @@ import { type Deps, makeDeps } from "../deps";
 import type { Env } from "../env";
 import { uuidv7 } from "../lib/ids";
 import { HOUR_MS, toRfc3339, unixSeconds } from "../lib/time";
+import { ISOLATE_ID, type Usage, usage } from "../lib/usage";
 import { USER_AGENT } from "../version";
 import { isSuccess, sendAttempt } from "./attempt";
 import { admit, type Circuit, CLOSED, isFailing, recordResult } from "./circuit";
@@ -79,7 +80,6 @@ const RECORD_RETRY_MS = 30_000;
 export class WebhookDO extends DurableObject<Env> {
   /** Replaced by tests to pin the clock, randomness or fetch. */
   deps: Deps;
-  private readonly sql: SqlStorage;
   private pumping = false;
   private wake: (() => void) | null = null;
   private readonly window = new SlidingWindow();
@@ -88,8 +88,7 @@ export class WebhookDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.deps = makeDeps(env);
-    this.sql = ctx.storage.sql;
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS queue (
+    this.run(`CREATE TABLE IF NOT EXISTS queue (
       event_id TEXT PRIMARY KEY,
       message_id TEXT NOT NULL,
       event_type TEXT NOT NULL,
@@ -104,10 +103,10 @@ export class WebhookDO extends DurableObject<Env> {
       leased INTEGER NOT NULL DEFAULT 0,
       request_id TEXT NOT NULL
     )`);
-    this.sql.exec("CREATE INDEX IF NOT EXISTS queue_due ON queue (leased, due_at)");
-    this.sql.exec("CREATE INDEX IF NOT EXISTS queue_order ON queue (message_id)");
-    this.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS stats (
+    this.run("CREATE INDEX IF NOT EXISTS queue_due ON queue (leased, due_at)");
+    this.run("CREATE INDEX IF NOT EXISTS queue_order ON queue (message_id)");
+    this.run("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    this.run(`CREATE TABLE IF NOT EXISTS stats (
       hour INTEGER PRIMARY KEY,
       attempts INTEGER NOT NULL,
       succeeded INTEGER NOT NULL,
@@ -119,10 +118,11 @@ export class WebhookDO extends DurableObject<Env> {
 
   /** Takes events for delivery. Idempotent: an event already held is left as it is. */
   async enqueue(webhookId: string, items: QueuedEvent[]): Promise<void> {
+    usage.doRequests += 1;
     this.writeMeta("webhook_id", webhookId);
     const now = this.deps.now().getTime();
     for (const e of items) {
-      this.sql.exec(
+      this.run(
         `INSERT INTO queue (event_id, message_id, event_type, payload, message_created_at,
            resource_type, resource_id, attempts, max_attempts, manual, due_at, request_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -146,19 +146,22 @@ export class WebhookDO extends DurableObject<Env> {
 
   /** Makes sure held events will be attempted; the boot sweep calls it after a restart. */
   async resume(webhookId: string): Promise<void> {
+    usage.doRequests += 1;
     this.writeMeta("webhook_id", webhookId);
     await this.kick();
   }
 
   /** Drops everything held: the webhook was deleted. */
   async forget(): Promise<void> {
-    this.sql.exec("DELETE FROM queue");
-    this.sql.exec("DELETE FROM stats");
+    usage.doRequests += 1;
+    this.run("DELETE FROM queue");
+    this.run("DELETE FROM stats");
     await this.ctx.storage.deleteAlarm();
   }
 
   /** The last 24 hours from the hourly rollups, and what waits now. */
   stats(webhookId: string): WebhookStats {
+    usage.doRequests += 1;
     return this.measuredStats(webhookId).stats;
   }
 
@@ -166,13 +169,14 @@ export class WebhookDO extends DurableObject<Env> {
   measuredStats(webhookId: string): { stats: WebhookStats; rowsRead: number } {
     const now = this.deps.now().getTime();
     const fromHour = Math.floor(now / HOUR_MS) - STATS_WINDOW_HOURS + 1;
-    const cursor = this.sql.exec<{
+    const readBefore = usage.doRowsRead;
+    const cursor = this.run<{
       attempts: number;
       succeeded: number;
       failed: number;
       histogram: string;
     }>("SELECT attempts, succeeded, failed, histogram FROM stats WHERE hour >= ?", fromHour);
-    const rows = cursor.toArray();
+    const rows = cursor;
     const histogram = emptyHistogram();
     let attempts = 0;
     let success = 0;
@@ -185,11 +189,11 @@ export class WebhookDO extends DurableObject<Env> {
         histogram[i] = (histogram[i] ?? 0) + n;
       });
     }
-    const waitingCursor = this.sql.exec<{ pending: number; retrying: number }>(
+    const waitingCursor = this.run<{ pending: number; retrying: number }>(
       `SELECT coalesce(sum(attempts = 0), 0) AS pending, coalesce(sum(attempts > 0), 0) AS retrying
        FROM queue`,
     );
-    const waiting = waitingCursor.one();
+    const waiting = waitingCursor[0]!;
     const stats: WebhookStats = {
       object: "webhook_stats",
       webhook_id: webhookId,
@@ -199,7 +203,7 @@ export class WebhookDO extends DurableObject<Env> {
       attempts,
       latency_ms: { p50: percentile(histogram, 0.5), p95: percentile(histogram, 0.95) },
     };
-    return { stats, rowsRead: cursor.rowsRead + waitingCursor.rowsRead };
+    return { stats, rowsRead: usage.doRowsRead - readBefore };
   }
 
   /** The circuit as it stands, for tests and operators. */
@@ -207,19 +211,35 @@ export class WebhookDO extends DurableObject<Env> {
     return this.circuit;
   }
 
+  /** This isolate's billable-unit counters, for the benchmark. */
+  usage(): { isolateId: string; usage: Usage } {
+    return { isolateId: ISOLATE_ID, usage };
+  }
+
   override async alarm(): Promise<void> {
+    usage.doRequests += 1;
     await this.pump();
   }
 
+  /** Runs one statement on the object's SQLite, counting the rows it read and wrote. */
+  private run<T extends Record<string, SqlStorageValue>>(
+    query: string,
+    ...bindings: unknown[]
+  ): T[] {
+    const cursor = this.ctx.storage.sql.exec<T>(query, ...bindings);
+    const rows = cursor.toArray();
+    usage.doRowsRead += cursor.rowsRead;
+    usage.doRowsWritten += cursor.rowsWritten;
+    return rows;
+  }
+
   private readMeta<T>(key: string): T | null {
-    const rows = this.sql
-      .exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key)
-      .toArray();
+    const rows = this.run<{ value: string }>("SELECT value FROM meta WHERE key = ?", key);
     return rows[0] ? (JSON.parse(rows[0].value) as T) : null;
   }
 
   private writeMeta(key: string, value: unknown): void {
-    this.sql.exec(
+    this.run(
       "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       key,
       JSON.stringify(value),
@@ -245,7 +265,7 @@ export class WebhookDO extends DurableObject<Env> {
     try {
       // Only the pump leases rows, and only one pump runs: any lease found
       // now belongs to an attempt that an earlier instance never finished.
-      this.sql.exec("UPDATE queue SET leased = 0 WHERE leased = 1");
+      this.run("UPDATE queue SET leased = 0 WHERE leased = 1");
       await this.runAttempts(webhookId);
     } finally {
       this.pumping = false;
@@ -262,7 +282,7 @@ export class WebhookDO extends DurableObject<Env> {
     while (true) {
       let throttledMs = 0;
       if (!webhook) {
-        this.sql.exec("DELETE FROM queue WHERE leased = 0");
+        this.run("DELETE FROM queue WHERE leased = 0");
       } else if (!webhook.enabled) {
         await this.failHeld(webhook);
       } else if (Date.now() - started < PUMP_BUDGET_MS) {
@@ -296,10 +316,7 @@ export class WebhookDO extends DurableObject<Env> {
   }
 
   private hasDue(now: number): boolean {
-    return (
-      this.sql.exec("SELECT 1 FROM queue WHERE leased = 0 AND due_at <= ? LIMIT 1", now).toArray()
-        .length > 0
-    );
+    return this.run("SELECT 1 FROM queue WHERE leased = 0 AND due_at <= ? LIMIT 1", now).length > 0;
   }
 
   /** Leases up to `free` events that may go now, in the order the webhook asks for. */
@@ -308,22 +325,18 @@ export class WebhookDO extends DurableObject<Env> {
     let rows: Row[];
     if (webhook.ordering === "fifo") {
       // The oldest held event goes first; while it waits, everything behind it waits.
-      const head = this.sql
-        .exec<Row>("SELECT * FROM queue ORDER BY message_id, event_id LIMIT 1")
-        .toArray();
+      const head = this.run<Row>("SELECT * FROM queue ORDER BY message_id, event_id LIMIT 1");
       rows = head.filter((r) => r.leased === 0 && r.due_at <= now);
     } else {
-      rows = this.sql
-        .exec<Row>(
-          "SELECT * FROM queue WHERE leased = 0 AND due_at <= ? ORDER BY due_at, message_id LIMIT ?",
-          now,
-          free,
-        )
-        .toArray();
+      rows = this.run<Row>(
+        "SELECT * FROM queue WHERE leased = 0 AND due_at <= ? ORDER BY due_at, message_id LIMIT ?",
+        now,
+        free,
+      );
     }
     rows = rows.slice(0, this.window.take(webhook.rateLimitPerSecond, rows.length, now));
     for (const row of rows) {
-      this.sql.exec("UPDATE queue SET leased = 1 WHERE event_id = ?", row.event_id);
+      this.run("UPDATE queue SET leased = 1 WHERE event_id = ?", row.event_id);
     }
     return rows;
   }
@@ -367,6 +380,7 @@ export class WebhookDO extends DurableObject<Env> {
       deps.fetch,
       deps.now,
     );
+    usage.subrequests += 1;
     const finishedAt = deps.now();
     const outcome = decideOutcome({
       result,
@@ -401,7 +415,7 @@ export class WebhookDO extends DurableObject<Env> {
         event_id: row.event_id,
         error: String(error),
       });
-      this.sql.exec(
+      this.run(
         "UPDATE queue SET leased = 0, due_at = ? WHERE event_id = ?",
         finishedAt.getTime() + RECORD_RETRY_MS,
         row.event_id,
@@ -439,10 +453,11 @@ export class WebhookDO extends DurableObject<Env> {
   /** The row after a recorded attempt: gone when final, else due again later. */
   private settle(row: Row, attempt: number, outcome: Outcome): void {
     if (outcome.nextAttemptAt === null) {
-      this.sql.exec("DELETE FROM queue WHERE event_id = ?", row.event_id);
+      usage.finishedEvents += 1;
+      this.run("DELETE FROM queue WHERE event_id = ?", row.event_id);
       return;
     }
-    this.sql.exec(
+    this.run(
       "UPDATE queue SET leased = 0, attempts = ?, due_at = ? WHERE event_id = ?",
       attempt,
       outcome.nextAttemptAt,
@@ -452,13 +467,14 @@ export class WebhookDO extends DurableObject<Env> {
 
   private recordStats(at: number, durationMs: number, outcome: Outcome): void {
     const hour = Math.floor(at / HOUR_MS);
-    const existing = this.sql
-      .exec<{ histogram: string }>("SELECT histogram FROM stats WHERE hour = ?", hour)
-      .toArray()[0];
+    const existing = this.run<{ histogram: string }>(
+      "SELECT histogram FROM stats WHERE hour = ?",
+      hour,
+    )[0];
     const histogram = existing ? (JSON.parse(existing.histogram) as number[]) : emptyHistogram();
     const bucket = latencyBucket(durationMs);
     histogram[bucket] = (histogram[bucket] ?? 0) + 1;
-    this.sql.exec(
+    this.run(
       `INSERT INTO stats (hour, attempts, succeeded, failed, histogram) VALUES (?, 1, ?, ?, ?)
        ON CONFLICT (hour) DO UPDATE SET attempts = attempts + 1,
          succeeded = succeeded + excluded.succeeded, failed = failed + excluded.failed,
@@ -468,15 +484,14 @@ export class WebhookDO extends DurableObject<Env> {
       outcome.deliveryStatus === "failed" ? 1 : 0,
       JSON.stringify(histogram),
     );
-    this.sql.exec("DELETE FROM stats WHERE hour < ?", hour - 2 * STATS_WINDOW_HOURS);
+    this.run("DELETE FROM stats WHERE hour < ?", hour - 2 * STATS_WINDOW_HOURS);
   }
 
   /** A disabled webhook receives nothing: what it holds fails, for `recover` to bring back. */
   private async failHeld(webhook: WebhookRow): Promise<void> {
-    const ids = this.sql
-      .exec<{ event_id: string }>("SELECT event_id FROM queue WHERE leased = 0")
-      .toArray()
-      .map((r) => r.event_id);
+    const ids = this.run<{ event_id: string }>("SELECT event_id FROM queue WHERE leased = 0").map(
+      (r) => r.event_id,
+    );
     // Re-enabling starts afresh: no open circuit, no failure streak carried over.
     this.circuit = CLOSED;
     this.writeMeta("circuit", CLOSED);
@@ -487,14 +502,14 @@ export class WebhookDO extends DurableObject<Env> {
       `webhook disabled (${webhook.disabledReason ?? "manual"})`,
       this.deps.now(),
     );
-    for (const id of ids) this.sql.exec("DELETE FROM queue WHERE event_id = ? AND leased = 0", id);
+    for (const id of ids) this.run("DELETE FROM queue WHERE event_id = ? AND leased = 0", id);
   }
 
   /** Arms the alarm for the next due event, no earlier than the circuit allows. */
   private async scheduleNext(): Promise<void> {
-    const next = this.sql
-      .exec<{ due: number | null }>("SELECT min(due_at) AS due FROM queue WHERE leased = 0")
-      .one().due;
+    const next = this.run<{ due: number | null }>(
+      "SELECT min(due_at) AS due FROM queue WHERE leased = 0",
+    )[0]!.due;
     if (next === null) {
       await this.ctx.storage.deleteAlarm();
       return;

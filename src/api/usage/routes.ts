@@ -1,0 +1,71 @@
+/**
+ * @module GET /v1/usage: the billable-unit counters of the isolates that
+ * served this relay (the API's, and those of the named webhooks' objects),
+ * since they started. Per isolate, so meaningful on one machine: the
+ * benchmark reads it before and after a run to price a delivered event.
+ */
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { ISOLATE_ID, sumUsage, type Usage, usage } from "../../lib/usage";
+import { requireAccess } from "../../security/principal";
+import { idSchema, jsonContent, problems } from "../common";
+import type { AppEnv } from "../context";
+
+const countsSchema = z.object({
+  queries: z.number(),
+  rowsRead: z.number(),
+  rowsWritten: z.number(),
+});
+
+const usageSchema = z
+  .object({
+    object: z.literal("usage"),
+    isolates: z.number().int(),
+    workerRequests: z.number(),
+    queueOperations: z.number(),
+    doRequests: z.number(),
+    doRowsRead: z.number(),
+    doRowsWritten: z.number(),
+    d1: countsSchema,
+    subrequests: z.number(),
+    finishedEvents: z.number(),
+  })
+  .openapi("Usage");
+
+const usageRoute = createRoute({
+  method: "get",
+  path: "/v1/usage",
+  operationId: "getUsage",
+  tags: ["Operations"],
+  security: [{ bearer: [] }],
+  request: {
+    query: z.object({
+      webhook_id: z
+        .union([idSchema, z.array(idSchema).max(100)])
+        .optional()
+        .openapi({ description: "Webhooks whose objects' counters to include (repeatable)" }),
+    }),
+  },
+  responses: {
+    200: jsonContent(usageSchema, "Counters summed over distinct isolates"),
+    ...problems(422),
+  },
+});
+
+export function registerUsageRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(usageRoute, async (c) => {
+    requireAccess(c.var.principal, "manage");
+    const { webhook_id } = c.req.valid("query");
+    const ids =
+      webhook_id === undefined ? [] : Array.isArray(webhook_id) ? webhook_id : [webhook_id];
+    const { webhookObjects } = c.var.deps;
+    const parts = new Map<string, Usage>([[ISOLATE_ID, usage]]);
+    for (const id of ids) {
+      const part = await webhookObjects.get(webhookObjects.idFromName(id)).usage();
+      parts.set(part.isolateId, part.usage);
+    }
+    return c.json(
+      { object: "usage" as const, isolates: parts.size, ...sumUsage([...parts.values()]) },
+      200,
+    );
+  });
+}

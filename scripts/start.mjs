@@ -113,8 +113,8 @@ async function waitUntilReady() {
 
 waitUntilReady().then(async (ready) => {
   if (!ready) return;
-  log(`ready on http://localhost:${port} (API docs: http://localhost:${port}/docs)`);
   await sweepOnce("@boot");
+  log(`ready on http://localhost:${port} (API docs: http://localhost:${port}/docs)`);
   sweepTimer = setInterval(sweepOnce, SWEEP_EVERY_MS);
 });
 

@@ -20,7 +20,7 @@ import { type Deps, makeDeps } from "../deps";
 import type { Env } from "../env";
 import { uuidv7 } from "../lib/ids";
 import { HOUR_MS, toRfc3339, unixSeconds } from "../lib/time";
-import { ISOLATE_ID, type Usage, usage } from "../lib/usage";
+import { currentIsolateId, type Usage, usage } from "../lib/usage";
 import { USER_AGENT } from "../version";
 import { isSuccess, sendAttempt } from "./attempt";
 import { admit, type Circuit, CLOSED, isFailing, recordResult } from "./circuit";
@@ -213,7 +213,7 @@ export class WebhookDO extends DurableObject<Env> {
 
   /** This isolate's billable-unit counters, for the benchmark. */
   usage(): { isolateId: string; usage: Usage } {
-    return { isolateId: ISOLATE_ID, usage };
+    return { isolateId: currentIsolateId(), usage };
   }
 
   override async alarm(): Promise<void> {

@@ -37,8 +37,16 @@ export function emptyUsage(): Usage {
 /** This isolate's counters since it started (or since the last reset). */
 export const usage: Usage = emptyUsage();
 
-/** Tells isolates apart, so that counters shared by one isolate are not added twice. */
-export const ISOLATE_ID = crypto.randomUUID();
+let isolateId: string | undefined;
+
+/**
+ * Tells isolates apart, so that counters shared by one isolate are not added
+ * twice. Made on first use: workerd forbids randomness at global scope.
+ */
+export function currentIsolateId(): string {
+  isolateId ??= crypto.randomUUID();
+  return isolateId;
+}
 
 export function resetUsage(): void {
   Object.assign(usage, emptyUsage());

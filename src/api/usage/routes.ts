@@ -5,7 +5,7 @@
  * benchmark reads it before and after a run to price a delivered event.
  */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { ISOLATE_ID, sumUsage, type Usage, usage } from "../../lib/usage";
+import { currentIsolateId, sumUsage, type Usage, usage } from "../../lib/usage";
 import { requireAccess } from "../../security/principal";
 import { idSchema, jsonContent, problems } from "../common";
 import type { AppEnv } from "../context";
@@ -58,7 +58,7 @@ export function registerUsageRoutes(app: OpenAPIHono<AppEnv>) {
     const ids =
       webhook_id === undefined ? [] : Array.isArray(webhook_id) ? webhook_id : [webhook_id];
     const { webhookObjects } = c.var.deps;
-    const parts = new Map<string, Usage>([[ISOLATE_ID, usage]]);
+    const parts = new Map<string, Usage>([[currentIsolateId(), usage]]);
     for (const id of ids) {
       const part = await webhookObjects.get(webhookObjects.idFromName(id)).usage();
       parts.set(part.isolateId, part.usage);

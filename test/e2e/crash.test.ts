@@ -1,0 +1,101 @@
+/**
+ * Nothing accepted is lost: publish a burst to a slow receiver, SIGKILL the
+ * relay's whole process group mid-delivery, start it again on the same state,
+ * and find every message delivered at least once. Duplicates are allowed, with
+ * the same webhook-id, and counted.
+ */
+import { afterAll, beforeAll, expect, test, vi } from "vitest";
+import { newHook } from "../helpers/hooks";
+import { type Receiver, startReceiver } from "../helpers/receiver";
+import { type Relay, relayApi, startRelay } from "../helpers/server";
+
+const BURST = 60;
+let receiver: Receiver;
+let relay: Relay | undefined;
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+});
+
+afterAll(async () => {
+  await relay?.stop();
+  await receiver.close();
+});
+
+test("a SIGKILL mid-delivery loses no accepted message", async () => {
+  relay = await startRelay();
+  const api = relayApi(relay);
+  const hook = newHook(receiver.url);
+  // Slow enough that the kill lands while most deliveries are queued or in flight.
+  await hook.script({ otherwise: { status: 200, delayMs: 250 } });
+  const app = (await api.call("POST", "/v1/applications", { name: "crash test" })).body;
+  const webhook = (
+    await api.call("POST", "/v1/webhooks", {
+      application_id: app.id,
+      url: hook.url,
+      max_in_flight: 2,
+      retry_policy: { schedule_seconds: [1, 1, 1, 1, 1] },
+    })
+  ).body;
+
+  const published = await Promise.all(
+    Array.from({ length: BURST }, async (_, i) => {
+      const res = await api.call("POST", "/v1/messages", {
+        application_id: app.id,
+        event_type: "crash.test",
+        payload: { i },
+      });
+      expect(res.status).toBe(202);
+      return res.body.id as string;
+    }),
+  );
+  expect(new Set(published).size).toBe(BURST);
+
+  // Let delivery get going, then pull the plug on the whole process group.
+  await vi.waitFor(async () => expect((await hook.received()).requests.length).toBeGreaterThan(3), {
+    timeout: 30_000,
+    interval: 50,
+  });
+  const beforeKill = (await hook.received()).requests.length;
+  await relay.kill("SIGKILL");
+  expect(beforeKill).toBeLessThan(BURST);
+
+  relay = await startRelay({ persistTo: relay.persistTo, token: relay.token });
+  await hook.script({ otherwise: { status: 200 } });
+
+  const { requests } = await vi.waitFor(
+    async () => {
+      const received = await hook.received();
+      const delivered = new Set(received.requests.map((r) => JSON.parse(r.body).i));
+      expect(delivered.size).toBe(BURST);
+      return received;
+    },
+    { timeout: 90_000, interval: 250 },
+  );
+  const byWebhookId = new Map<string, Set<number>>();
+  for (const r of requests) {
+    const id = r.headers["webhook-id"]!;
+    byWebhookId.set(id, (byWebhookId.get(id) ?? new Set()).add(JSON.parse(r.body).i));
+  }
+  // A duplicate is the same event again: same webhook-id, same payload.
+  expect(byWebhookId.size).toBe(BURST);
+  for (const payloads of byWebhookId.values()) expect(payloads.size).toBe(1);
+  const duplicates = requests.length - BURST;
+  console.log(
+    `crash test: ${BURST} messages, ${beforeKill} received before SIGKILL, ${requests.length} deliveries in all, ${duplicates} duplicate(s)`,
+  );
+
+  // The history agrees once the relay has recorded everything.
+  await vi.waitFor(
+    async () => {
+      const events = await relayApi(relay!).call(
+        "GET",
+        `/v1/events?webhook_id=${webhook.id}&limit=100`,
+      );
+      expect(events.body.data.filter((e: any) => e.delivery_status === "success")).toHaveLength(
+        BURST,
+      );
+    },
+    { timeout: 60_000, interval: 500 },
+  );
+});

@@ -7,7 +7,9 @@
  * `wrangler dev` does not run by itself: once at boot, so that anything
  * accepted before a crash is delivered, then every minute.
  *
- * RELAY_PERSIST_TO moves the state out of .wrangler/state (the tests use it).
+ * Other RELAY_* variables in the environment are passed to the Worker as
+ * settings. RELAY_PERSIST_TO moves the state out of .wrangler/state (the
+ * tests use it).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -68,17 +70,23 @@ if (admin.generated) log(`generated an admin token into .dev.vars: ${admin.token
 else if (admin.from) log(`admin token from .dev.vars: ${admin.token}`);
 else log("admin token from RELAY_ADMIN_TOKEN");
 
+/** Worker settings from the environment (RELAY_*), over the local defaults. */
+const settings = { RELAY_ALLOW_PRIVATE_URLS: "true" };
+for (const [key, value] of Object.entries(process.env)) {
+  if (key.startsWith("RELAY_") && key !== "RELAY_PERSIST_TO" && value !== undefined)
+    settings[key] = value;
+}
+if (!admin.pass) delete settings.RELAY_ADMIN_TOKEN;
+
 const devArgs = [
   "dev",
   "--port",
   String(port),
   "--ip",
   process.env.HOST || "localhost",
-  "--var",
-  "RELAY_ALLOW_PRIVATE_URLS:true",
   "--show-interactive-dev-session=false",
   ...persistArgs,
-  ...(admin.pass ? ["--var", `RELAY_ADMIN_TOKEN:${admin.token}`] : []),
+  ...Object.entries(settings).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
 ];
 const dev = spawn(wrangler, devArgs, {
   cwd: root,

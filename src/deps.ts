@@ -9,7 +9,7 @@ import type { QueueTask } from "./delivery/tasks";
 import type { WebhookDO } from "./delivery/webhook-do";
 import { type Env, readSettings, type Settings } from "./env";
 import { uuidv7 } from "./lib/ids";
-import { jsonLogger, type Logger } from "./lib/log";
+import { createLogger, type Logger } from "./lib/log";
 import { usage } from "./lib/usage";
 
 export type Deps = {
@@ -26,15 +26,16 @@ export type Deps = {
 };
 
 export function makeDeps(env: Env, requestId: string = uuidv7()): Deps {
+  const settings = readSettings(env);
   return {
     db: createDb(meterD1(env.DB, usage.d1)),
-    settings: readSettings(env),
+    settings,
     queue: meterQueue(env.DELIVERY_QUEUE),
     webhookObjects: env.WEBHOOK_DO,
     now: () => new Date(),
     random: Math.random,
     fetch: (input, init) => fetch(input, init),
-    log: jsonLogger,
+    log: createLogger(settings.logLevel),
     requestId,
   };
 }

@@ -12,6 +12,7 @@ export type Env = {
   RELAY_ALLOW_PRIVATE_URLS?: string;
   RELAY_RETENTION_DAYS?: string;
   RELAY_MAX_PAYLOAD_BYTES?: string;
+  RELAY_LOG_LEVEL?: string;
 };
 
 const flag = z
@@ -33,6 +34,7 @@ const settingsSchema = z.object({
   RELAY_ALLOW_PRIVATE_URLS: flag,
   RELAY_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   RELAY_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(262_144),
+  RELAY_LOG_LEVEL: z.enum(["info", "warn", "error"]).default("info"),
 });
 
 export type Settings = {
@@ -41,6 +43,7 @@ export type Settings = {
   allowPrivateUrls: boolean;
   retentionDays: number;
   maxPayloadBytes: number;
+  logLevel: "info" | "warn" | "error";
 };
 
 const cache = new WeakMap<object, Settings>();
@@ -53,6 +56,7 @@ export function readSettings(env: Env): Settings {
     ...env,
     RELAY_RETENTION_DAYS: env.RELAY_RETENTION_DAYS || undefined,
     RELAY_MAX_PAYLOAD_BYTES: env.RELAY_MAX_PAYLOAD_BYTES || undefined,
+    RELAY_LOG_LEVEL: env.RELAY_LOG_LEVEL || undefined,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -65,6 +69,7 @@ export function readSettings(env: Env): Settings {
     allowPrivateUrls: s.RELAY_ALLOW_PRIVATE_URLS,
     retentionDays: s.RELAY_RETENTION_DAYS,
     maxPayloadBytes: s.RELAY_MAX_PAYLOAD_BYTES,
+    logLevel: s.RELAY_LOG_LEVEL,
   };
   cache.set(env, settings);
   return settings;

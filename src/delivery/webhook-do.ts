@@ -218,7 +218,12 @@ export class WebhookDO extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     usage.doRequests += 1;
-    await this.pump();
+    const started = Date.now();
+    try {
+      await this.pump();
+    } finally {
+      usage.doActiveMs += Date.now() - started;
+    }
   }
 
   /** Runs one statement on the object's SQLite, counting the rows it read and wrote. */

@@ -1,11 +1,20 @@
 /** @module Structured JSON logs: one object a line, never a secret in them. */
 
+export type LogLevel = "info" | "warn" | "error";
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
-export type Logger = (level: "info" | "warn" | "error", msg: string, fields?: LogFields) => void;
+export type Logger = (level: LogLevel, msg: string, fields?: LogFields) => void;
 
-export const jsonLogger: Logger = (level, msg, fields = {}) => {
-  const line = JSON.stringify({ level, msg, time: new Date().toISOString(), ...fields });
-  if (level === "error") console.error(line);
-  else if (level === "warn") console.warn(line);
-  else console.log(line);
-};
+const RANK: Record<LogLevel, number> = { info: 0, warn: 1, error: 2 };
+
+/** A logger that drops lines below `minimum` (RELAY_LOG_LEVEL). */
+export function createLogger(minimum: LogLevel = "info"): Logger {
+  return (level, msg, fields = {}) => {
+    if (RANK[level] < RANK[minimum]) return;
+    const line = JSON.stringify({ level, msg, time: new Date().toISOString(), ...fields });
+    if (level === "error") console.error(line);
+    else if (level === "warn") console.warn(line);
+    else console.log(line);
+  };
+}
+
+export const jsonLogger: Logger = createLogger("info");

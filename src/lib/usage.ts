@@ -14,6 +14,8 @@ export type Usage = {
   doRequests: number;
   doRowsRead: number;
   doRowsWritten: number;
+  /** Wall time the objects spent running alarms (billed as duration while active). */
+  doActiveMs: number;
   d1: D1Usage;
   /** Outbound fetches to receivers. */
   subrequests: number;
@@ -28,6 +30,7 @@ export function emptyUsage(): Usage {
     doRequests: 0,
     doRowsRead: 0,
     doRowsWritten: 0,
+    doActiveMs: 0,
     d1: { queries: 0, rowsRead: 0, rowsWritten: 0 },
     subrequests: 0,
     finishedEvents: 0,
@@ -61,6 +64,7 @@ export function sumUsage(parts: Usage[]): Usage {
     total.doRequests += u.doRequests;
     total.doRowsRead += u.doRowsRead;
     total.doRowsWritten += u.doRowsWritten;
+    total.doActiveMs += u.doActiveMs;
     total.d1.queries += u.d1.queries;
     total.d1.rowsRead += u.d1.rowsRead;
     total.d1.rowsWritten += u.d1.rowsWritten;

@@ -6,12 +6,23 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
-const ROOT = join(import.meta.dirname, "..", "..");
+/** The project root: the nearest folder up from here that has scripts/start.mjs (also when bundled). */
+function findRoot(from: string): string {
+  let dir = from;
+  while (!existsSync(join(dir, "scripts", "start.mjs"))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`no scripts/start.mjs above ${from}`);
+    dir = up;
+  }
+  return dir;
+}
+
+const ROOT = findRoot(import.meta.dirname);
 
 export type Relay = {
   url: string;

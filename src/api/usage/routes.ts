@@ -25,6 +25,7 @@ const usageSchema = z
     doRequests: z.number(),
     doRowsRead: z.number(),
     doRowsWritten: z.number(),
+    doActiveMs: z.number(),
     d1: countsSchema,
     subrequests: z.number(),
     finishedEvents: z.number(),

@@ -207,8 +207,8 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
         },
       }),
     });
-    await res.arrayBuffer();
-    if (res.status !== 202) throw new Error(`publish answered ${res.status}`);
+    const text = await res.text();
+    if (res.status !== 202) throw new Error(`publish answered ${res.status}: ${text.slice(0, 500)}`);
     ingestLatencies.push(performance.now() - t0);
     progress("published", ++published, MESSAGES);
   });
@@ -322,10 +322,16 @@ async function main() {
   process.stderr.write(`starting the relay (as npm start does)…\n`);
   // Info lines (one per request and per attempt) cost the local wrangler more
   // than the relay's own work; production ships them asynchronously.
-  const relay = await startRelay({ env: { RELAY_LOG_LEVEL: args["log-level"] } });
+  // wrangler's own per-request log lines too (WRANGLER_LOG).
+  const relay = await startRelay({
+    env: { RELAY_LOG_LEVEL: args["log-level"], WRANGLER_LOG: args["log-level"] },
+  });
   let relayResult: Awaited<ReturnType<typeof runRelay>>;
   try {
     relayResult = await runRelay(relay, receiver);
+  } catch (error) {
+    process.stderr.write(`${relay.output().slice(-3000)}\n`);
+    throw error;
   } finally {
     await relay.stop();
   }

@@ -1,3 +1,17 @@
+CREATE TABLE `api_keys` (
+	`id` text PRIMARY KEY NOT NULL,
+	`name` text NOT NULL,
+	`scope` text NOT NULL,
+	`application_id` text,
+	`allowed_ips` text,
+	`key_hash` text NOT NULL,
+	`key_prefix` text NOT NULL,
+	`last_used_at` text,
+	`created_at` text NOT NULL,
+	FOREIGN KEY (`application_id`) REFERENCES `applications`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `api_keys_hash_unique` ON `api_keys` (`key_hash`);--> statement-breakpoint
 CREATE TABLE `applications` (
 	`id` text PRIMARY KEY NOT NULL,
 	`name` text NOT NULL,
@@ -10,7 +24,7 @@ CREATE TABLE `applications` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `applications_uid_unique` ON `applications` (`uid`);--> statement-breakpoint
 CREATE TABLE `attempts` (
-	`id` text PRIMARY KEY NOT NULL,
+	`id` text NOT NULL,
 	`event_id` text NOT NULL,
 	`attempt` integer NOT NULL,
 	`started_at` text NOT NULL,
@@ -18,10 +32,10 @@ CREATE TABLE `attempts` (
 	`http_status_code` integer NOT NULL,
 	`response_body` text NOT NULL,
 	`error_message` text NOT NULL,
+	PRIMARY KEY(`event_id`, `attempt`),
 	FOREIGN KEY (`event_id`) REFERENCES `events`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `attempts_event_attempt_unique` ON `attempts` (`event_id`,`attempt`);--> statement-breakpoint
 CREATE TABLE `events` (
 	`id` text PRIMARY KEY NOT NULL,
 	`webhook_id` text NOT NULL,
@@ -41,8 +55,7 @@ CREATE TABLE `events` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `events_message_webhook_unique` ON `events` (`message_id`,`webhook_id`);--> statement-breakpoint
 CREATE INDEX `events_webhook_idx` ON `events` (`webhook_id`,`id`);--> statement-breakpoint
-CREATE INDEX `events_webhook_status_idx` ON `events` (`webhook_id`,`delivery_status`,`id`);--> statement-breakpoint
-CREATE INDEX `events_open_idx` ON `events` (`delivery_status`,`next_attempt_at`) WHERE delivery_status IN ('pending', 'retrying');--> statement-breakpoint
+CREATE INDEX `events_failed_idx` ON `events` (`webhook_id`,`id`) WHERE delivery_status = 'failed';--> statement-breakpoint
 CREATE TABLE `messages` (
 	`id` text PRIMARY KEY NOT NULL,
 	`application_id` text NOT NULL,
@@ -56,8 +69,8 @@ CREATE TABLE `messages` (
 	FOREIGN KEY (`application_id`) REFERENCES `applications`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `messages_idempotency_unique` ON `messages` (`application_id`,`idempotency_key`);--> statement-breakpoint
-CREATE INDEX `messages_undispatched_idx` ON `messages` (`dispatched_at`,`created_at`);--> statement-breakpoint
+CREATE UNIQUE INDEX `messages_idempotency_unique` ON `messages` (`application_id`,`idempotency_key`) WHERE idempotency_key IS NOT NULL;--> statement-breakpoint
+CREATE INDEX `messages_undispatched_idx` ON `messages` (`created_at`) WHERE dispatched_at IS NULL;--> statement-breakpoint
 CREATE TABLE `webhooks` (
 	`id` text PRIMARY KEY NOT NULL,
 	`application_id` text NOT NULL,

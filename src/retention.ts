@@ -7,6 +7,7 @@
 import { and, inArray, isNotNull, lt, notExists, sql } from "drizzle-orm";
 import { events, messages } from "./db/schema";
 import type { Deps } from "./deps";
+import { uuidv7Floor } from "./lib/ids";
 import { DAY_MS, toRfc3339 } from "./lib/time";
 
 /** Rows deleted per statement, so one run never holds D1 for long. */
@@ -17,16 +18,17 @@ const MAX_BATCHES = 10;
 export type PurgeResult = { events: number; messages: number };
 
 export async function purgeHistory(deps: Deps, batch = RETENTION_BATCH): Promise<PurgeResult> {
-  const cutoff = toRfc3339(deps.now().getTime() - deps.settings.retentionDays * DAY_MS);
+  const cutoffMs = deps.now().getTime() - deps.settings.retentionDays * DAY_MS;
+  const cutoff = toRfc3339(cutoffMs);
+  const idFloor = uuidv7Floor(cutoffMs);
   const purged: PurgeResult = { events: 0, messages: 0 };
   for (let i = 0; i < MAX_BATCHES; i++) {
     const old = await deps.db
       .select({ id: events.id })
       .from(events)
-      .where(
-        and(lt(events.createdAt, cutoff), inArray(events.deliveryStatus, ["success", "failed"])),
-      )
-      .orderBy(events.createdAt)
+      // UUIDv7 ids sort by creation time: the primary key walks oldest first.
+      .where(and(lt(events.id, idFloor), inArray(events.deliveryStatus, ["success", "failed"])))
+      .orderBy(events.id)
       .limit(batch);
     if (old.length === 0) break;
     // Attempts go with their event (ON DELETE CASCADE).

@@ -3,7 +3,7 @@
  * Objects. Ingest stores the message and enqueues a pointer; everything per
  * webhook happens here, behind the queue.
  */
-import { insertEvents, reopenEvents } from "../db/queries/events";
+import { getEvent, insertEvents } from "../db/queries/events";
 import { getMessage, markDispatched } from "../db/queries/messages";
 import { listSubscribedWebhooks } from "../db/queries/webhooks";
 import type { EventRow, MessageRow } from "../db/schema";
@@ -124,20 +124,24 @@ export function toQueuedEvent(
 }
 
 /**
- * One more attempt for finished events of one webhook (manual retry, recover):
- * each is re-opened in D1, then handed over as a manual attempt.
+ * One more attempt for finished events of one webhook (manual retry,
+ * recover): the webhook's object holds them first, then re-opens them in D1,
+ * so a failure between the two can delay the attempt but never lose it.
  */
 export async function resend(
   deps: Deps,
   webhookId: string,
   eventIds: string[],
 ): Promise<EventRow[]> {
-  const reopened = await reopenEvents(deps.db, eventIds, deps.now());
   const items: QueuedEvent[] = [];
-  for (const event of reopened) {
+  for (const id of eventIds) {
+    const event = await getEvent(deps.db, id);
+    if (!event || (event.deliveryStatus !== "success" && event.deliveryStatus !== "failed"))
+      continue;
     const message = await getMessage(deps.db, event.messageId);
     if (message) items.push(toQueuedEvent(message, event, true, deps.requestId));
   }
-  if (items.length > 0) await handOver(deps, webhookId, items);
-  return reopened;
+  if (items.length === 0) return [];
+  const stub = deps.webhookObjects.get(deps.webhookObjects.idFromName(webhookId));
+  return stub.resend(webhookId, items);
 }

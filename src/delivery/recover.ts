@@ -1,5 +1,6 @@
 /** @module Bulk recovery: re-send a webhook's failed events created in a window. */
 import { and, asc, eq, gt, gte, lte } from "drizzle-orm";
+import { statusIs } from "../db/queries/events";
 import { events } from "../db/schema";
 import type { Deps } from "../deps";
 import { resend } from "./publish";
@@ -11,7 +12,7 @@ const PAGE = 100;
 export function recoverableFilter(task: Omit<RecoverTask, "kind">) {
   return and(
     eq(events.webhookId, task.webhookId),
-    eq(events.deliveryStatus, "failed"),
+    statusIs("failed"),
     gte(events.createdAt, task.since),
     lte(events.createdAt, task.until),
   );

@@ -13,9 +13,9 @@
  * first await and settles it after the last, so no row is sent twice at once.
  */
 import { DurableObject } from "cloudflare:workers";
-import { failEvents, recordAttemptStatements } from "../db/queries/events";
+import { failEvents, recordAttemptStatements, reopenEvents } from "../db/queries/events";
 import { getWebhook, updateWebhook } from "../db/queries/webhooks";
-import type { WebhookRow } from "../db/schema";
+import type { EventRow, WebhookRow } from "../db/schema";
 import { type Deps, makeDeps } from "../deps";
 import type { Env } from "../env";
 import { uuidv7 } from "../lib/ids";
@@ -66,7 +66,6 @@ type Row = {
   max_attempts: number;
   manual: number;
   due_at: number;
-  leased: number;
   request_id: string;
 };
 
@@ -76,21 +75,44 @@ const PUMP_BUDGET_MS = 60_000;
 const CONFIG_TTL_MS = 5_000;
 /** When recording an attempt fails, the event is tried again after this long. */
 const RECORD_RETRY_MS = 30_000;
+/** Hourly stats are buffered in memory and written at most this often. */
+const STATS_FLUSH_MS = 5_000;
+/**
+ * A re-sent event waits this long before it may go, unless D1 confirms the
+ * re-open first (it normally does at once). Should the object die between the
+ * two, the event still goes: later, never lost.
+ */
+const RESEND_GRACE_MS = 60_000;
+
+type HourStats = { attempts: number; succeeded: number; failed: number; histogram: number[] };
 
 export class WebhookDO extends DurableObject<Env> {
   /** Replaced by tests to pin the clock, randomness or fetch. */
   deps: Deps;
   private pumping = false;
+  /** Set when rows arrive while the pump runs, so that it goes round once more. */
+  private kicked = false;
   private wake: (() => void) | null = null;
   private readonly window = new SlidingWindow();
   private circuit: Circuit;
+  /**
+   * Events with an attempt in flight. In memory on purpose: only the pump
+   * leases, one pump runs per object, and a new instance has no attempt in
+   * flight, so a lease never needs to outlive the instance (or cost a write).
+   */
+  private readonly leased = new Set<string>();
+  private webhookId: string | null;
+  private readonly statsBuffer = new Map<number, HourStats>();
+  private statsFlushedAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.deps = makeDeps(env);
-    this.run(`CREATE TABLE IF NOT EXISTS queue (
-      event_id TEXT PRIMARY KEY,
+    // Keyed by (message, event) without a rowid: the key is the table (one
+    // write per insert or delete, not two) and walking it is fifo order.
+    this.run(`CREATE TABLE IF NOT EXISTS held (
       message_id TEXT NOT NULL,
+      event_id TEXT NOT NULL,
       event_type TEXT NOT NULL,
       payload TEXT NOT NULL,
       message_created_at TEXT NOT NULL,
@@ -100,11 +122,10 @@ export class WebhookDO extends DurableObject<Env> {
       max_attempts INTEGER NOT NULL,
       manual INTEGER NOT NULL,
       due_at INTEGER NOT NULL,
-      leased INTEGER NOT NULL DEFAULT 0,
-      request_id TEXT NOT NULL
-    )`);
-    this.run("CREATE INDEX IF NOT EXISTS queue_due ON queue (leased, due_at)");
-    this.run("CREATE INDEX IF NOT EXISTS queue_order ON queue (message_id)");
+      request_id TEXT NOT NULL,
+      PRIMARY KEY (message_id, event_id)
+    ) WITHOUT ROWID`);
+    this.run("CREATE INDEX IF NOT EXISTS held_due ON held (due_at)");
     this.run("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     this.run(`CREATE TABLE IF NOT EXISTS stats (
       hour INTEGER PRIMARY KEY,
@@ -114,21 +135,73 @@ export class WebhookDO extends DurableObject<Env> {
       histogram TEXT NOT NULL
     )`);
     this.circuit = this.readMeta<Circuit>("circuit") ?? CLOSED;
+    this.webhookId = this.readMeta<string>("webhook_id");
   }
 
   /** Takes events for delivery. Idempotent: an event already held is left as it is. */
   async enqueue(webhookId: string, items: QueuedEvent[]): Promise<void> {
     usage.doRequests += 1;
-    this.writeMeta("webhook_id", webhookId);
-    const now = this.deps.now().getTime();
+    this.hold(webhookId, items, this.deps.now().getTime());
+    await this.kick();
+  }
+
+  /**
+   * One more manual attempt for finished events (retry, recover): held here
+   * first, then re-opened in D1 (`max_attempts` + 1), then made due. Returns
+   * the events as re-opened; an event that was not finished is left alone.
+   */
+  async resend(webhookId: string, items: QueuedEvent[]): Promise<EventRow[]> {
+    usage.doRequests += 1;
+    const now = this.deps.now();
+    this.hold(webhookId, items, now.getTime() + RESEND_GRACE_MS);
+    const reopened = await reopenEvents(
+      this.deps.db,
+      items.map((e) => e.eventId),
+      now,
+    );
+    const byId = new Map(reopened.map((e) => [e.id, e]));
+    for (const item of items) {
+      const event = byId.get(item.eventId);
+      if (event) {
+        this.run(
+          "UPDATE held SET due_at = ?, attempts = ?, max_attempts = ? WHERE message_id = ? AND event_id = ?",
+          now.getTime(),
+          event.deliveryAttempts,
+          event.maxAttempts,
+          item.messageId,
+          item.eventId,
+        );
+      } else if (!this.leased.has(item.eventId)) {
+        this.forgetRow({ message_id: item.messageId, event_id: item.eventId });
+      }
+    }
+    await this.kick();
+    return reopened;
+  }
+
+  /** Makes sure held events will be attempted; the boot sweep calls it after a restart. */
+  async resume(webhookId: string): Promise<void> {
+    usage.doRequests += 1;
+    this.rememberWebhook(webhookId);
+    if (this.heldCount() > 0) await this.kick();
+  }
+
+  /** How many events are held, in flight or waiting. */
+  heldCount(): number {
+    return this.run<{ n: number }>("SELECT count(*) AS n FROM held")[0]!.n;
+  }
+
+  /** Stores events to deliver, due at `dueAt`. Idempotent: an event already held stays as it is. */
+  private hold(webhookId: string, items: QueuedEvent[], dueAt: number): void {
+    this.rememberWebhook(webhookId);
     for (const e of items) {
       this.run(
-        `INSERT INTO queue (event_id, message_id, event_type, payload, message_created_at,
+        `INSERT INTO held (message_id, event_id, event_type, payload, message_created_at,
            resource_type, resource_id, attempts, max_attempts, manual, due_at, request_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (event_id) DO NOTHING`,
-        e.eventId,
+         ON CONFLICT (message_id, event_id) DO NOTHING`,
         e.messageId,
+        e.eventId,
         e.eventType,
         e.payload,
         e.messageCreatedAt,
@@ -137,25 +210,32 @@ export class WebhookDO extends DurableObject<Env> {
         e.attempts,
         e.maxAttempts,
         e.manual ? 1 : 0,
-        now,
+        dueAt,
         e.requestId,
       );
     }
-    await this.kick();
   }
 
-  /** Makes sure held events will be attempted; the boot sweep calls it after a restart. */
-  async resume(webhookId: string): Promise<void> {
-    usage.doRequests += 1;
+  private rememberWebhook(webhookId: string): void {
+    if (this.webhookId === webhookId) return;
+    this.webhookId = webhookId;
     this.writeMeta("webhook_id", webhookId);
-    await this.kick();
+  }
+
+  private forgetRow(row: { message_id: string; event_id: string }): void {
+    this.run(
+      "DELETE FROM held WHERE message_id = ? AND event_id = ?",
+      row.message_id,
+      row.event_id,
+    );
   }
 
   /** Drops everything held: the webhook was deleted. */
   async forget(): Promise<void> {
     usage.doRequests += 1;
-    this.run("DELETE FROM queue");
+    this.run("DELETE FROM held");
     this.run("DELETE FROM stats");
+    this.statsBuffer.clear();
     await this.ctx.storage.deleteAlarm();
   }
 
@@ -181,17 +261,21 @@ export class WebhookDO extends DurableObject<Env> {
     let attempts = 0;
     let success = 0;
     let failed = 0;
-    for (const row of rows) {
-      attempts += row.attempts;
-      success += row.succeeded;
-      failed += row.failed;
-      (JSON.parse(row.histogram) as number[]).forEach((n, i) => {
+    const hours: HourStats[] = [
+      ...rows.map((row) => ({ ...row, histogram: JSON.parse(row.histogram) as number[] })),
+      ...[...this.statsBuffer].filter(([hour]) => hour >= fromHour).map(([, h]) => h),
+    ];
+    for (const hour of hours) {
+      attempts += hour.attempts;
+      success += hour.succeeded;
+      failed += hour.failed;
+      hour.histogram.forEach((n, i) => {
         histogram[i] = (histogram[i] ?? 0) + n;
       });
     }
     const waitingCursor = this.run<{ pending: number; retrying: number }>(
       `SELECT coalesce(sum(attempts = 0), 0) AS pending, coalesce(sum(attempts > 0), 0) AS retrying
-       FROM queue`,
+       FROM held`,
     );
     const waiting = waitingCursor[0]!;
     const stats: WebhookStats = {
@@ -251,46 +335,63 @@ export class WebhookDO extends DurableObject<Env> {
     );
   }
 
-  /** Wakes a running pump, or schedules one now. */
+  /**
+   * Makes sure new rows are seen: a running pump is told (and woken), else
+   * the alarm is set to now. Always set, never "already pending, skip": an
+   * alarm that reads as pending may be the one finishing right now, which the
+   * runtime then clears.
+   */
   private async kick(): Promise<void> {
     if (this.pumping) {
+      this.kicked = true;
       this.wake?.();
       return;
     }
-    const now = Date.now();
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > now) await this.ctx.storage.setAlarm(now);
+    await this.ctx.storage.setAlarm(Date.now());
   }
 
+  /**
+   * Runs attempts until nothing is due, then arms the alarm for what is left.
+   * The alarm is armed while still marked as pumping, and the pump goes round
+   * again if rows arrived meanwhile: otherwise an enqueue landing between
+   * "nothing left" and deleteAlarm() would be stranded without an alarm.
+   */
   private async pump(): Promise<void> {
     if (this.pumping) return;
-    const webhookId = this.readMeta<string>("webhook_id");
+    const webhookId = this.webhookId;
     if (!webhookId) return;
     this.pumping = true;
+    const deadline = Date.now() + PUMP_BUDGET_MS;
     try {
-      // Only the pump leases rows, and only one pump runs: any lease found
-      // now belongs to an attempt that an earlier instance never finished.
-      this.run("UPDATE queue SET leased = 0 WHERE leased = 1");
-      await this.runAttempts(webhookId);
+      do {
+        this.kicked = false;
+        await this.runAttempts(webhookId, deadline);
+        this.flushStats();
+        await this.scheduleNext();
+      } while (this.kicked && Date.now() < deadline);
+      // Out of time with rows just arrived: the next alarm takes them.
+      if (this.kicked) await this.ctx.storage.setAlarm(Date.now());
     } finally {
       this.pumping = false;
       this.wake = null;
     }
-    await this.scheduleNext();
   }
 
-  private async runAttempts(webhookId: string): Promise<void> {
-    const started = Date.now();
+  private async runAttempts(webhookId: string, deadline: number): Promise<void> {
     let webhook = await getWebhook(this.deps.db, webhookId);
     let loadedAt = Date.now();
     const inFlight = new Set<Promise<void>>();
     while (true) {
       let throttledMs = 0;
       if (!webhook) {
-        this.run("DELETE FROM queue WHERE leased = 0");
+        for (const row of this.run<{ message_id: string; event_id: string }>(
+          "SELECT message_id, event_id FROM held",
+        )) {
+          if (!this.leased.has(row.event_id)) this.forgetRow(row);
+        }
       } else if (!webhook.enabled) {
         await this.failHeld(webhook);
-      } else if (Date.now() - started < PUMP_BUDGET_MS) {
+      } else if (Date.now() < deadline) {
         const now = this.deps.now().getTime();
         const limit = webhook.ordering === "fifo" ? 1 : webhook.maxInFlight;
         const free = admit(this.circuit, now, limit - inFlight.size, inFlight.size);
@@ -321,7 +422,11 @@ export class WebhookDO extends DurableObject<Env> {
   }
 
   private hasDue(now: number): boolean {
-    return this.run("SELECT 1 FROM queue WHERE leased = 0 AND due_at <= ? LIMIT 1", now).length > 0;
+    return this.run<{ event_id: string }>(
+      "SELECT event_id FROM held WHERE due_at <= ? ORDER BY due_at LIMIT ?",
+      now,
+      this.leased.size + 1,
+    ).some((r) => !this.leased.has(r.event_id));
   }
 
   /** Leases up to `free` events that may go now, in the order the webhook asks for. */
@@ -330,19 +435,19 @@ export class WebhookDO extends DurableObject<Env> {
     let rows: Row[];
     if (webhook.ordering === "fifo") {
       // The oldest held event goes first; while it waits, everything behind it waits.
-      const head = this.run<Row>("SELECT * FROM queue ORDER BY message_id, event_id LIMIT 1");
-      rows = head.filter((r) => r.leased === 0 && r.due_at <= now);
+      const head = this.run<Row>("SELECT * FROM held ORDER BY message_id, event_id LIMIT 1");
+      rows = head.filter((r) => !this.leased.has(r.event_id) && r.due_at <= now);
     } else {
       rows = this.run<Row>(
-        "SELECT * FROM queue WHERE leased = 0 AND due_at <= ? ORDER BY due_at, message_id LIMIT ?",
+        "SELECT * FROM held WHERE due_at <= ? ORDER BY due_at, message_id LIMIT ?",
         now,
-        free,
-      );
+        free + this.leased.size,
+      )
+        .filter((r) => !this.leased.has(r.event_id))
+        .slice(0, free);
     }
     rows = rows.slice(0, this.window.take(webhook.rateLimitPerSecond, rows.length, now));
-    for (const row of rows) {
-      this.run("UPDATE queue SET leased = 1 WHERE event_id = ?", row.event_id);
-    }
+    for (const row of rows) this.leased.add(row.event_id);
     return rows;
   }
 
@@ -421,10 +526,12 @@ export class WebhookDO extends DurableObject<Env> {
         error: String(error),
       });
       this.run(
-        "UPDATE queue SET leased = 0, due_at = ? WHERE event_id = ?",
+        "UPDATE held SET due_at = ? WHERE message_id = ? AND event_id = ?",
         finishedAt.getTime() + RECORD_RETRY_MS,
+        row.message_id,
         row.event_id,
       );
+      this.leased.delete(row.event_id);
       return;
     }
     deps.log("info", "delivery attempt", {
@@ -439,8 +546,7 @@ export class WebhookDO extends DurableObject<Env> {
     });
     this.settle(row, attempt, outcome);
     this.recordStats(finishedAt.getTime(), result.durationMs, outcome);
-    this.circuit = recordResult(this.circuit, isSuccess(result), finishedAt.getTime());
-    this.writeMeta("circuit", this.circuit);
+    this.setCircuit(recordResult(this.circuit, isSuccess(result), finishedAt.getTime()));
     const disable =
       outcome.disableWebhook ?? (isFailing(this.circuit, finishedAt.getTime()) ? "failing" : null);
     if (disable && webhook.enabled) {
@@ -457,64 +563,98 @@ export class WebhookDO extends DurableObject<Env> {
 
   /** The row after a recorded attempt: gone when final, else due again later. */
   private settle(row: Row, attempt: number, outcome: Outcome): void {
+    this.leased.delete(row.event_id);
     if (outcome.nextAttemptAt === null) {
       usage.finishedEvents += 1;
-      this.run("DELETE FROM queue WHERE event_id = ?", row.event_id);
+      this.forgetRow(row);
       return;
     }
     this.run(
-      "UPDATE queue SET leased = 0, attempts = ?, due_at = ? WHERE event_id = ?",
+      "UPDATE held SET attempts = ?, due_at = ? WHERE message_id = ? AND event_id = ?",
       attempt,
       outcome.nextAttemptAt,
+      row.message_id,
       row.event_id,
     );
   }
 
+  /** Adds an attempt to its hour in memory; written by flushStats at most every few seconds. */
   private recordStats(at: number, durationMs: number, outcome: Outcome): void {
     const hour = Math.floor(at / HOUR_MS);
-    const existing = this.run<{ histogram: string }>(
-      "SELECT histogram FROM stats WHERE hour = ?",
-      hour,
-    )[0];
-    const histogram = existing ? (JSON.parse(existing.histogram) as number[]) : emptyHistogram();
+    const stats = this.statsBuffer.get(hour) ?? {
+      attempts: 0,
+      succeeded: 0,
+      failed: 0,
+      histogram: emptyHistogram(),
+    };
+    stats.attempts += 1;
+    if (outcome.deliveryStatus === "success") stats.succeeded += 1;
+    if (outcome.deliveryStatus === "failed") stats.failed += 1;
     const bucket = latencyBucket(durationMs);
-    histogram[bucket] = (histogram[bucket] ?? 0) + 1;
-    this.run(
-      `INSERT INTO stats (hour, attempts, succeeded, failed, histogram) VALUES (?, 1, ?, ?, ?)
-       ON CONFLICT (hour) DO UPDATE SET attempts = attempts + 1,
-         succeeded = succeeded + excluded.succeeded, failed = failed + excluded.failed,
-         histogram = excluded.histogram`,
-      hour,
-      outcome.deliveryStatus === "success" ? 1 : 0,
-      outcome.deliveryStatus === "failed" ? 1 : 0,
-      JSON.stringify(histogram),
-    );
-    this.run("DELETE FROM stats WHERE hour < ?", hour - 2 * STATS_WINDOW_HOURS);
+    stats.histogram[bucket] = (stats.histogram[bucket] ?? 0) + 1;
+    this.statsBuffer.set(hour, stats);
+    if (Date.now() - this.statsFlushedAt > STATS_FLUSH_MS) this.flushStats();
+  }
+
+  /**
+   * Writes the buffered hours, one row each, whatever the number of attempts
+   * in them. Stats are approximate by design: a crash loses at most the last
+   * few seconds of them, never an event.
+   */
+  private flushStats(): void {
+    this.statsFlushedAt = Date.now();
+    for (const [hour, add] of this.statsBuffer) {
+      const stored = this.run<{ histogram: string }>(
+        "SELECT histogram FROM stats WHERE hour = ?",
+        hour,
+      )[0];
+      const histogram = stored ? (JSON.parse(stored.histogram) as number[]) : emptyHistogram();
+      add.histogram.forEach((n, i) => {
+        histogram[i] = (histogram[i] ?? 0) + n;
+      });
+      this.run(
+        `INSERT INTO stats (hour, attempts, succeeded, failed, histogram) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (hour) DO UPDATE SET attempts = attempts + excluded.attempts,
+           succeeded = succeeded + excluded.succeeded, failed = failed + excluded.failed,
+           histogram = excluded.histogram`,
+        hour,
+        add.attempts,
+        add.succeeded,
+        add.failed,
+        JSON.stringify(histogram),
+      );
+      this.run("DELETE FROM stats WHERE hour < ?", hour - 2 * STATS_WINDOW_HOURS);
+    }
+    this.statsBuffer.clear();
   }
 
   /** A disabled webhook receives nothing: what it holds fails, for `recover` to bring back. */
   private async failHeld(webhook: WebhookRow): Promise<void> {
-    const ids = this.run<{ event_id: string }>("SELECT event_id FROM queue WHERE leased = 0").map(
-      (r) => r.event_id,
-    );
+    const rows = this.run<{ message_id: string; event_id: string }>(
+      "SELECT message_id, event_id FROM held",
+    ).filter((r) => !this.leased.has(r.event_id));
     // Re-enabling starts afresh: no open circuit, no failure streak carried over.
-    this.circuit = CLOSED;
-    this.writeMeta("circuit", CLOSED);
-    if (ids.length === 0) return;
+    this.setCircuit(CLOSED);
+    if (rows.length === 0) return;
     await failEvents(
       this.deps.db,
-      ids,
+      rows.map((r) => r.event_id),
       `webhook disabled (${webhook.disabledReason ?? "manual"})`,
       this.deps.now(),
     );
-    for (const id of ids) this.run("DELETE FROM queue WHERE event_id = ? AND leased = 0", id);
+    for (const row of rows) if (!this.leased.has(row.event_id)) this.forgetRow(row);
+  }
+
+  /** Keeps the circuit, writing it only when it changed (most successes change nothing). */
+  private setCircuit(next: Circuit): void {
+    if (JSON.stringify(next) === JSON.stringify(this.circuit)) return;
+    this.circuit = next;
+    this.writeMeta("circuit", next);
   }
 
   /** Arms the alarm for the next due event, no earlier than the circuit allows. */
   private async scheduleNext(): Promise<void> {
-    const next = this.run<{ due: number | null }>(
-      "SELECT min(due_at) AS due FROM queue WHERE leased = 0",
-    )[0]!.due;
+    const next = this.run<{ due: number | null }>("SELECT min(due_at) AS due FROM held")[0]!.due;
     if (next === null) {
       await this.ctx.storage.deleteAlarm();
       return;

@@ -67,11 +67,15 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
+  // The last 256 KiB is plenty to see why something failed.
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-262_144);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  let ready = false;
   child.stdout?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
+    if (chunk.toString().includes("[hookrelay] ready")) ready = true;
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const signalGroup = (signal: NodeJS.Signals) => {
@@ -105,7 +109,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     try {
       const res = await fetch(`${url}/v1/health`);
       // Ready once the boot sweep has run too, so restarts are fully recovered.
-      if (res.ok && output.includes("[hookrelay] ready")) return relay;
+      if (res.ok && ready) return relay;
     } catch {
       // Not listening yet.
     }

@@ -47,13 +47,21 @@ export async function listEvents(db: Db, f: EventFilter): Promise<EventRow[]> {
     .where(
       and(
         eq(events.webhookId, f.webhookId),
-        f.deliveryStatus ? eq(events.deliveryStatus, f.deliveryStatus) : undefined,
+        statusIs(f.deliveryStatus),
         f.type ? eq(events.type, f.type) : undefined,
         f.before ? lt(events.id, f.before) : undefined,
       ),
     )
     .orderBy(desc(events.id))
     .limit(f.limit);
+}
+
+/**
+ * The status condition, as a literal so that SQLite can use the partial index
+ * on failed events (it cannot prove a bound parameter matches the index).
+ */
+export function statusIs(status: DeliveryStatus | undefined) {
+  return status ? sql.raw(`delivery_status = '${status}'`) : undefined;
 }
 
 export async function listEventsOfMessage(db: Db, messageId: string): Promise<EventRow[]> {

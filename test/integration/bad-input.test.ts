@@ -208,3 +208,40 @@ describe("bad input gets a 4xx problem and stores nothing", () => {
     expect(got.body.metadata).toEqual({ ключ: "значение" });
   });
 });
+
+describe("webhook URLs in production settings", () => {
+  test("private and metadata destinations are 422 naming url, and nothing is stored", async () => {
+    const { env } = await import("cloudflare:workers");
+    const { createApp } = await import("../../src/app");
+    const { makeDeps } = await import("../../src/deps");
+    const production = createApp((e) => {
+      const deps = makeDeps(e);
+      return { ...deps, settings: { ...deps.settings, allowPrivateUrls: false } };
+    });
+    const app = await createApplication();
+    const post = (url: string) =>
+      production.request(
+        "/v1/webhooks",
+        {
+          method: "POST",
+          headers: { authorization: "Bearer test-admin-token", "content-type": "application/json" },
+          body: JSON.stringify({ application_id: app.id, url }),
+        },
+        env,
+      );
+    for (const url of [
+      "http://example.com/h",
+      "https://10.0.0.1/h",
+      "https://169.254.169.254/",
+      "https://[::ffff:127.0.0.1]/",
+      "https://example.com:22/",
+    ]) {
+      const res = await post(url);
+      expect(res.status, url).toBe(422);
+      const body = (await res.json()) as any;
+      expect(body.errors[0].path).toBe("url");
+    }
+    expect((await api("GET", `/v1/webhooks?application_id=${app.id}`)).body.data).toHaveLength(0);
+    expect((await post("https://example.com/hooks")).status).toBe(201);
+  });
+});

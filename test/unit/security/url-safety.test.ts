@@ -1,0 +1,193 @@
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { parseCidr, parseIp } from "../../../src/security/ip";
+import { checkWebhookUrl } from "../../../src/security/url-safety";
+
+const strict = (url: string) => checkWebhookUrl(url, { allowPrivate: false });
+const local = (url: string) => checkWebhookUrl(url, { allowPrivate: true });
+
+/** Hostile spellings refused in production; `always`: refused even where private URLs are allowed. */
+const HOSTILE: Array<[url: string, always: boolean]> = [
+  ["https://127.0.0.1/", false],
+  ["https://127.1/", false],
+  ["https://127.0.1/", false],
+  ["https://2130706433/", false],
+  ["https://0x7f000001/", false],
+  ["https://0x7f.0.0.1/", false],
+  ["https://0177.0.0.1/", false],
+  ["https://017700000001/", false],
+  ["https://127.0.0.1./", false],
+  ["https://localhost/", false],
+  ["https://LOCALHOST/", false],
+  ["https://localhost./", false],
+  ["https://localhost../", false],
+  ["https://api.localhost/", false],
+  ["https://[::1]/", false],
+  ["https://[0:0:0:0:0:0:0:1]/", false],
+  ["https://[::]/", false],
+  ["https://0.0.0.0/", false],
+  ["https://0/", false],
+  ["https://10.0.0.1/", false],
+  ["https://10.255.255.255/", false],
+  ["https://172.16.0.1/", false],
+  ["https://172.31.255.254/", false],
+  ["https://192.168.1.1/", false],
+  ["https://0xc0a80101/", false],
+  ["https://100.64.0.1/", false],
+  ["https://198.18.0.1/", false],
+  ["https://224.0.0.1/", false],
+  ["https://255.255.255.255/", false],
+  ["https://[fc00::1]/", false],
+  ["https://[fd12:3456:789a::1]/", false],
+  ["https://[ff02::1]/", false],
+  ["https://[::ffff:127.0.0.1]/", false],
+  ["https://[::ffff:7f00:1]/", false],
+  ["https://[::ffff:10.0.0.1]/", false],
+  ["https://[::127.0.0.1]/", false],
+  ["https://[64:ff9b::10.0.0.1]/", false],
+  ["https://[2002:c0a8:0101::1]/", false],
+  ["https://printer.local/", false],
+  ["https://intranet/", false],
+  ["https://169.254.169.254/latest/meta-data/", true],
+  ["https://169.254.169.254./", true],
+  ["https://2852039166/", true],
+  ["https://0xa9fea9fe/", true],
+  ["https://0251.0376.0251.0376/", true],
+  ["https://169.254.0.1/", true],
+  ["https://[fe80::1]/", true],
+  ["https://[febf::1]/", true],
+  ["https://[::ffff:169.254.169.254]/", true],
+  ["https://[::ffff:a9fe:a9fe]/", true],
+  ["https://[fd00:ec2::254]/", true],
+  ["https://metadata.google.internal/computeMetadata/v1/", true],
+  ["https://metadata/", true],
+  ["https://metadata.google.internal./", true],
+  ["https://anything.internal/", true],
+];
+
+describe("webhook URL safety", () => {
+  test(`${HOSTILE.length} hostile spellings are refused in production`, () => {
+    expect(HOSTILE.length).toBeGreaterThanOrEqual(40);
+    for (const [url] of HOSTILE) {
+      const verdict = strict(url);
+      expect(verdict.ok, url).toBe(false);
+    }
+  });
+
+  test("link-local and metadata addresses stay refused where private URLs are allowed", () => {
+    for (const [url, always] of HOSTILE) {
+      expect(local(url).ok, url).toBe(!always);
+    }
+  });
+
+  test("public URLs pass, normalised", () => {
+    const good = [
+      "https://example.com/webhooks",
+      "https://EXAMPLE.com/Hooks?x=1",
+      "https://api.example.co.uk:8443/h",
+      "https://hooks.example.com:443/a/b/c",
+      "https://93.184.216.34/h",
+      "https://[2606:4700:4700::1111]/h",
+      "https://xn--bcher-kva.example/h",
+      "https://bücher.example/h",
+      "https://example.com:2053/h",
+      "https://sub.domain.example.org/path%20with%20space",
+      "https://172.32.0.1/h",
+      "https://100.128.0.1/h",
+    ];
+    for (const url of good) {
+      const verdict = strict(url);
+      expect(verdict, url).toMatchObject({ ok: true });
+    }
+    expect(strict("https://EXAMPLE.com/x")).toEqual({ ok: true, url: "https://example.com/x" });
+  });
+
+  test("https only in production; http and any port locally", () => {
+    expect(strict("http://example.com/")).toEqual({ ok: false, reason: "url must use https" });
+    expect(strict("ftp://example.com/")).toMatchObject({ ok: false });
+    expect(strict("javascript:alert(1)")).toMatchObject({ ok: false });
+    expect(strict("file:///etc/passwd")).toMatchObject({ ok: false });
+    expect(local("http://localhost:9000/h")).toMatchObject({ ok: true });
+    expect(local("ftp://localhost/")).toMatchObject({ ok: false });
+  });
+
+  test("only ports a Worker can reach in production", () => {
+    for (const port of [80, 443, 8080, 8443, 2053, 2096, 8880]) {
+      expect(strict(`https://example.com:${port}/`).ok, String(port)).toBe(true);
+    }
+    for (const port of [22, 25, 3000, 5432, 6379, 9200, 65535]) {
+      expect(strict(`https://example.com:${port}/`)).toEqual({
+        ok: false,
+        reason: `url port ${port} is not reachable from Cloudflare Workers`,
+      });
+      expect(local(`https://example.com:${port}/`).ok).toBe(true);
+    }
+  });
+
+  test("credentials are refused in both modes, and never echoed", () => {
+    for (const check of [strict, local]) {
+      const verdict = check("https://user:s3cr3t-pass@example.com/");
+      expect(verdict).toEqual({ ok: false, reason: "url must not contain credentials" });
+      expect(JSON.stringify(verdict)).not.toContain("s3cr3t");
+    }
+    expect(strict("https://user@example.com/").ok).toBe(false);
+  });
+
+  test("garbage is refused, not thrown", () => {
+    for (const bad of [
+      "",
+      "not a url",
+      "https://",
+      "https:///x",
+      "//example.com",
+      `https://example.com/${"a".repeat(3000)}`,
+    ]) {
+      expect(strict(bad).ok, bad).toBe(false);
+    }
+  });
+
+  test("every IPv4 spelling is judged as the address fetch() would reach", () => {
+    fc.assert(
+      fc.property(fc.ipV4Extended(), (host) => {
+        const canonical = new URL(`https://${host}/`).hostname;
+        expect(strict(`https://${host}/`).ok).toBe(strict(`https://${canonical}/`).ok);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test("an IPv4-mapped IPv6 address is judged as its IPv4 address", () => {
+    fc.assert(
+      fc.property(fc.ipV4(), (v4) => {
+        expect(strict(`https://[::ffff:${v4}]/`).ok).toBe(strict(`https://${v4}/`).ok);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("IP parsing", () => {
+  test("strict dotted decimal and RFC 4291 forms", () => {
+    expect(parseIp("192.168.0.1")?.value).toBe(0xc0a80001n);
+    expect(parseIp("010.0.0.1")).toBeNull();
+    expect(parseIp("256.0.0.1")).toBeNull();
+    expect(parseIp("1.2.3")).toBeNull();
+    expect(parseIp("::1")?.value).toBe(1n);
+    expect(parseIp("2001:db8::8a2e:370:7334")?.version).toBe(6);
+    expect(parseIp("::ffff:1.2.3.4")?.embeddedV4?.value).toBe(0x01020304n);
+    expect(parseIp("1::2::3")).toBeNull();
+    expect(parseIp("12345::")).toBeNull();
+    expect(parseIp("fe80::1%eth0")).toBeNull();
+  });
+
+  test("CIDR ranges", () => {
+    expect(parseCidr("10.0.0.0/8")).toEqual({ version: 4, network: 0x0a000000n, prefix: 8 });
+    expect(parseCidr("10.1.2.3/8")?.network).toBe(0x0a000000n);
+    expect(parseCidr("2001:db8::/32")?.prefix).toBe(32);
+    expect(parseCidr("1.2.3.4")?.prefix).toBe(32);
+    expect(parseCidr("1.2.3.4/33")).toBeNull();
+    expect(parseCidr("::/129")).toBeNull();
+    expect(parseCidr("1.2.3.4/x")).toBeNull();
+    expect(parseCidr("1.2.3.4/8/9")).toBeNull();
+  });
+});

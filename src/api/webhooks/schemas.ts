@@ -22,6 +22,9 @@ const RESERVED_HEADERS = new Set([
   "expect",
   "proxy-authorization",
   "cookie",
+  "webhook-id",
+  "webhook-timestamp",
+  "webhook-signature",
 ]);
 
 const headersSchema = z
@@ -30,7 +33,7 @@ const headersSchema = z
       .string()
       .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/, "header names must be HTTP tokens")
       .refine(
-        (name) => !RESERVED_HEADERS.has(name.toLowerCase()) && !/^(webhook|cf)-/i.test(name),
+        (name) => !RESERVED_HEADERS.has(name.toLowerCase()) && !/^cf-/i.test(name),
         "this header is set by the relay and cannot be overridden",
       ),
     z

@@ -190,25 +190,32 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
   const ingestLatencies: number[] = [];
   const started = Date.now();
   let published = 0;
+  let publishRetries = 0;
   await pool(MESSAGES, CONCURRENCY, async (i) => {
     const t0 = performance.now();
-    const res = await fetch(`${relay.url}/v1/messages`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${relay.token}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        application_id: app.id,
-        event_type: "bench.event",
-        payload: {
-          i,
-          sent_at: Date.now(),
-          amount: 1000,
-          currency: "NGN",
-          note: "benchmark payload",
-        },
-      }),
+    const body = JSON.stringify({
+      application_id: app.id,
+      event_type: "bench.event",
+      payload: { i, sent_at: Date.now(), amount: 1000, currency: "NGN", note: "benchmark payload" },
     });
-    const text = await res.text();
-    if (res.status !== 202) throw new Error(`publish answered ${res.status}: ${text.slice(0, 500)}`);
+    // As a careful client would: an idempotency key, and a retry when the local
+    // server restarts its worker mid-request (wrangler dev does, now and then).
+    for (let attempt = 1; ; attempt++) {
+      const res = await fetch(`${relay.url}/v1/messages`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${relay.token}`,
+          "content-type": "application/json",
+          "idempotency-key": `bench-${i}`,
+        },
+        body,
+      }).catch(() => null);
+      const text = res ? await res.text() : "no response";
+      if (res && (res.status === 202 || res.status === 200)) break;
+      if (attempt >= 5) throw new Error(`publish answered ${res?.status}: ${text.slice(0, 500)}`);
+      publishRetries += 1;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
     ingestLatencies.push(performance.now() - t0);
     progress("published", ++published, MESSAGES);
   });
@@ -226,6 +233,7 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
     ingest: {
       requests_per_second: round(MESSAGES / ingestSeconds),
       latency_ms: summarise(ingestLatencies),
+      retried_publishes: publishRetries,
     },
     delivery: {
       deliveries_per_second: round(DELIVERIES / deliverySeconds),

@@ -55,55 +55,30 @@ const secretSchema = z
   .refine(isValidSecret, "secret must be whsec_ followed by 24 to 64 base64 bytes")
   .openapi({ example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" });
 
-const settings = {
-  name: nameSchema.nullable(),
-  event_types: eventTypesSchema,
-  enabled: z.boolean(),
-  retry_policy: retryPolicySchema,
-  timeout_ms: z.number().int().min(1000).max(30_000),
-  headers: headersSchema,
-  ordering: z.enum(["none", "fifo"]),
-  max_in_flight: z.number().int().min(1).max(100),
-  rate_limit_per_second: z.number().int().min(1).max(10_000).nullable(),
-  payload_format: z.enum(["raw", "jsonapi"]),
-  metadata: metadataSchema,
-};
-
-export const createWebhookSchema = z
+/** Every setting a webhook has besides its URL; all optional, on create and on update. */
+const settings = z
   .object({
-    application_id: idSchema,
-    url: urlSchema,
-    name: settings.name.optional(),
-    event_types: settings.event_types.optional(),
-    enabled: settings.enabled.optional(),
-    retry_policy: settings.retry_policy.optional(),
-    timeout_ms: settings.timeout_ms.optional(),
-    headers: settings.headers.optional(),
-    ordering: settings.ordering.optional(),
-    max_in_flight: settings.max_in_flight.optional(),
-    rate_limit_per_second: settings.rate_limit_per_second.optional(),
-    payload_format: settings.payload_format.optional(),
-    metadata: settings.metadata.optional(),
-    secret: secretSchema.optional(),
+    name: nameSchema.nullable(),
+    event_types: eventTypesSchema,
+    enabled: z.boolean(),
+    retry_policy: retryPolicySchema,
+    timeout_ms: z.number().int().min(1000).max(30_000),
+    headers: headersSchema,
+    ordering: z.enum(["none", "fifo"]),
+    max_in_flight: z.number().int().min(1).max(100),
+    rate_limit_per_second: z.number().int().min(1).max(10_000).nullable(),
+    payload_format: z.enum(["raw", "jsonapi"]),
+    metadata: metadataSchema,
   })
+  .partial();
+
+export const createWebhookSchema = settings
+  .extend({ application_id: idSchema, url: urlSchema, secret: secretSchema.optional() })
   .strict()
   .openapi("CreateWebhook");
 
-export const updateWebhookSchema = z
-  .object({
-    url: urlSchema.optional(),
-    name: settings.name.optional(),
-    event_types: settings.event_types.optional(),
-    enabled: settings.enabled.optional(),
-    retry_policy: settings.retry_policy.optional(),
-    timeout_ms: settings.timeout_ms.optional(),
-    headers: settings.headers.optional(),
-    ordering: settings.ordering.optional(),
-    max_in_flight: settings.max_in_flight.optional(),
-    rate_limit_per_second: settings.rate_limit_per_second.optional(),
-    payload_format: settings.payload_format.optional(),
-    metadata: settings.metadata.optional(),
-  })
+export const updateWebhookSchema = settings
+  .extend({ url: urlSchema.optional() })
   .strict()
   .openapi("UpdateWebhook");
 

@@ -1,4 +1,4 @@
-import { describe, expect, inject, test, vi } from "vitest";
+import { describe, expect, inject, test } from "vitest";
 import {
   api,
   createApplication,

@@ -191,3 +191,22 @@ describe("IP parsing", () => {
     expect(parseCidr("1.2.3.4/8/9")).toBeNull();
   });
 });
+
+describe("client address allowlists", () => {
+  test("IPv4 and IPv6 ranges, mapped addresses, garbage", async () => {
+    const { ipAllowed, parseCidrList } = await import("../../../src/security/ip-allowlist");
+    const parsed = parseCidrList(["203.0.113.0/24", "2001:db8::/32", "198.51.100.7"]);
+    expect(parsed.ok).toBe(true);
+    const cidrs = parsed.ok ? parsed.cidrs : [];
+    expect(ipAllowed("203.0.113.9", cidrs)).toBe(true);
+    expect(ipAllowed("203.0.114.9", cidrs)).toBe(false);
+    expect(ipAllowed("2001:db8:1::5", cidrs)).toBe(true);
+    expect(ipAllowed("2001:db9::5", cidrs)).toBe(false);
+    expect(ipAllowed("::ffff:203.0.113.77", cidrs)).toBe(true);
+    expect(ipAllowed("198.51.100.7", cidrs)).toBe(true);
+    expect(ipAllowed("198.51.100.8", cidrs)).toBe(false);
+    expect(ipAllowed("not an ip", cidrs)).toBe(false);
+    expect(ipAllowed("", cidrs)).toBe(false);
+    expect(parseCidrList(["10.0.0.0/8", "nope"])).toEqual({ ok: false, invalid: "nope" });
+  });
+});

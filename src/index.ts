@@ -16,11 +16,18 @@ export default {
     usage.workerRequests += 1;
     await consumeBatch(batch, makeDeps(env));
   },
-  async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext) {
+  async scheduled(controller: ScheduledController, env: Env) {
     usage.workerRequests += 1;
     const deps = makeDeps(env);
-    ctx.waitUntil(sweep(deps, { boot: controller.cron === BOOT_CRON }));
-    ctx.waitUntil(purgeHistory(deps));
+    const results = await Promise.allSettled([
+      sweep(deps, { boot: controller.cron === BOOT_CRON }),
+      purgeHistory(deps),
+    ]);
+    for (const result of results) {
+      if (result.status === "rejected") {
+        deps.log("error", "cron task failed", { cron: controller.cron, error: String(result.reason) });
+      }
+    }
   },
 } satisfies ExportedHandler<Env, QueueTask>;
 

@@ -1,4 +1,4 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, test } from "vitest";
 import worker from "../../src/index";
@@ -19,9 +19,7 @@ describe("the cron sweep", () => {
     )
       .bind(id, app.id, new Date(Date.now() - 60_000).toISOString())
       .run();
-    const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env, ctx);
-    await waitOnExecutionContext(ctx);
+    await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env);
     await eventually(async () => expect((await listEvents(webhook.id))[0]?.delivery_status).toBe("success"));
     expect((await hook.received()).requests.map((r) => JSON.parse(r.body))).toEqual([{ n: 1 }]);
   });

@@ -3,13 +3,14 @@
  * OpenAPI 3.1 document and the page that renders it.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { registerApiKeyRoutes } from "./api/api-keys/routes";
 import { registerApplicationRoutes } from "./api/applications/routes";
 import type { AppEnv } from "./api/context";
 import { DOCS_HTML } from "./api/docs";
 import { registerEventRoutes } from "./api/events/routes";
 import { registerHealthRoutes } from "./api/health/routes";
 import { registerMessageRoutes } from "./api/messages/routes";
-import { authenticate } from "./api/middleware/auth";
+import { authenticate, limitRate } from "./api/middleware/auth";
 import { jsonBody } from "./api/middleware/body";
 import { handleError, handleNotFound, problemResponse, zodProblem } from "./api/problem";
 import { registerUsageRoutes } from "./api/usage/routes";
@@ -50,7 +51,8 @@ export function createApp(depsFor: (env: AppEnv["Bindings"]) => Deps = makeDeps)
   });
 
   registerHealthRoutes(app);
-  app.use("/v1/*", authenticate, jsonBody);
+  app.use("/v1/*", authenticate, limitRate, jsonBody);
+  registerApiKeyRoutes(app);
   registerApplicationRoutes(app);
   registerWebhookRoutes(app);
   registerMessageRoutes(app);

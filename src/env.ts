@@ -12,6 +12,7 @@ export type Env = {
   RELAY_ALLOW_PRIVATE_URLS?: string;
   RELAY_RETENTION_DAYS?: string;
   RELAY_MAX_PAYLOAD_BYTES?: string;
+  RELAY_RATE_LIMIT_PER_MINUTE?: string;
   RELAY_LOG_LEVEL?: string;
 };
 
@@ -34,6 +35,7 @@ const settingsSchema = z.object({
   RELAY_ALLOW_PRIVATE_URLS: flag,
   RELAY_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   RELAY_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(262_144),
+  RELAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   RELAY_LOG_LEVEL: z.enum(["info", "warn", "error"]).default("info"),
 });
 
@@ -43,6 +45,12 @@ export type Settings = {
   allowPrivateUrls: boolean;
   retentionDays: number;
   maxPayloadBytes: number;
+  /**
+   * Requests per minute per API key (0: no limit). The in-isolate fallback's
+   * limit; with the API_RATE_LIMITER binding, the binding's own `simple.limit`
+   * counts instead, so keep the two equal.
+   */
+  rateLimitPerMinute: number;
   logLevel: "info" | "warn" | "error";
 };
 
@@ -56,6 +64,7 @@ export function readSettings(env: Env): Settings {
     ...env,
     RELAY_RETENTION_DAYS: env.RELAY_RETENTION_DAYS || undefined,
     RELAY_MAX_PAYLOAD_BYTES: env.RELAY_MAX_PAYLOAD_BYTES || undefined,
+    RELAY_RATE_LIMIT_PER_MINUTE: env.RELAY_RATE_LIMIT_PER_MINUTE || undefined,
     RELAY_LOG_LEVEL: env.RELAY_LOG_LEVEL || undefined,
   });
   if (!parsed.success) {
@@ -69,6 +78,7 @@ export function readSettings(env: Env): Settings {
     allowPrivateUrls: s.RELAY_ALLOW_PRIVATE_URLS,
     retentionDays: s.RELAY_RETENTION_DAYS,
     maxPayloadBytes: s.RELAY_MAX_PAYLOAD_BYTES,
+    rateLimitPerMinute: s.RELAY_RATE_LIMIT_PER_MINUTE,
     logLevel: s.RELAY_LOG_LEVEL,
   };
   cache.set(env, settings);

@@ -16,12 +16,14 @@ import { toRfc3339 } from "../../lib/time";
 import { type Principal, requireAccess, requireApplication } from "../../security/principal";
 import type { createApplicationSchema, updateApplicationSchema } from "./schemas";
 
-/** The application, if the principal may see it; 404 otherwise. */
+/** The application, if the principal may read it (403) and see it (404). */
 export async function findApplication(
   deps: Deps,
   principal: Principal,
   id: string,
 ): Promise<ApplicationRow> {
+  // Publisher keys may only publish: not even their own application is theirs to read.
+  requireAccess(principal, "read");
   requireApplication(principal, id, "Application");
   const app = await getApplication(deps.db, id);
   if (!app) throw notFound("Application not found.");

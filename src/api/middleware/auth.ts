@@ -1,21 +1,57 @@
-/** @module Bearer authentication: the admin token (API keys come in a later issue). */
+/**
+ * @module Who is calling: `Authorization: Bearer <admin token or API key>` and
+ * the client address Cloudflare puts in `CF-Connecting-IP` -> the Principal
+ * (401/403/503); then the per-key rate limit (429 with Retry-After).
+ */
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { timingSafeEqual } from "../../lib/crypto";
-import { notConfigured, unauthorized } from "../../lib/errors";
+import { tooManyRequests } from "../../lib/errors";
+import { ADMIN_PRINCIPAL_ID, bearerToken, resolvePrincipal } from "../../security/auth";
+import { chooseRateLimiter } from "../../security/rate-limit";
 import type { AppEnv } from "../context";
 
-export const ADMIN_PRINCIPAL_ID = "admin-token";
+/** Set by Cloudflare's edge on every request it proxies; see SECURITY.md before trusting it elsewhere. */
+const CLIENT_ADDRESS_HEADER = "cf-connecting-ip";
 
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
-  const { settings } = c.var.deps;
-  if (!settings.adminToken) {
-    throw notConfigured("RELAY_ADMIN_TOKEN is not set; the relay refuses API calls until it is.");
-  }
-  const header = c.req.header("authorization") ?? "";
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) throw unauthorized("Send the token as `Authorization: Bearer <token>`.");
-  if (!timingSafeEqual(match[1]!, settings.adminToken))
-    throw unauthorized("The token is not valid.");
-  c.set("principal", { id: ADMIN_PRINCIPAL_ID, scope: "admin", applicationId: null });
+  const { principal, background } = await resolvePrincipal(
+    c.var.deps,
+    bearerToken(c.req.header("authorization")),
+    c.req.header(CLIENT_ADDRESS_HEADER)?.trim() || null,
+  );
+  if (background) await runAfterResponse(c, background);
+  c.set("principal", principal);
   await next();
 });
+
+/**
+ * One counter per API key. The admin token is the operator's own credential
+ * and is not counted here: restrict it with RELAY_ADMIN_ALLOWED_IPS, and put a
+ * WAF rate limiting rule in front of the Worker for unauthenticated floods.
+ */
+export const limitRate = createMiddleware<AppEnv>(async (c, next) => {
+  const { principal } = c.var;
+  if (principal.id === ADMIN_PRINCIPAL_ID) return next();
+  const { settings, log } = c.var.deps;
+  const limiter = chooseRateLimiter(c.env, settings.rateLimitPerMinute, (error) =>
+    log("warn", "rate limiter unavailable; request let through", { error: String(error) }),
+  );
+  const decision = await limiter.check(`api-key:${principal.id}`);
+  if (!decision.allowed) {
+    throw tooManyRequests(
+      `This API key is over its limit of requests per minute; retry after ${decision.retryAfterSeconds} seconds.`,
+      decision.retryAfterSeconds,
+    );
+  }
+  await next();
+});
+
+/** `waitUntil` where the runtime offers it (Workers); plain awaiting elsewhere (`app.request` in tests). */
+function runAfterResponse(c: Context<AppEnv>, work: Promise<void>): Promise<void> | undefined {
+  try {
+    c.executionCtx.waitUntil(work);
+    return undefined;
+  } catch {
+    return work;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * @module API key rows: plain functions taking the db first, no HTTP. (They
+ * live beside the resource rather than in `src/db/queries/` only because of
+ * who owned which folder when they were written.)
+ */
+import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { type ApiKeyRow, apiKeys } from "../../db/schema";
+
+export type NewApiKey = typeof apiKeys.$inferInsert;
+
+export async function insertApiKey(db: Db, row: NewApiKey): Promise<ApiKeyRow> {
+  const [created] = await db.insert(apiKeys).values(row).returning();
+  return created!;
+}
+
+export async function getApiKey(db: Db, id: string): Promise<ApiKeyRow | undefined> {
+  return db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
+}
+
+/** One indexed read (`api_keys_hash_unique`) per authenticated request. */
+export async function getApiKeyByHash(db: Db, hash: string): Promise<ApiKeyRow | undefined> {
+  return db.select().from(apiKeys).where(eq(apiKeys.keyHash, hash)).get();
+}
+
+export async function deleteApiKey(db: Db, id: string): Promise<void> {
+  await db.delete(apiKeys).where(eq(apiKeys.id, id));
+}
+
+export async function listApiKeys(
+  db: Db,
+  f: { applicationId?: string; before?: string; limit: number },
+): Promise<ApiKeyRow[]> {
+  return db
+    .select()
+    .from(apiKeys)
+    .where(
+      and(
+        f.applicationId ? eq(apiKeys.applicationId, f.applicationId) : undefined,
+        f.before ? lt(apiKeys.id, f.before) : undefined,
+      ),
+    )
+    .orderBy(desc(apiKeys.id))
+    .limit(f.limit);
+}
+
+/**
+ * Sets `last_used_at` unless it is newer than `staleBefore`. The condition is
+ * in the statement too, so requests racing on the same key write the row once.
+ */
+export async function touchApiKey(
+  db: Db,
+  id: string,
+  at: string,
+  staleBefore: string,
+): Promise<void> {
+  await db
+    .update(apiKeys)
+    .set({ lastUsedAt: at })
+    .where(
+      and(eq(apiKeys.id, id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, staleBefore))),
+    );
+}

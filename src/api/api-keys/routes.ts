@@ -1,0 +1,88 @@
+/** @module /v1/api-keys: create (the key is shown once), list, delete. */
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { BODY_PROBLEMS, idParams, jsonBodyOf, jsonContent, problems } from "../common";
+import type { AppEnv } from "../context";
+import { readCursor, toList } from "../pagination";
+import {
+  apiKeyListSchema,
+  apiKeyWithKeySchema,
+  createApiKeySchema,
+  listApiKeysQuery,
+  toApiKeyObject,
+} from "./schemas";
+import { createApiKey, pageApiKeys, revokeApiKey } from "./service";
+
+const tags = ["API keys"];
+const security = [{ bearer: [] }];
+
+const createApiKeyRoute = createRoute({
+  method: "post",
+  path: "/v1/api-keys",
+  operationId: "createApiKey",
+  tags,
+  security,
+  request: { body: jsonBodyOf(createApiKeySchema) },
+  responses: {
+    201: jsonContent(apiKeyWithKeySchema, "Created; the only time the key itself is shown"),
+    ...problems(404, ...BODY_PROBLEMS),
+  },
+});
+
+const listApiKeysRoute = createRoute({
+  method: "get",
+  path: "/v1/api-keys",
+  operationId: "listApiKeys",
+  tags,
+  security,
+  request: { query: listApiKeysQuery },
+  responses: {
+    200: jsonContent(apiKeyListSchema, "A page of API keys, newest first, without the keys"),
+    ...problems(404, 422),
+  },
+});
+
+const deleteApiKeyRoute = createRoute({
+  method: "delete",
+  path: "/v1/api-keys/{id}",
+  operationId: "deleteApiKey",
+  tags,
+  security,
+  request: { params: idParams },
+  responses: {
+    200: jsonContent(
+      z.object({
+        object: z.literal("api_key"),
+        id: z.string(),
+        deleted: z.literal(true),
+      }),
+      "Revoked: the key is refused from the next request on",
+    ),
+    ...problems(404, 422),
+  },
+});
+
+export function registerApiKeyRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(createApiKeyRoute, async (c) => {
+    const { row, key } = await createApiKey(c.var.deps, c.var.principal, c.req.valid("json"));
+    return c.json({ ...toApiKeyObject(row), key }, 201);
+  });
+  app.openapi(listApiKeysRoute, async (c) => {
+    const { application_id, cursor, limit } = c.req.valid("query");
+    const rows = await pageApiKeys(
+      c.var.deps,
+      c.var.principal,
+      application_id,
+      readCursor(cursor),
+      limit,
+    );
+    return c.json(
+      toList(rows, limit, toApiKeyObject, (r) => r.id),
+      200,
+    );
+  });
+  app.openapi(deleteApiKeyRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    await revokeApiKey(c.var.deps, c.var.principal, id);
+    return c.json({ object: "api_key" as const, id, deleted: true as const }, 200);
+  });
+}

@@ -1,0 +1,79 @@
+/** @module API key logic, free of HTTP: only admin-scope principals manage keys. */
+import type { z } from "@hono/zod-openapi";
+import { getApplication } from "../../db/queries/applications";
+import type { ApiKeyRow } from "../../db/schema";
+import type { Deps } from "../../deps";
+import { forbidden, notFound } from "../../lib/errors";
+import { uuidv7 } from "../../lib/ids";
+import { toRfc3339 } from "../../lib/time";
+import { issueApiKey } from "../../security/api-keys";
+import { type Principal, requireAccess, requireApplication } from "../../security/principal";
+import { deleteApiKey, getApiKey, insertApiKey, listApiKeys } from "./queries";
+import type { createApiKeySchema } from "./schemas";
+
+export type CreatedApiKey = { row: ApiKeyRow; key: string };
+
+/**
+ * Issues a key. A confined admin key may only issue keys confined to its own
+ * application: it cannot mint a key that reaches further than itself.
+ */
+export async function createApiKey(
+  deps: Deps,
+  principal: Principal,
+  input: z.infer<typeof createApiKeySchema>,
+): Promise<CreatedApiKey> {
+  requireAccess(principal, "manage");
+  const applicationId = input.application_id ?? null;
+  if (principal.applicationId !== null) {
+    if (applicationId === null) {
+      throw forbidden(
+        "A key confined to one application may only create keys confined to it (application_id).",
+      );
+    }
+    requireApplication(principal, applicationId, "Application");
+  }
+  if (applicationId !== null && !(await getApplication(deps.db, applicationId))) {
+    throw notFound("Application not found (application_id).");
+  }
+  const issued = await issueApiKey();
+  const row = await insertApiKey(deps.db, {
+    id: uuidv7(),
+    name: input.name,
+    scope: input.scope,
+    applicationId,
+    allowedIps: input.allowed_ips ?? null,
+    keyHash: issued.hash,
+    keyPrefix: issued.prefix,
+    lastUsedAt: null,
+    createdAt: toRfc3339(deps.now()),
+  });
+  return { row, key: issued.key };
+}
+
+/** Keys the principal may manage: a confined admin key sees its application's only. */
+export async function pageApiKeys(
+  deps: Deps,
+  principal: Principal,
+  applicationId: string | undefined,
+  before: string | undefined,
+  limit: number,
+): Promise<ApiKeyRow[]> {
+  requireAccess(principal, "manage");
+  if (applicationId) requireApplication(principal, applicationId, "Application");
+  return listApiKeys(deps.db, {
+    applicationId: principal.applicationId ?? applicationId,
+    before,
+    limit: limit + 1,
+  });
+}
+
+/** Revokes a key at once: the next request that presents it is a 401. */
+export async function revokeApiKey(deps: Deps, principal: Principal, id: string): Promise<void> {
+  requireAccess(principal, "manage");
+  const key = await getApiKey(deps.db, id);
+  // An unconfined key is out of a confined principal's reach, like another application's.
+  if (!key || (principal.applicationId !== null && key.applicationId !== principal.applicationId)) {
+    throw notFound("API key not found.");
+  }
+  await deleteApiKey(deps.db, id);
+}

@@ -9,6 +9,8 @@ export const ADMIN_TOKEN = "test-admin-token";
  */
 export default defineConfig({
   test: {
+    // The relay logs every request and attempt; show that only for a failing test.
+    silent: "passed-only",
     projects: [
       {
         plugins: [

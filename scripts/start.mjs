@@ -3,9 +3,10 @@
  * `npm start`: the relay on http://localhost:$PORT (default 8787) with local
  * D1, Queues and Durable Objects. Applies migrations, settles the admin token
  * (RELAY_ADMIN_TOKEN from the environment, else .dev.vars, else a new one
- * written there), runs `wrangler dev`, and drives the cron sweep, which
- * `wrangler dev` does not run by itself: once at boot, so that anything
- * accepted before a crash is delivered, then every minute.
+ * written there), runs `wrangler dev`, and drives the cron's maintenance
+ * (sweep and retention), which `wrangler dev` does not run by itself, through
+ * POST /v1/maintenance: once at boot, so that anything accepted before a crash
+ * is delivered, then every minute.
  *
  * Other RELAY_* variables in the environment are passed to the Worker as
  * settings. RELAY_PERSIST_TO moves the state out of .wrangler/state (the
@@ -22,7 +23,7 @@ const port = Number(process.env.PORT || 8787);
 const persistTo = process.env.RELAY_PERSIST_TO;
 const wrangler = join(root, "node_modules", ".bin", "wrangler");
 const childEnv = { ...process.env, WRANGLER_SEND_METRICS: "false" };
-const SWEEP_EVERY_MS = 60_000;
+const MAINTENANCE_EVERY_MS = 60_000;
 
 function log(line) {
   process.stdout.write(`[hookrelay] ${line}\n`);
@@ -95,12 +96,21 @@ const dev = spawn(wrangler, devArgs, {
 });
 
 const base = `http://127.0.0.1:${port}`;
-let sweepTimer;
+let maintenanceTimer;
 
-/** Runs the cron handler; "@boot" tells it the local queue has just started empty. */
-async function sweepOnce(cron = "* * * * *") {
+/**
+ * Runs the cron's maintenance through the API (`wrangler dev` cannot trigger
+ * the scheduled handler of a Worker with static assets). `afterRestart`: the
+ * local queue has just started empty, so everything undispatched is re-enqueued.
+ */
+async function maintain(afterRestart = false) {
   try {
-    await fetch(`${base}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`);
+    const res = await fetch(`${base}/v1/maintenance`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${admin.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ after_restart: afterRestart }),
+    });
+    if (!res.ok) log(`maintenance answered ${res.status}: ${await res.text()}`);
   } catch {
     // The next tick tries again.
   }
@@ -121,18 +131,18 @@ async function waitUntilReady() {
 
 waitUntilReady().then(async (ready) => {
   if (!ready) return;
-  await sweepOnce("@boot");
+  await maintain(true);
   log(`ready on http://localhost:${port} (API docs: http://localhost:${port}/docs)`);
-  sweepTimer = setInterval(sweepOnce, SWEEP_EVERY_MS);
+  maintenanceTimer = setInterval(maintain, MAINTENANCE_EVERY_MS);
 });
 
 function stop(signal) {
-  clearInterval(sweepTimer);
+  clearInterval(maintenanceTimer);
   dev.kill(signal);
 }
 process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGTERM", () => stop("SIGTERM"));
 dev.on("exit", (code) => {
-  clearInterval(sweepTimer);
+  clearInterval(maintenanceTimer);
   process.exit(code ?? 0);
 });

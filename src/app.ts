@@ -13,7 +13,8 @@ import { registerMessageRoutes } from "./api/messages/routes";
 import { authenticate, limitRate } from "./api/middleware/auth";
 import { jsonBody } from "./api/middleware/body";
 import { handleError, handleNotFound, problemResponse, zodProblem } from "./api/problem";
-import { registerUsageRoutes } from "./api/usage/routes";
+import { registerMaintenanceRoutes } from "./api/operations/maintenance";
+import { registerUsageRoutes } from "./api/operations/usage";
 import { registerWebhookRoutes } from "./api/webhooks/routes";
 import { type Deps, makeDeps } from "./deps";
 import { uuidv7 } from "./lib/ids";
@@ -58,6 +59,7 @@ export function createApp(depsFor: (env: AppEnv["Bindings"]) => Deps = makeDeps)
   registerMessageRoutes(app);
   registerEventRoutes(app);
   registerUsageRoutes(app);
+  registerMaintenanceRoutes(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

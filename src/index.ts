@@ -1,12 +1,11 @@
 /** @module Entry point: wires the API, the queue consumer, the cron and the Durable Object. */
 import { createApp } from "./app";
 import { consumeBatch } from "./delivery/consumer";
-import { BOOT_CRON, sweep } from "./delivery/sweep";
 import type { QueueTask } from "./delivery/tasks";
 import { makeDeps } from "./deps";
 import type { Env } from "./env";
 import { usage } from "./lib/usage";
-import { purgeHistory } from "./retention";
+import { runMaintenance } from "./maintenance";
 
 const app = createApp();
 
@@ -16,18 +15,9 @@ export default {
     usage.workerRequests += 1;
     await consumeBatch(batch, makeDeps(env));
   },
-  async scheduled(controller: ScheduledController, env: Env) {
+  async scheduled(_controller: ScheduledController, env: Env) {
     usage.workerRequests += 1;
-    const deps = makeDeps(env);
-    const results = await Promise.allSettled([
-      sweep(deps, { boot: controller.cron === BOOT_CRON }),
-      purgeHistory(deps),
-    ]);
-    for (const result of results) {
-      if (result.status === "rejected") {
-        deps.log("error", "cron task failed", { cron: controller.cron, error: String(result.reason) });
-      }
-    }
+    await runMaintenance(makeDeps(env));
   },
 } satisfies ExportedHandler<Env, QueueTask>;
 

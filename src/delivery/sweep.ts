@@ -1,7 +1,7 @@
 /**
- * @module The safety net, run by the cron trigger (and by `npm start` at
- * boot): whatever was accepted but never handed to a webhook's object is
- * enqueued again. Together with the objects' own storage this is why no
+ * @module The safety net, run by the maintenance (src/maintenance.ts):
+ * whatever was accepted but never handed to a webhook's object is enqueued
+ * again. Together with the objects' own storage this is why no
  * accepted message is lost (docs/ARCHITECTURE.md).
  */
 import { asc, gt } from "drizzle-orm";
@@ -17,16 +17,17 @@ const BATCH = 500;
 export type SweepResult = { requeued: number; woken: number };
 
 /**
- * The cron expression `npm start` sends once at boot. A local queue lives in
- * memory, so after a restart nothing accepted earlier is in it: every
- * undispatched message is stranded, and every webhook's object is woken so
- * that an alarm lost with the process is armed again.
+ * Re-enqueues messages stranded before the queue. `afterRestart`: a local
+ * queue lives in memory, so after a restart nothing accepted earlier is in it;
+ * every undispatched message is stranded, and every webhook's object is woken
+ * so that an alarm lost with the process is armed again.
  */
-export const BOOT_CRON = "@boot";
-
-export async function sweep(deps: Deps, options: { boot?: boolean } = {}): Promise<SweepResult> {
+export async function sweep(
+  deps: Deps,
+  options: { afterRestart?: boolean } = {},
+): Promise<SweepResult> {
   const now = deps.now().getTime();
-  const strandedBefore = options.boot ? now + 1 : now - STRANDED_AFTER_MS;
+  const strandedBefore = options.afterRestart ? now + 1 : now - STRANDED_AFTER_MS;
   const stranded = await listUndispatched(deps.db, toRfc3339(strandedBefore), BATCH);
   for (let i = 0; i < stranded.length; i += 100) {
     await deps.queue.sendBatch(
@@ -35,7 +36,7 @@ export async function sweep(deps: Deps, options: { boot?: boolean } = {}): Promi
       })),
     );
   }
-  const woken = options.boot ? await wakeAllWebhooks(deps) : 0;
+  const woken = options.afterRestart ? await wakeAllWebhooks(deps) : 0;
   if (stranded.length || woken) deps.log("info", "sweep", { requeued: stranded.length, woken });
   return { requeued: stranded.length, woken };
 }

@@ -29,6 +29,16 @@ export function requireAccess(principal: Principal, access: Access): void {
 }
 
 /**
+ * Throws 403 unless the principal is an operator: the admin token or an admin
+ * key confined to no application. Relay-wide operations are not a tenant's.
+ */
+export function requireOperator(principal: Principal): void {
+  if (principal.scope !== "admin" || principal.applicationId !== null) {
+    throw forbidden("Only the admin token or an unconfined admin key may do this.");
+  }
+}
+
+/**
  * Throws 404 when a confined principal asks about another application's
  * resource: it must not even learn that the resource exists.
  */

@@ -42,6 +42,12 @@ const read = (ok: number): Expect => ({
   "other app key": 404,
 });
 const manage = (ok: number): Expect => ({ ...read(ok), "reader key": 403 });
+/** Relay-wide operations: the admin token (or an unconfined admin key) only. */
+const operator = (ok: number): Expect => ({
+  ...manage(403),
+  "admin token": ok,
+  "other app key": 403,
+});
 const everyone = (status: number): Expect =>
   Object.fromEntries(PRINCIPALS.map((who) => [who, status])) as Expect;
 
@@ -206,10 +212,12 @@ const TABLE: Record<string, Row> = {
   },
 
   "GET /v1/usage": {
-    // Operator-wide isolate counters, not tenant data; today any admin-scope
-    // principal reads them, confined or not (see SECURITY.md, "Known gaps").
-    expect: { ...manage(200), "other app key": 200 },
+    expect: operator(200),
     request: () => ({ path: "/v1/usage" }),
+  },
+  "POST /v1/maintenance": {
+    expect: operator(200),
+    request: () => ({ path: "/v1/maintenance" }),
   },
 };
 

@@ -3,10 +3,11 @@
  * served this relay (the API's, and those of the named webhooks' objects),
  * since they started. Per isolate, so meaningful on one machine: the
  * benchmark reads it before and after a run to price a delivered event.
+ * Relay-wide, so for operators only.
  */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { currentIsolateId, sumUsage, type Usage, usage } from "../../lib/usage";
-import { requireAccess } from "../../security/principal";
+import { requireOperator } from "../../security/principal";
 import { idSchema, jsonContent, problems } from "../common";
 import type { AppEnv } from "../context";
 
@@ -54,7 +55,7 @@ const usageRoute = createRoute({
 
 export function registerUsageRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(usageRoute, async (c) => {
-    requireAccess(c.var.principal, "manage");
+    requireOperator(c.var.principal);
     const { webhook_id } = c.req.valid("query");
     const ids =
       webhook_id === undefined ? [] : Array.isArray(webhook_id) ? webhook_id : [webhook_id];

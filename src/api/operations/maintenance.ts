@@ -1,0 +1,54 @@
+/**
+ * @module POST /v1/maintenance: runs now what the cron runs every minute (the
+ * sweep and the retention purge). `npm start` calls it at boot and every
+ * minute; operators may call it after an incident. Relay-wide, so for
+ * operators only.
+ */
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { runMaintenance } from "../../maintenance";
+import { requireOperator } from "../../security/principal";
+import { BODY_PROBLEMS, jsonBodyOf, jsonContent, problems } from "../common";
+import type { AppEnv } from "../context";
+
+const maintenanceRequestSchema = z
+  .object({
+    after_restart: z.boolean().optional().openapi({
+      description:
+        "The queue has just started empty (a local relay after a restart): re-enqueue every undispatched message, not only those older than 30 s, and wake every webhook's object.",
+    }),
+  })
+  .strict()
+  .openapi("MaintenanceRequest");
+
+const maintenanceSchema = z
+  .object({
+    object: z.literal("maintenance"),
+    requeued: z.number().int().openapi({ description: "Undispatched messages enqueued again" }),
+    woken: z.number().int().openapi({ description: "Webhook objects woken" }),
+    purged: z.object({ events: z.number().int(), messages: z.number().int() }).openapi({
+      description: "History deleted because it is older than RELAY_RETENTION_DAYS",
+    }),
+  })
+  .openapi("Maintenance");
+
+const maintenanceRoute = createRoute({
+  method: "post",
+  path: "/v1/maintenance",
+  operationId: "runMaintenance",
+  tags: ["Operations"],
+  security: [{ bearer: [] }],
+  request: { body: jsonBodyOf(maintenanceRequestSchema, false) },
+  responses: {
+    200: jsonContent(maintenanceSchema, "What the run did"),
+    ...problems(...BODY_PROBLEMS),
+  },
+});
+
+export function registerMaintenanceRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(maintenanceRoute, async (c) => {
+    requireOperator(c.var.principal);
+    const { after_restart } = c.req.valid("json");
+    const result = await runMaintenance(c.var.deps, { afterRestart: after_restart });
+    return c.json({ object: "maintenance" as const, ...result }, 200);
+  });
+}

@@ -2,14 +2,31 @@
  * Black-box: the relay started as `npm start` starts it, webhooks pointing at
  * a real receiver on loopback, and only the public API.
  */
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { newHook } from "../helpers/hooks";
+import { type Hook, newHook } from "../helpers/hooks";
 import { type Receiver, startReceiver } from "../helpers/receiver";
+import type { RecordedRequest } from "../helpers/receiver-types";
 import { type Relay, relayApi, startRelay } from "../helpers/server";
 
-let relay: Relay;
-let receiver: Receiver;
+type EventObject = {
+  object: string;
+  id: string;
+  webhook_id: string;
+  message_id: string;
+  type: string;
+  delivery_status: string;
+  delivery_attempts: number;
+  max_attempts: number;
+  http_status_code: number;
+  error_message: string;
+  next_attempt_at: string | null;
+};
+
+let relay: Relay | undefined;
+let receiver: Receiver | undefined;
 let api: ReturnType<typeof relayApi>;
 
 beforeAll(async () => {
@@ -20,10 +37,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await relay?.stop();
   await receiver?.close();
+  // The state directory was made for this file alone.
+  if (relay?.persistTo.startsWith(tmpdir()))
+    await rm(relay.persistTo, { recursive: true, force: true });
 });
 
 const eventually = <T>(check: () => Promise<T>) =>
   vi.waitFor(check, { timeout: 30_000, interval: 200 });
+
+const hook = () => newHook(receiver!.url);
 
 async function application() {
   const res = await api.call("POST", "/v1/applications", {
@@ -50,142 +72,242 @@ async function publish(applicationId: string, eventType: string, payload: unknow
     payload,
   });
   expect(res.status).toBe(202);
+  expect(res.body.object).toBe("message");
   return res.body.id as string;
 }
 
-async function events(webhookId: string) {
+async function events(webhookId: string): Promise<EventObject[]> {
   const res = await api.call("GET", `/v1/events?webhook_id=${webhookId}`);
   expect(res.status).toBe(200);
-  return res.body.data as Array<Record<string, any>>;
+  expect(res.body.object).toBe("list");
+  return res.body.data;
+}
+
+/** The webhook's only event, once it has reached `status`. */
+async function settled(webhookId: string, status: "success" | "failed") {
+  return eventually(async () => {
+    const list = await events(webhookId);
+    expect(list).toHaveLength(1);
+    expect(list[0]!.delivery_status).toBe(status);
+    return list[0]!;
+  });
+}
+
+/** What the bucket received, once it holds exactly `n` requests. */
+async function receivedExactly(target: Hook, n: number): Promise<RecordedRequest[]> {
+  return eventually(async () => {
+    const { requests } = await target.received();
+    expect(requests).toHaveLength(n);
+    return requests;
+  });
+}
+
+async function attempts(eventId: string) {
+  const res = await api.call("GET", `/v1/events/${eventId}/attempts`);
+  expect(res.status).toBe(200);
+  return res.body.data as Array<{ attempt: number; http_status_code: number; event_id: string }>;
+}
+
+/** The Standard Webhooks headers of one delivery, checked against the webhook's secret. */
+function expectSigned(request: RecordedRequest, secret: string, eventId: string) {
+  expect(request.method).toBe("POST");
+  expect(request.headers["content-type"]).toMatch(/^application\/json/);
+  expect(request.headers["user-agent"]).toMatch(/^hookrelay\//);
+  expect(request.headers["webhook-id"]).toBe(eventId);
+  const timestamp = Number(request.headers["webhook-timestamp"]);
+  expect(Number.isInteger(timestamp)).toBe(true);
+  expect(Math.abs(timestamp - Date.now() / 1000)).toBeLessThan(120);
+  expect(request.headers["webhook-signature"]).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+  // Throws unless the signature is right for this id, timestamp and body.
+  new Webhook(secret).verify(request.body, {
+    "webhook-id": request.headers["webhook-id"]!,
+    "webhook-timestamp": request.headers["webhook-timestamp"]!,
+    "webhook-signature": request.headers["webhook-signature"]!,
+  });
 }
 
 describe("delivery journey", () => {
   test("a published message arrives byte for byte, signed, and the history says so", async () => {
-    const hook = newHook(receiver.url);
+    const target = hook();
     const app = await application();
-    const hookConfig = await webhook(app, hook.url);
-    const payload = { amount: 2500, currency: "KES", customer: { name: "Ödön" } };
-    await publish(app, "charge.success", payload);
-    const [request] = await eventually(async () => {
-      const { requests } = await hook.received();
-      expect(requests).toHaveLength(1);
-      return requests;
-    });
+    const config = await webhook(app, target.url);
+    const payload = {
+      amount: 2500,
+      currency: "KES",
+      customer: { name: "Ödön 😀" },
+      tags: ["a", "b"],
+      nested: { ok: true, none: null, ratio: 0.25 },
+    };
+    const messageId = await publish(app, "charge.success", payload);
+    const [request] = await receivedExactly(target, 1);
     expect(request!.body).toBe(JSON.stringify(payload));
-    new Webhook(hookConfig.secret).verify(request!.body, {
-      "webhook-id": request!.headers["webhook-id"]!,
-      "webhook-timestamp": request!.headers["webhook-timestamp"]!,
-      "webhook-signature": request!.headers["webhook-signature"]!,
-    });
-    const [event] = await eventually(async () => {
-      const list = await events(hookConfig.id);
-      expect(list[0]?.delivery_status).toBe("success");
-      return list;
-    });
+
+    const event = await settled(config.id, "success");
     expect(event).toMatchObject({
+      object: "event",
+      webhook_id: config.id,
+      message_id: messageId,
+      type: "charge.success",
+      delivery_status: "success",
       delivery_attempts: 1,
       http_status_code: 200,
       error_message: "",
-      type: "charge.success",
+      next_attempt_at: null,
     });
-    expect(event!.id).toBe(request!.headers["webhook-id"]);
+    expectSigned(request!, config.secret, event.id);
   });
 
   test("event types select what each webhook receives", async () => {
-    const only = newHook(receiver.url);
-    const all = newHook(receiver.url);
+    const only = hook();
+    const all = hook();
     const app = await application();
-    const onlyHook = await webhook(app, only.url, { event_types: ["a.created"] });
-    const allHook = await webhook(app, all.url);
+    const onlyConfig = await webhook(app, only.url, { event_types: ["a.created"] });
+    const allConfig = await webhook(app, all.url);
     await publish(app, "a.created", { n: 1 });
     await publish(app, "b.created", { n: 2 });
-    await eventually(async () => expect((await all.received()).requests).toHaveLength(2));
-    expect((await only.received()).requests.map((r) => JSON.parse(r.body))).toEqual([{ n: 1 }]);
-    expect((await events(onlyHook.id)).map((e) => e.type)).toEqual(["a.created"]);
-    expect((await events(allHook.id)).map((e) => e.type).sort()).toEqual([
-      "a.created",
-      "b.created",
+
+    const toAll = await receivedExactly(all, 2);
+    expect(toAll.map((r) => JSON.parse(r.body)).sort((x, y) => x.n - y.n)).toEqual([
+      { n: 1 },
+      { n: 2 },
     ]);
+    const toOnly = await receivedExactly(only, 1);
+    expect(JSON.parse(toOnly[0]!.body)).toEqual({ n: 1 });
+
+    // The events lists agree: no b.created event was ever made for the filtered webhook.
+    await eventually(async () => {
+      const onlyEvents = await events(onlyConfig.id);
+      expect(onlyEvents.map((e) => [e.type, e.delivery_status])).toEqual([
+        ["a.created", "success"],
+      ]);
+      const allEvents = await events(allConfig.id);
+      expect(allEvents.map((e) => [e.type, e.delivery_status]).sort()).toEqual([
+        ["a.created", "success"],
+        ["b.created", "success"],
+      ]);
+    });
+    // Nothing more turned up for the filtered webhook while the lists settled.
+    expect((await only.received()).requests).toHaveLength(1);
   });
 
   test("retries until the receiver answers 2xx, with one webhook-id", async () => {
-    const hook = newHook(receiver.url);
-    await hook.script({
+    const target = hook();
+    await target.script({
       responses: [{ status: 500 }, { status: 500 }],
       otherwise: { status: 200 },
     });
     const app = await application();
-    const hookConfig = await webhook(app, hook.url, {
+    const config = await webhook(app, target.url, {
       retry_policy: { schedule_seconds: [1, 1, 1] },
     });
-    await publish(app, "r.x", { retry: true });
-    const [event] = await eventually(async () => {
-      const list = await events(hookConfig.id);
-      expect(list[0]?.delivery_status).toBe("success");
-      return list;
+    const payload = { retry: true, n: 3 };
+    await publish(app, "r.x", payload);
+
+    const event = await settled(config.id, "success");
+    expect(event).toMatchObject({
+      delivery_attempts: 3,
+      max_attempts: 4,
+      http_status_code: 200,
+      error_message: "",
     });
-    expect(event!.delivery_attempts).toBe(3);
-    const { requests } = await hook.received();
-    expect(requests).toHaveLength(3);
-    expect(new Set(requests.map((r) => r.headers["webhook-id"]))).toEqual(new Set([event!.id]));
-    const attempts = await api.call("GET", `/v1/events/${event!.id}/attempts`);
-    expect(attempts.body.data.map((a: any) => a.http_status_code)).toEqual([500, 500, 200]);
+
+    const requests = await receivedExactly(target, 3);
+    for (const request of requests) {
+      expect(request.body).toBe(JSON.stringify(payload));
+      expectSigned(request, config.secret, event.id);
+    }
+    // Each retry waited for its 1 s delay (less at most 10 % jitter).
+    for (let i = 1; i < requests.length; i++)
+      expect(requests[i]!.receivedAt - requests[i - 1]!.receivedAt).toBeGreaterThanOrEqual(850);
+
+    const history = await attempts(event.id);
+    expect(history.map((a) => [a.attempt, a.http_status_code])).toEqual([
+      [1, 500],
+      [2, 500],
+      [3, 200],
+    ]);
+    expect(new Set(history.map((a) => a.event_id))).toEqual(new Set([event.id]));
   });
 
   test("exhausted retries fail the event; a manual retry then delivers it", async () => {
-    const hook = newHook(receiver.url);
-    await hook.script({ otherwise: { status: 500 } });
+    const target = hook();
+    await target.script({ otherwise: { status: 500, body: "down for maintenance" } });
     const app = await application();
-    const hookConfig = await webhook(app, hook.url, { retry_policy: { schedule_seconds: [1] } });
+    const config = await webhook(app, target.url, { retry_policy: { schedule_seconds: [1] } });
     await publish(app, "f.x", { fail: true });
-    const [failed] = await eventually(async () => {
-      const list = await events(hookConfig.id);
-      expect(list[0]?.delivery_status).toBe("failed");
-      return list;
-    });
-    expect(failed).toMatchObject({ delivery_attempts: 2, max_attempts: 2, http_status_code: 500 });
-    expect(failed!.error_message).not.toBe("");
 
-    await hook.script({ otherwise: { status: 200 } });
-    const retried = await api.call("POST", `/v1/events/${failed!.id}/retry`);
-    expect(retried.status).toBe(200);
-    await eventually(async () => {
-      const [event] = await events(hookConfig.id);
-      expect(event).toMatchObject({
-        delivery_status: "success",
-        delivery_attempts: 3,
-        max_attempts: 3,
-      });
+    // Exhaustion: two attempts, both 500, then failed for good.
+    const failed = await settled(config.id, "failed");
+    expect(failed).toMatchObject({
+      delivery_attempts: 2,
+      max_attempts: 2,
+      http_status_code: 500,
+      next_attempt_at: null,
     });
+    expect(failed.error_message).not.toBe("");
+    expect(await receivedExactly(target, 2)).toHaveLength(2);
+    expect((await attempts(failed.id)).map((a) => a.http_status_code)).toEqual([500, 500]);
+
+    // Manual retry: one fresh attempt, counted on top of the others.
+    await target.script({ otherwise: { status: 200 } });
+    const retried = await api.call("POST", `/v1/events/${failed.id}/retry`);
+    expect(retried.status).toBe(200);
+    const event = await settled(config.id, "success");
+    expect(event).toMatchObject({
+      id: failed.id,
+      delivery_attempts: 3,
+      max_attempts: 3,
+      http_status_code: 200,
+      error_message: "",
+    });
+    const requests = await receivedExactly(target, 3);
+    expect(new Set(requests.map((r) => r.headers["webhook-id"]))).toEqual(new Set([failed.id]));
+    expectSigned(requests[2]!, config.secret, failed.id);
+    expect((await attempts(failed.id)).map((a) => [a.attempt, a.http_status_code])).toEqual([
+      [1, 500],
+      [2, 500],
+      [3, 200],
+    ]);
   });
 
   test("the test event reaches a webhook that did not subscribe to it", async () => {
-    const hook = newHook(receiver.url);
+    const target = hook();
     const app = await application();
-    const hookConfig = await webhook(app, hook.url, { event_types: ["something.else"] });
-    const res = await api.call("POST", `/v1/webhooks/${hookConfig.id}/test`);
+    const config = await webhook(app, target.url, { event_types: ["something.else"] });
+    const before = Math.floor(Date.now() / 1000);
+    const res = await api.call("POST", `/v1/webhooks/${config.id}/test`);
     expect(res.status).toBe(202);
-    expect(res.body.type).toBe("TEST_EVENT");
-    const [request] = await eventually(async () => {
-      const { requests } = await hook.received();
-      expect(requests).toHaveLength(1);
-      return requests;
-    });
-    expect(JSON.parse(request!.body)).toEqual({
-      content: { webhook_id: hookConfig.id },
+    expect(res.body).toMatchObject({ object: "event", webhook_id: config.id, type: "TEST_EVENT" });
+
+    const [request] = await receivedExactly(target, 1);
+    const body = JSON.parse(request!.body);
+    expect(body).toEqual({
+      content: { webhook_id: config.id },
       timestamp: expect.any(Number),
       type: "TEST_EVENT",
     });
-    await eventually(async () => {
-      const [event] = await events(hookConfig.id);
-      expect(event).toMatchObject({ type: "TEST_EVENT", delivery_status: "success" });
+    expect(Number.isInteger(body.timestamp)).toBe(true);
+    expect(body.timestamp).toBeGreaterThanOrEqual(before - 5);
+    expect(body.timestamp).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 5);
+    // Exactly this byte shape, in this key order.
+    expect(request!.body).toBe(
+      `{"content":{"webhook_id":"${config.id}"},"timestamp":${body.timestamp},"type":"TEST_EVENT"}`,
+    );
+    expectSigned(request!, config.secret, res.body.id);
+
+    const event = await settled(config.id, "success");
+    expect(event).toMatchObject({
+      id: res.body.id,
+      type: "TEST_EVENT",
+      delivery_attempts: 1,
+      http_status_code: 200,
     });
   });
 
   test("health, the OpenAPI document and the docs page need no token", async () => {
-    expect(await (await fetch(`${relay.url}/v1/health`)).json()).toEqual({ status: "ok" });
-    expect((await (await fetch(`${relay.url}/openapi.json`)).json()).openapi).toBe("3.1.0");
-    expect((await fetch(`${relay.url}/docs`)).status).toBe(200);
-    expect((await fetch(`${relay.url}/v1/applications`)).status).toBe(401);
+    expect(await (await fetch(`${relay!.url}/v1/health`)).json()).toEqual({ status: "ok" });
+    expect((await (await fetch(`${relay!.url}/openapi.json`)).json()).openapi).toBe("3.1.0");
+    expect((await fetch(`${relay!.url}/docs`)).status).toBe(200);
+    expect((await fetch(`${relay!.url}/v1/applications`)).status).toBe(401);
   });
 });

@@ -23,13 +23,18 @@ function findRoot(from: string): string {
 }
 
 const ROOT = findRoot(import.meta.dirname);
+const STARTUP_TIMEOUT_MS = 90_000;
+const POLL_MS = 200;
+const STOP_GRACE_MS = 10_000;
+/** What start.mjs prints once the Worker answers and the boot sweep has run. */
+const READY_LINE = "[hookrelay] ready";
 
 export type Relay = {
   url: string;
   token: string;
   persistTo: string;
   child: ChildProcess;
-  /** What the relay printed so far. */
+  /** What the relay printed so far (the last 256 KiB). */
   output(): string;
   /** SIGTERM to the whole group, then SIGKILL after 10 s. */
   stop(): Promise<void>;
@@ -37,14 +42,46 @@ export type Relay = {
   kill(signal?: NodeJS.Signals): Promise<void>;
 };
 
-export type RelayOptions = { persistTo?: string; token?: string; env?: Record<string, string> };
+export type RelayOptions = {
+  /** Reuse a state directory (a restart after a crash); a fresh mkdtemp one by default. */
+  persistTo?: string;
+  /** The admin token; a random one by default. */
+  token?: string;
+  /** More environment for start.mjs; RELAY_* entries become Worker settings. */
+  env?: Record<string, string>;
+};
+
+/** Process groups still running, killed if the test process exits without stopping them. */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once("exit", () => {
+    for (const pid of liveGroups) signalGroup(pid, "SIGKILL");
+  });
+}
 
 export async function freePort(): Promise<number> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!port) throw new Error("could not pick a free port");
   return port;
 }
 
@@ -63,28 +100,42 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
       RELAY_ADMIN_TOKEN: token,
       WRANGLER_SEND_METRICS: "false",
     },
+    // Its own process group: signals to -pid reach wrangler and workerd too.
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
+  const pid = child.pid;
+  if (pid !== undefined) {
+    installExitHook();
+    liveGroups.add(pid);
+  }
+
   let output = "";
-  // The last 256 KiB is plenty to see why something failed.
+  let ready = false;
   const keep = (chunk: Buffer) => {
+    // The last 256 KiB is plenty to see why something failed.
     output = (output + chunk.toString()).slice(-262_144);
+    // On the buffer, not the chunk, so a line split across chunks still counts.
+    if (!ready && output.includes(READY_LINE)) ready = true;
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
-  let ready = false;
-  child.stdout?.on("data", (chunk: Buffer) => {
-    if (chunk.toString().includes("[hookrelay] ready")) ready = true;
+
+  let spawnError: Error | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once("exit", () => resolve());
+    child.once("error", (error) => {
+      spawnError = error;
+      resolve();
+    });
   });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const signalGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, signal);
-    } catch {
-      // Already gone.
-    }
+  const hasExited = () => child.exitCode !== null || child.signalCode !== null || !!spawnError;
+  /** After the leader is gone, anything left in its group (a stray workerd) goes too. */
+  const reap = () => {
+    signalGroup(pid, "SIGKILL");
+    if (pid !== undefined) liveGroups.delete(pid);
   };
+
   const url = `http://127.0.0.1:${port}`;
   const relay: Relay = {
     url,
@@ -93,30 +144,46 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     child,
     output: () => output,
     async stop() {
-      signalGroup("SIGTERM");
-      const timer = setTimeout(() => signalGroup("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(timer);
+      if (!hasExited()) {
+        signalGroup(pid, "SIGTERM");
+        const timer = setTimeout(() => signalGroup(pid, "SIGKILL"), STOP_GRACE_MS);
+        await exited;
+        clearTimeout(timer);
+      }
+      reap();
     },
     async kill(signal = "SIGKILL") {
-      signalGroup(signal);
+      signalGroup(pid, signal);
       await exited;
+      reap();
     },
   };
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) break;
+
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  let lastProblem = "no answer yet";
+  while (Date.now() < deadline && !hasExited()) {
     try {
-      const res = await fetch(`${url}/v1/health`);
-      // Ready once the boot sweep has run too, so restarts are fully recovered.
-      if (res.ok && ready) return relay;
-    } catch {
-      // Not listening yet.
+      const res = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(5_000) });
+      await res.body?.cancel();
+      // Ready once the boot sweep has run too, so that a restart has recovered everything.
+      if (res.status === 200 && ready) return relay;
+      lastProblem = res.status === 200 ? "waiting for the boot sweep" : `health ${res.status}`;
+    } catch (error) {
+      lastProblem = String(error);
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, POLL_MS));
   }
-  await relay.kill();
-  throw new Error(`the relay did not start within 90 s:\n${output}`);
+
+  let why: string;
+  if (spawnError) why = `could not be spawned: ${spawnError.message}`;
+  else if (hasExited())
+    why = `exited during startup (code ${child.exitCode}, signal ${child.signalCode})`;
+  else why = `gave no 200 on /v1/health within ${STARTUP_TIMEOUT_MS / 1000} s (${lastProblem})`;
+  await relay.kill("SIGKILL");
+  const printed = output || "(nothing)";
+  const message = `the relay on ${url} (state ${persistTo}) ${why}; it printed:\n${printed}`;
+  process.stderr.write(`${message}\n`);
+  throw new Error(message);
 }
 
 export type ApiAnswer = { status: number; body: any; headers: Headers };

@@ -65,17 +65,6 @@ async function webhook(applicationId: string, url: string, settings: Record<stri
   return res.body as { id: string; secret: string };
 }
 
-async function publish(applicationId: string, eventType: string, payload: unknown) {
-  const res = await api.call("POST", "/v1/messages", {
-    application_id: applicationId,
-    event_type: eventType,
-    payload,
-  });
-  expect(res.status).toBe(202);
-  expect(res.body.object).toBe("message");
-  return res.body.id as string;
-}
-
 async function events(webhookId: string): Promise<EventObject[]> {
   const res = await api.call("GET", `/v1/events?webhook_id=${webhookId}`);
   expect(res.status).toBe(200);
@@ -138,7 +127,7 @@ describe("delivery journey", () => {
       tags: ["a", "b"],
       nested: { ok: true, none: null, ratio: 0.25 },
     };
-    const messageId = await publish(app, "charge.success", payload);
+    const messageId = await api.publish(app, "charge.success", payload);
     const [request] = await receivedExactly(target, 1);
     expect(request!.body).toBe(JSON.stringify(payload));
 
@@ -163,8 +152,8 @@ describe("delivery journey", () => {
     const app = await application();
     const onlyConfig = await webhook(app, only.url, { event_types: ["a.created"] });
     const allConfig = await webhook(app, all.url);
-    await publish(app, "a.created", { n: 1 });
-    await publish(app, "b.created", { n: 2 });
+    await api.publish(app, "a.created", { n: 1 });
+    await api.publish(app, "b.created", { n: 2 });
 
     const toAll = await receivedExactly(all, 2);
     expect(toAll.map((r) => JSON.parse(r.body)).sort((x, y) => x.n - y.n)).toEqual([
@@ -201,7 +190,7 @@ describe("delivery journey", () => {
       retry_policy: { schedule_seconds: [1, 1, 1] },
     });
     const payload = { retry: true, n: 3 };
-    await publish(app, "r.x", payload);
+    await api.publish(app, "r.x", payload);
 
     const event = await settled(config.id, "success");
     expect(event).toMatchObject({
@@ -234,7 +223,7 @@ describe("delivery journey", () => {
     await target.script({ otherwise: { status: 500, body: "down for maintenance" } });
     const app = await application();
     const config = await webhook(app, target.url, { retry_policy: { schedule_seconds: [1] } });
-    await publish(app, "f.x", { fail: true });
+    await api.publish(app, "f.x", { fail: true });
 
     // Exhaustion: two attempts, both 500, then failed for good.
     const failed = await settled(config.id, "failed");

@@ -190,24 +190,36 @@ export type ApiAnswer = { status: number; body: any; headers: Headers };
 
 /** A small client for the relay's API with the admin token. */
 export function relayApi(relay: Pick<Relay, "url" | "token">) {
-  return {
-    async call(method: string, path: string, body?: unknown): Promise<ApiAnswer> {
-      const res = await fetch(`${relay.url}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${relay.token}`,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        // Not JSON: keep the text.
-      }
-      return { status: res.status, body: parsed, headers: res.headers };
-    },
-  };
+  async function call(method: string, path: string, body?: unknown): Promise<ApiAnswer> {
+    const res = await fetch(`${relay.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${relay.token}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // Not JSON: keep the text.
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  }
+
+  /** Publishes a message and returns its id; throws unless it was accepted (202, a message). */
+  async function publish(applicationId: string, eventType: string, payload: unknown) {
+    const res = await call("POST", "/v1/messages", {
+      application_id: applicationId,
+      event_type: eventType,
+      payload,
+    });
+    if (res.status !== 202 || res.body?.object !== "message")
+      throw new Error(`publish: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.id as string;
+  }
+
+  return { call, publish };
 }

@@ -1,0 +1,96 @@
+/**
+ * @module Session and location: the token lives in sessionStorage only (gone
+ * when the tab closes, never in a URL, never in localStorage), and the view is
+ * chosen by the URL's hash, so reloads and the back button work without the
+ * Worker knowing any dashboard path.
+ */
+import { DELIVERY_STATUSES, type DeliveryStatus } from "./types";
+
+const TOKEN_KEY = "hookrelay.token";
+
+export function readToken(): string | null {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    // Storage can be blocked (private modes, policies): then nobody is signed in.
+    return null;
+  }
+}
+
+export function saveToken(token: string): void {
+  sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+export function forgetToken(): void {
+  try {
+    sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // Nothing stored.
+  }
+}
+
+export type EventQuery = { status?: DeliveryStatus; type?: string };
+
+export type Route =
+  | { view: "applications" }
+  | { view: "application"; applicationId: string }
+  | { view: "webhook"; webhookId: string; query: EventQuery }
+  | { view: "event"; webhookId: string; eventId: string }
+  | { view: "not-found"; hash: string };
+
+const ID = "[0-9a-fA-F-]{36}";
+
+/** The route a hash names, e.g. `#/webhooks/<id>?status=failed`. */
+export function parseRoute(hash: string): Route {
+  const [path = "", search = ""] = hash.replace(/^#/, "").split("?", 2);
+  const clean = path.replace(/\/+$/, "") || "/";
+  let match: RegExpExecArray | null;
+  if (clean === "/" || clean === "/applications") return { view: "applications" };
+  match = new RegExp(`^/applications/(${ID})$`).exec(clean);
+  if (match) return { view: "application", applicationId: match[1]! };
+  match = new RegExp(`^/webhooks/(${ID})$`).exec(clean);
+  if (match) {
+    const params = new URLSearchParams(search);
+    const query: EventQuery = {};
+    const status = params.get("status");
+    if (status && (DELIVERY_STATUSES as readonly string[]).includes(status))
+      query.status = status as DeliveryStatus;
+    const type = params.get("type");
+    if (type) query.type = type;
+    return { view: "webhook", webhookId: match[1]!, query };
+  }
+  match = new RegExp(`^/webhooks/(${ID})/events/(${ID})$`).exec(clean);
+  if (match) return { view: "event", webhookId: match[1]!, eventId: match[2]! };
+  return { view: "not-found", hash };
+}
+
+/** The hash for a route; the inverse of {@link parseRoute}. */
+export function hrefFor(route: Exclude<Route, { view: "not-found" }>): string {
+  switch (route.view) {
+    case "applications":
+      return "#/";
+    case "application":
+      return `#/applications/${route.applicationId}`;
+    case "webhook": {
+      const params = new URLSearchParams();
+      if (route.query.status) params.set("status", route.query.status);
+      if (route.query.type) params.set("type", route.query.type);
+      const search = params.toString();
+      return `#/webhooks/${route.webhookId}${search ? `?${search}` : ""}`;
+    }
+    case "event":
+      return `#/webhooks/${route.webhookId}/events/${route.eventId}`;
+  }
+}
+
+export function navigate(route: Exclude<Route, { view: "not-found" }>): void {
+  const hash = hrefFor(route);
+  if (location.hash === hash) window.dispatchEvent(new HashChangeEvent("hashchange"));
+  else location.hash = hash;
+}
+
+/**
+ * Names already seen, by id, for breadcrumbs: a page deep in an application
+ * need not fetch the application again just to say what it is called.
+ */
+export const names = new Map<string, string>();

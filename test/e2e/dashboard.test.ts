@@ -1,0 +1,406 @@
+/**
+ * The dashboard in a real browser (Debian's Chromium through playwright-core)
+ * against the relay as `npm start` runs it, with a loopback receiver: sign
+ * in, create an application and a webhook, send a test, see it delivered,
+ * make one fail, retry it, and the rest of what a person does there.
+ * Screenshots go to test/artifacts/dashboard/.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { buildDashboard } from "../../scripts/build-dashboard.mjs";
+import { type Hook, newHook } from "../helpers/hooks";
+import { type Receiver, startReceiver } from "../helpers/receiver";
+import { type Relay, relayApi, startRelay } from "../helpers/server";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = join(import.meta.dirname, "..", "artifacts", "dashboard");
+const WAIT = { timeout: 30_000 };
+
+let relay: Relay;
+let receiver: Receiver;
+let browser: Browser;
+let api: ReturnType<typeof relayApi>;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  // The relay serves public/ as it is: make sure it holds this dashboard/.
+  await buildDashboard();
+  [relay, receiver, browser] = await Promise.all([
+    startRelay(),
+    startReceiver(),
+    chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    }),
+  ]);
+  api = relayApi(relay);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await relay?.stop();
+  await receiver?.close();
+});
+
+type Session = {
+  context: BrowserContext;
+  page: Page;
+  /** Console errors, uncaught exceptions and CSP violations seen so far. */
+  problems: string[];
+  /** Every URL the page requested. */
+  urls: string[];
+  /** The Authorization header of every API call. */
+  authorizations: string[];
+};
+
+async function openSession(viewport = { width: 1280, height: 900 }): Promise<Session> {
+  const context = await browser.newContext({ viewport, colorScheme: "light", locale: "en-US" });
+  const page = await context.newPage();
+  const session: Session = { context, page, problems: [], urls: [], authorizations: [] };
+  page.on("console", (message) => {
+    // A failed call's status is shown in the page; the browser logging it too is expected.
+    if (message.type() === "error" && !/status of (401|404|409|422)/.test(message.text()))
+      session.problems.push(message.text());
+  });
+  page.on("pageerror", (error) => session.problems.push(error.message));
+  page.on("request", (request) => {
+    session.urls.push(request.url());
+    if (new URL(request.url()).pathname.startsWith("/v1/"))
+      session.authorizations.push(request.headers().authorization ?? "");
+  });
+  await page.goto(`${relay.url}/`);
+  return session;
+}
+
+async function shot(page: Page, name: string, fullPage = true): Promise<void> {
+  // The picture shows the page itself: no toast, no hover.
+  await page.evaluate(() => document.getElementById("toasts")?.replaceChildren());
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
+}
+
+async function signIn(page: Page, token: string): Promise<void> {
+  await page.getByLabel("Token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** The page is no wider than the screen: nothing to scroll sideways on a phone. */
+async function expectNoSidewaysScroll(page: Page): Promise<void> {
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
+  expect(overflow).toBeLessThanOrEqual(0);
+}
+
+describe("dashboard", () => {
+  test("/ serves the dashboard with a strict CSP; the API keeps its routes and its 404s", async () => {
+    const page = await fetch(`${relay.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/text\/html/);
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(await page.text()).toContain('<script type="module" src="/app.js">');
+    const script = await fetch(`${relay.url}/app.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toMatch(/javascript/);
+    expect((await fetch(`${relay.url}/v1/health`)).status).toBe(200);
+    expect((await fetch(`${relay.url}/openapi.json`)).status).toBe(200);
+    const unknown = await fetch(`${relay.url}/no-such-page`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("content-type")).toBe("application/problem+json");
+  });
+
+  test("sign in, create an application and a webhook, send a test, fail one and retry it", async () => {
+    const hook: Hook = newHook(receiver.url);
+    await hook.script({ otherwise: { status: 200, body: '{"received":true}' } });
+    const session = await openSession();
+    const { page } = session;
+
+    // Sign in: a wrong token shows the API's own words, the right one gets in.
+    await page.getByRole("heading", { name: "Sign in to hookrelay" }).waitFor();
+    await shot(page, "01-sign-in");
+    await signIn(page, "not-the-token");
+    await page.getByRole("alert").getByText("The token is not valid.").waitFor();
+    await signIn(page, relay.token);
+    await page.getByRole("heading", { name: "Applications", exact: true }).waitFor();
+    await page.getByText("No applications yet").waitFor();
+
+    // An application.
+    await page.getByRole("button", { name: "New application" }).click();
+    const appDialog = page.getByRole("dialog", { name: "New application" });
+    await appDialog.getByLabel("Name").fill("Acme Payments");
+    await appDialog.getByLabel("UID").fill("acme-payments");
+    await appDialog.getByRole("button", { name: "Create application" }).click();
+    await page.getByRole("heading", { name: "Acme Payments" }).waitFor();
+    await page.getByText("No webhooks yet").waitFor();
+    const apps = await api.call("GET", "/v1/applications");
+    const app = apps.body.data.find((a: { uid: string }) => a.uid === "acme-payments");
+    expect(app).toMatchObject({ name: "Acme Payments", webhook_limit: 10 });
+
+    // A webhook: a refused URL shows the 422 detail in the form, then a good one.
+    await page.getByRole("button", { name: "New webhook" }).click();
+    const hookDialog = page.getByRole("dialog", { name: "New webhook" });
+    await hookDialog.getByLabel("URL").fill("ftp://example.com/hooks");
+    await hookDialog.getByRole("button", { name: "Create webhook" }).click();
+    await hookDialog.getByRole("alert").getByText("url: url must use https").waitFor();
+    await hookDialog.getByLabel("URL").fill(hook.url);
+    await hookDialog.getByLabel("Name").fill("Orders");
+    await hookDialog.getByLabel("Event types").fill("order.created, order.paid");
+    await hookDialog.getByLabel("Retry policy").selectOption("fixed");
+    // By role: only the inputs of the chosen policy are visible.
+    await hookDialog.getByRole("spinbutton", { name: "Interval (seconds)" }).fill("60");
+    await hookDialog.getByRole("spinbutton", { name: "Attempts in all" }).fill("3");
+    await hookDialog.getByLabel("Headers").fill("x-env: test\nx-team: payments");
+    await shot(page, "02-new-webhook", false);
+    await hookDialog.getByRole("button", { name: "Create webhook" }).click();
+    await page.getByRole("heading", { name: "Orders" }).waitFor();
+    const hooks = await api.call("GET", `/v1/webhooks?application_id=${app.id}`);
+    expect(hooks.body.data).toHaveLength(1);
+    const webhook = hooks.body.data[0];
+    expect(webhook).toMatchObject({
+      url: hook.url,
+      name: "Orders",
+      event_types: ["order.created", "order.paid"],
+      retry_policy: { strategy: "fixed", interval_seconds: 60, max_attempts: 3 },
+      headers: { "x-env": "test", "x-team": "payments" },
+      ordering: "none",
+      enabled: true,
+    });
+    await page.getByText("No deliveries yet").waitFor();
+
+    // Send a test: it arrives, and the list shows it delivered.
+    const events = page.locator("#events-table tbody tr");
+    await page.getByRole("button", { name: "Send a test" }).click();
+    await events.and(page.locator('[data-status="success"]')).first().waitFor(WAIT);
+    const [delivered] = (await hook.received()).requests;
+    expect(JSON.parse(delivered!.body)).toMatchObject({ type: "TEST_EVENT" });
+    expect(delivered!.headers["x-env"]).toBe("test");
+
+    // Make one fail: the receiver answers 500, the test event fails (a test is one attempt).
+    await hook.script({ otherwise: { status: 500, body: '{"error":"database unavailable"}' } });
+    await page.getByRole("button", { name: "Send a test" }).click();
+    const failed = events.and(page.locator('[data-status="failed"]'));
+    await failed.first().waitFor(WAIT);
+    expect(await events.count()).toBe(2);
+
+    // Its detail: the attempt with its status and response, and the payload.
+    await failed.first().click();
+    await page.getByRole("heading", { name: "TEST_EVENT" }).waitFor();
+    const attempts = page.locator("#attempts > li");
+    await attempts.first().waitFor();
+    expect(await attempts.count()).toBe(1);
+    expect(await attempts.first().locator(".code").textContent()).toBe("500");
+    expect(await attempts.first().locator("pre").textContent()).toContain("database unavailable");
+    await page.locator("#payload").getByText('"type": "TEST_EVENT"').waitFor();
+    expect(await page.locator("#payload").textContent()).toContain(webhook.id);
+    await shot(page, "03-event-failed");
+
+    // Retry it once the receiver is healthy again: a second attempt, delivered.
+    await hook.script({ otherwise: { status: 200, body: '{"received":true}' } });
+    await page.getByRole("button", { name: "Retry now" }).click();
+    await page.locator('.page-head [data-status="success"]').waitFor(WAIT);
+    await attempts.nth(1).waitFor(WAIT);
+    expect(await attempts.count()).toBe(2);
+    expect(await attempts.nth(1).locator(".code").textContent()).toBe("200");
+    await shot(page, "04-event-retried");
+    expect((await hook.received()).requests).toHaveLength(3);
+
+    // Back to the webhook: both delivered; a status filter with no match says so.
+    await page.locator("#crumbs").getByRole("link", { name: "Orders" }).click();
+    await events.first().waitFor();
+    await expectCount(page.locator('#events-table tbody tr[data-status="success"]'), 2);
+    await page.getByLabel("Delivery status").selectOption("failed");
+    await page.getByText("No events match these filters").waitFor();
+    expect(page.url()).toContain("status=failed");
+    await page.getByRole("button", { name: "Clear filters" }).click();
+    await expectCount(events, 2);
+    await page.getByLabel("Event type").fill("TEST_EVENT");
+    await page.getByRole("button", { name: "Filter", exact: true }).click();
+    await expectCount(events, 2);
+    await page.getByLabel("Event type").fill("order.created");
+    await page.getByRole("button", { name: "Filter", exact: true }).click();
+    await page.getByText("No events match these filters").waitFor();
+    await page.getByRole("button", { name: "Clear filters" }).click();
+    await expectCount(events, 2);
+
+    // The signing secret: revealed as the API has it, then rotated.
+    const secretCard = page.locator("#secret-card");
+    await secretCard.getByRole("button", { name: "Reveal" }).click();
+    const before = (await api.call("GET", `/v1/webhooks/${webhook.id}/secret`)).body.secret;
+    await secretCard.getByText(before).waitFor();
+    await secretCard.getByRole("button", { name: "Rotate" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Rotate secret" }).click();
+    await secretCard.getByText("The previous secret also signs until").waitFor();
+    const after = (await api.call("GET", `/v1/webhooks/${webhook.id}/secret`)).body.secret;
+    expect(after).not.toBe(before);
+    expect(await secretCard.locator("#secret-value").textContent()).toBe(after);
+    await secretCard.getByRole("button", { name: "Hide" }).click();
+
+    // Edit, disable, enable.
+    await page.getByRole("button", { name: "Edit" }).click();
+    const editDialog = page.getByRole("dialog", { name: "Edit webhook" });
+    expect(await editDialog.getByLabel("Headers").inputValue()).toBe(
+      "x-env: test\nx-team: payments",
+    );
+    await editDialog.getByLabel("Name").fill("Orders (live)");
+    await editDialog.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("heading", { name: "Orders (live)" }).waitFor();
+    await page.getByRole("button", { name: "Disable" }).click();
+    await page.locator(".page-head .badge-disabled").waitFor();
+    expect(await page.getByRole("button", { name: "Send a test" }).isDisabled()).toBe(true);
+    expect((await api.call("GET", `/v1/webhooks/${webhook.id}`)).body).toMatchObject({
+      name: "Orders (live)",
+      enabled: false,
+      disabled_reason: "manual",
+      retry_policy: { strategy: "fixed", interval_seconds: 60, max_attempts: 3 },
+    });
+    await page.getByRole("button", { name: "Enable" }).click();
+    await page.locator(".page-head .badge-enabled").waitFor();
+
+    // Recover: nothing failed is left in the window.
+    await page.getByRole("button", { name: "Recover failed events" }).click();
+    await page.getByText("No failed events in that window.").waitFor();
+
+    // Some traffic for the chart and the pictures: deliveries, two retrying, one failed.
+    await hook.script({
+      responses: [{ status: 200 }, { status: 200 }, { status: 500 }, { status: 200 }],
+      otherwise: { status: 200 },
+    });
+    for (let i = 0; i < 4; i++) await api.publish(app.id, "order.created", { order: 1000 + i });
+    await waitUntilSettled(webhook.id, 6);
+    await hook.script({ responses: [{ status: 503 }], otherwise: { status: 200 } });
+    for (let i = 0; i < 3; i++) await api.publish(app.id, "order.paid", { order: 1000 + i });
+    await waitUntilSettled(webhook.id, 9);
+    await hook.script({ otherwise: { status: 502, body: "Bad Gateway" } });
+    await page.getByRole("button", { name: "Send a test" }).click();
+    await waitUntilSettled(webhook.id, 10);
+    await hook.script({ otherwise: { status: 200 } });
+    await page.locator("#events-card").getByRole("button", { name: "Refresh" }).click();
+    await expectCount(events, 10);
+    await expectCount(page.locator('#events-table tbody tr[data-status="retrying"]'), 2);
+    await expectCount(page.locator('#events-table tbody tr[data-status="failed"]'), 1);
+    const legend = page.locator(".chart-legend");
+    const legendCount = (status: string) => legend.locator(`[data-status="${status}"] strong`);
+    await legendCount("success").getByText("7", { exact: true }).waitFor();
+    await legendCount("retrying").getByText("2", { exact: true }).waitFor();
+    await legendCount("failed").getByText("1", { exact: true }).waitFor();
+    await page.locator(".chart-svg .chart-success").first().waitFor();
+    await shot(page, "05-webhook");
+
+    // The application's list shows each webhook's health at a glance.
+    await page.locator("#crumbs").getByRole("link", { name: "Acme Payments" }).click();
+    const card = page.locator(`[data-webhook-id="${webhook.id}"]`);
+    await card.locator(".last-delivery").waitFor();
+    await card.locator(".rate").waitFor();
+    await shot(page, "06-application");
+
+    // A phone-sized screen: same pages, nothing to scroll sideways.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await card.getByRole("link").click();
+    await events.first().waitFor();
+    await page.locator(".chart-svg").waitFor();
+    await expectNoSidewaysScroll(page);
+    await shot(page, "07-phone-webhook");
+    await events.and(page.locator('[data-status="failed"]')).first().click();
+    await page.locator("#attempts > li").first().waitFor();
+    await expectNoSidewaysScroll(page);
+    await shot(page, "08-phone-event");
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // Delete: confirmed, and the application is empty again.
+    await page.locator("#crumbs").getByRole("link", { name: "Orders (live)" }).click();
+    await page.getByRole("button", { name: "Delete" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete webhook" }).click();
+    await page.getByText("No webhooks yet").waitFor();
+    expect((await api.call("GET", `/v1/webhooks/${webhook.id}`)).status).toBe(404);
+
+    // The token went only into Authorization headers and sessionStorage, and is gone on sign out.
+    expect(session.authorizations.length).toBeGreaterThan(10);
+    expect(
+      session.authorizations.every((value) =>
+        ["Bearer not-the-token", `Bearer ${relay.token}`].includes(value),
+      ),
+    ).toBe(true);
+    expect(session.urls.some((url) => url.includes(relay.token))).toBe(false);
+    expect(
+      await page.evaluate(() => ({ local: localStorage.length, cookies: document.cookie })),
+    ).toEqual({ local: 0, cookies: "" });
+    expect(await page.evaluate(() => sessionStorage.getItem("hookrelay.token"))).toBe(relay.token);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in to hookrelay" }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+
+    expect(session.problems).toEqual([]);
+    await session.context.close();
+  });
+
+  test("empty lists, unknown pages and a revoked token are shown plainly", async () => {
+    const session = await openSession({ width: 390, height: 844 });
+    const { page } = session;
+    await signIn(page, relay.token);
+    await page.getByRole("heading", { name: "Applications", exact: true }).waitFor();
+    await expectNoSidewaysScroll(page);
+
+    // An application with no webhooks, and a webhook with no deliveries.
+    const created = await api.call("POST", "/v1/applications", { name: "Empty Co" });
+    await page.goto(`${relay.url}/#/applications/${created.body.id}`);
+    await page.getByText("No webhooks yet").waitFor();
+    const hook = await api.call("POST", "/v1/webhooks", {
+      application_id: created.body.id,
+      url: newHook(receiver.url).url,
+    });
+    await page.goto(`${relay.url}/#/webhooks/${hook.body.id}`);
+    await page.getByText("No deliveries yet").waitFor();
+    await page.locator(".chart-svg").getByText("No deliveries in the last 24 hours").waitFor();
+    await expectNoSidewaysScroll(page);
+    await shot(page, "09-phone-empty-webhook");
+
+    // Something that does not exist: the API's 404 detail, not a blank page.
+    await page.goto(`${relay.url}/#/webhooks/01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00`);
+    await page.getByRole("alert").getByText("Could not load this page").waitFor();
+    await page.getByRole("alert").getByText("Webhook not found.").waitFor();
+
+    // A token that stops working ends the session with the reason.
+    await page.evaluate(() => sessionStorage.setItem("hookrelay.token", "revoked-token"));
+    await page.goto(`${relay.url}/#/`);
+    await page.getByRole("heading", { name: "Sign in to hookrelay" }).waitFor();
+    await page.getByText("The token is not valid. Sign in again.").waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+
+    expect(session.problems).toEqual([]);
+    await session.context.close();
+  });
+});
+
+async function expectCount(locator: ReturnType<Page["locator"]>, n: number): Promise<void> {
+  const deadline = Date.now() + WAIT.timeout;
+  let count = await locator.count();
+  while (count !== n && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    count = await locator.count();
+  }
+  expect(count).toBe(n);
+}
+
+/** Waits until the webhook has `n` events and none is still pending (first attempts made). */
+async function waitUntilSettled(webhookId: string, n: number): Promise<void> {
+  const deadline = Date.now() + WAIT.timeout;
+  for (;;) {
+    const res = await api.call("GET", `/v1/events?webhook_id=${webhookId}&limit=100`);
+    const list = res.body.data as { delivery_status: string; delivery_attempts: number }[];
+    if (list.length === n && list.every((e) => e.delivery_attempts > 0)) return;
+    if (Date.now() > deadline) throw new Error(`events did not settle: ${JSON.stringify(list)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,82 +1,31 @@
 /**
- * @module Deliveries per hour by status over the last 24 hours: counted in the
- * browser from the events list (newest first, so a few pages reach back a
- * day), drawn as an inline SVG of stacked bars. No chart library.
+ * @module Delivery attempts per hour by outcome over the last 24 hours, from
+ * the webhook's stats (hourly rollups kept by its Durable Object, so the
+ * chart is complete however busy the webhook), drawn as an inline SVG of
+ * stacked bars. No chart library.
  */
-import type { Client } from "./api";
 import { h, s } from "./dom";
-import { DELIVERY_STATUSES, type DeliveryEvent, type DeliveryStatus } from "./types";
+import type { WebhookStats } from "./types";
 
-export const HOURS = 24;
 const HOUR_MS = 3_600_000;
-/** Pages of 100 events read at most; past that the chart says it is partial. */
-export const MAX_PAGES = 5;
 
-export type HourBucket = { start: number; counts: Record<DeliveryStatus, number>; total: number };
+/** The outcomes stacked in each bar, bottom up. */
+const STACK = ["success", "failed", "retrying"] as const;
+type Outcome = (typeof STACK)[number];
+const LABELS: Record<Outcome, string> = {
+  success: "Delivered",
+  failed: "Failed",
+  retrying: "Failed, retried",
+};
 
-const zero = (): Record<DeliveryStatus, number> => ({
-  pending: 0,
-  retrying: 0,
-  success: 0,
-  failed: 0,
-});
+export type HourBucket = { start: number; counts: Record<Outcome, number>; total: number };
 
-/** The start of the local hour holding `time` (time zones with half hours included). */
-export function hourStart(time: number): number {
-  const date = new Date(time);
-  date.setMinutes(0, 0, 0);
-  return date.getTime();
-}
-
-/**
- * Counts events by the hour they were created in and their status now. The
- * last bucket is the current hour; events older than the first are left out.
- */
-export function bucketByHour(
-  events: Pick<DeliveryEvent, "created_at" | "delivery_status">[],
-  now: number,
-  hours = HOURS,
-): HourBucket[] {
-  const last = hourStart(now);
-  const buckets: HourBucket[] = [];
-  for (let i = hours - 1; i >= 0; i--)
-    buckets.push({ start: last - i * HOUR_MS, counts: zero(), total: 0 });
-  const first = buckets[0]!.start;
-  for (const event of events) {
-    const time = Date.parse(event.created_at);
-    if (!Number.isFinite(time) || time < first || time >= last + HOUR_MS) continue;
-    // Hours are not always 3 600 000 ms apart in local time (DST), so search.
-    let index = Math.min(hours - 1, Math.floor((time - first) / HOUR_MS));
-    while (index > 0 && buckets[index]!.start > time) index -= 1;
-    while (index < hours - 1 && buckets[index + 1]!.start <= time) index += 1;
-    const bucket = buckets[index]!;
-    bucket.counts[event.delivery_status] += 1;
-    bucket.total += 1;
-  }
-  return buckets;
-}
-
-export type ChartData = { buckets: HourBucket[]; partial: boolean; events: number };
-
-/** Reads the events of the last 24 hours, at most {@link MAX_PAGES} pages, and buckets them. */
-export async function loadChartData(
-  client: Client,
-  webhookId: string,
-  now = Date.now(),
-): Promise<ChartData> {
-  const since = hourStart(now) - (HOURS - 1) * HOUR_MS;
-  const events: DeliveryEvent[] = [];
-  let cursor: string | undefined;
-  let partial = false;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const list = await client.listEvents({ webhookId, cursor, limit: 100 });
-    events.push(...list.data);
-    const oldest = list.data[list.data.length - 1];
-    if (!list.next_cursor || !oldest || Date.parse(oldest.created_at) < since) break;
-    cursor = list.next_cursor;
-    if (page === MAX_PAGES - 1) partial = true;
-  }
-  return { buckets: bucketByHour(events, now), partial, events: events.length };
+export function bucketsOf(stats: Pick<WebhookStats, "hourly">): HourBucket[] {
+  return stats.hourly.map(({ hour, ...counts }) => ({
+    start: Date.parse(hour),
+    counts,
+    total: counts.success + counts.failed + counts.retrying,
+  }));
 }
 
 /** A round upper bound for the y axis: 1, 2, 5, 10, 20, 50… */
@@ -87,7 +36,6 @@ export function niceMax(value: number): number {
   return 10 * power;
 }
 
-const STACK: DeliveryStatus[] = ["success", "failed", "retrying", "pending"];
 const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 
 /** The SVG for `buckets`, `width` CSS pixels wide (text stays legible on phones). */
@@ -110,7 +58,7 @@ export function chartSvg(buckets: HourBucket[], width: number): SVGSVGElement {
       width,
       height,
       role: "img",
-      "aria-label": `Deliveries per hour over the last ${buckets.length} hours`,
+      "aria-label": `Delivery attempts per hour over the last ${buckets.length} hours`,
     },
     grid.map((value) =>
       s(
@@ -129,7 +77,7 @@ export function chartSvg(buckets: HourBucket[], width: number): SVGSVGElement {
       bucket.total === 0
         ? "no deliveries"
         : STACK.filter((status) => bucket.counts[status] > 0)
-            .map((status) => `${bucket.counts[status]} ${status}`)
+            .map((status) => `${bucket.counts[status]} ${LABELS[status].toLowerCase()}`)
             .join(", ");
     const group = s("g", { class: "chart-bar", "data-hour": new Date(bucket.start).toISOString() });
     group.appendChild(s("title", {}, `${label}: ${summary}`));
@@ -200,10 +148,10 @@ export function chartSvg(buckets: HourBucket[], width: number): SVGSVGElement {
 }
 
 /** The chart with its legend; redraws itself to fit when its box is resized. */
-export function deliveryChart(data: ChartData): HTMLElement {
-  const totals = zero();
-  for (const bucket of data.buckets)
-    for (const status of DELIVERY_STATUSES) totals[status] += bucket.counts[status];
+export function deliveryChart(buckets: HourBucket[]): HTMLElement {
+  const totals = Object.fromEntries(
+    STACK.map((status) => [status, buckets.reduce((n, b) => n + b.counts[status], 0)]),
+  ) as Record<Outcome, number>;
   const plot = h("div", { class: "chart-plot" });
   const legend = h(
     "ul",
@@ -213,30 +161,18 @@ export function deliveryChart(data: ChartData): HTMLElement {
         "li",
         { dataset: { status } },
         h("span", { class: `swatch swatch-${status}` }),
-        `${status[0]!.toUpperCase()}${status.slice(1)} `,
+        `${LABELS[status]} `,
         h("strong", {}, String(totals[status])),
       ),
     ),
   );
-  const wrapper = h(
-    "figure",
-    { class: "chart" },
-    plot,
-    h(
-      "figcaption",
-      {},
-      legend,
-      data.partial
-        ? h("p", { class: "hint" }, `Counted from the newest ${data.events} events only.`)
-        : null,
-    ),
-  );
+  const wrapper = h("figure", { class: "chart" }, plot, h("figcaption", {}, legend));
   let drawnWidth = 0;
   const draw = () => {
     const width = Math.floor(plot.clientWidth) || 640;
     if (width === drawnWidth) return;
     drawnWidth = width;
-    plot.replaceChildren(chartSvg(data.buckets, width));
+    plot.replaceChildren(chartSvg(buckets, width));
   };
   new ResizeObserver(draw).observe(plot);
   return wrapper;

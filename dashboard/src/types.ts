@@ -82,6 +82,8 @@ export type WebhookStats = {
   success_rate: number | null;
   attempts: number;
   latency_ms: { p50: number | null; p95: number | null };
+  /** Attempts per UTC hour of the window, oldest first. */
+  hourly: { hour: string; success: number; failed: number; retrying: number }[];
 };
 
 export type Recovery = {

@@ -30,9 +30,10 @@ import { SlidingWindow } from "./rate-limit";
 import { signatureHeader } from "./signing";
 import {
   emptyHistogram,
+  type HourStats,
   latencyBucket,
-  percentile,
   STATS_WINDOW_HOURS,
+  summariseStats,
   type WebhookStats,
 } from "./stats";
 
@@ -83,8 +84,6 @@ const STATS_FLUSH_MS = 5_000;
  * two, the event still goes: later, never lost.
  */
 const RESEND_GRACE_MS = 60_000;
-
-type HourStats = { attempts: number; succeeded: number; failed: number; histogram: number[] };
 
 export class WebhookDO extends DurableObject<Env> {
   /** Replaced by tests to pin the clock, randomness or fetch. */
@@ -247,46 +246,30 @@ export class WebhookDO extends DurableObject<Env> {
 
   /** The stats, and how many storage rows reading them took (bounded: the point of the rollups). */
   measuredStats(webhookId: string): { stats: WebhookStats; rowsRead: number } {
-    const now = this.deps.now().getTime();
-    const fromHour = Math.floor(now / HOUR_MS) - STATS_WINDOW_HOURS + 1;
+    const nowHour = Math.floor(this.deps.now().getTime() / HOUR_MS);
     const readBefore = usage.doRowsRead;
-    const cursor = this.run<{
+    const stored = this.run<{
+      hour: number;
       attempts: number;
       succeeded: number;
       failed: number;
       histogram: string;
-    }>("SELECT attempts, succeeded, failed, histogram FROM stats WHERE hour >= ?", fromHour);
-    const rows = cursor;
-    const histogram = emptyHistogram();
-    let attempts = 0;
-    let success = 0;
-    let failed = 0;
-    const hours: HourStats[] = [
-      ...rows.map((row) => ({ ...row, histogram: JSON.parse(row.histogram) as number[] })),
-      ...[...this.statsBuffer].filter(([hour]) => hour >= fromHour).map(([, h]) => h),
-    ];
-    for (const hour of hours) {
-      attempts += hour.attempts;
-      success += hour.succeeded;
-      failed += hour.failed;
-      hour.histogram.forEach((n, i) => {
-        histogram[i] = (histogram[i] ?? 0) + n;
-      });
-    }
-    const waitingCursor = this.run<{ pending: number; retrying: number }>(
+    }>(
+      "SELECT hour, attempts, succeeded, failed, histogram FROM stats WHERE hour > ?",
+      nowHour - STATS_WINDOW_HOURS,
+    );
+    const waiting = this.run<{ pending: number; retrying: number }>(
       `SELECT coalesce(sum(attempts = 0), 0) AS pending, coalesce(sum(attempts > 0), 0) AS retrying
        FROM held`,
-    );
-    const waiting = waitingCursor[0]!;
-    const stats: WebhookStats = {
-      object: "webhook_stats",
-      webhook_id: webhookId,
-      window_hours: STATS_WINDOW_HOURS,
-      counts: { success, failed, pending: waiting.pending, retrying: waiting.retrying },
-      success_rate: success + failed === 0 ? null : success / (success + failed),
-      attempts,
-      latency_ms: { p50: percentile(histogram, 0.5), p95: percentile(histogram, 0.95) },
-    };
+    )[0]!;
+    const rollups: [number, HourStats][] = [
+      ...stored.map(({ hour, histogram, ...counts }): [number, HourStats] => [
+        hour,
+        { ...counts, histogram: JSON.parse(histogram) as number[] },
+      ]),
+      ...this.statsBuffer,
+    ];
+    const stats = summariseStats(webhookId, rollups, nowHour, waiting);
     return { stats, rowsRead: usage.doRowsRead - readBefore };
   }
 

@@ -113,6 +113,11 @@ describe("stats", () => {
       success_rate: 0.75,
     });
     expect(real.latency_ms.p95).toBeGreaterThanOrEqual(real.latency_ms.p50);
+    // Hour by hour: 24 hours ending with this one, which holds all four attempts.
+    expect(real.hourly).toHaveLength(24);
+    const thisHour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString();
+    expect(real.hourly.at(-1)).toEqual({ hour: thisHour, success: 3, failed: 1, retrying: 0 });
+    expect(real.hourly.slice(0, -1).every((h: any) => h.success + h.failed + h.retrying === 0)).toBe(true);
 
     // A long history: 10,000 events in D1 and their attempts in the rollups.
     const now = Date.now();
@@ -158,6 +163,12 @@ describe("stats", () => {
     const stats = (await res.json()) as any;
     // Only attempts of the last 24 hours count: 86,400 s / 8 s = 10,800 > 10,000, so all of them.
     expect(stats.attempts).toBe(10_004);
+    // 450 attempts an hour (one every 8 s), a tenth failed; the hours add up to the totals.
+    const hours = stats.hourly as { success: number; failed: number; retrying: number }[];
+    expect(hours).toHaveLength(24);
+    expect(hours.reduce((n, h) => n + h.success + h.failed + h.retrying, 0)).toBe(10_004);
+    expect(hours.reduce((n, h) => n + h.failed, 0)).toBe(stats.counts.failed);
+    expect(hours[12]).toEqual({ hour: expect.any(String), success: 405, failed: 45, retrying: 0 });
     expect(stats.latency_ms.p50).toBeGreaterThan(80);
     expect(stats.latency_ms.p50).toBeLessThan(120);
     // D1: the webhook row, nothing else.

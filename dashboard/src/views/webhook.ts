@@ -3,7 +3,7 @@
  * edit, enable/disable, delete, secret, recover), the 24-hour chart and its
  * delivery events.
  */
-import { deliveryChart, loadChartData } from "../chart";
+import { bucketsOf, deliveryChart } from "../chart";
 import { h, replace } from "../dom";
 import {
   describePolicy,
@@ -74,25 +74,17 @@ export async function renderWebhook(
   const settingsBody = h("div");
   const events = eventsPanel(context, webhook, query, () => refreshSummary());
 
-  const refreshStats = async () => {
+  /** The tiles and the chart, from one stats call. */
+  const refreshSummary = async () => {
     try {
       const stats = await client.stats(webhook.id);
-      if (context.isCurrent()) replace(statsBody, statTiles(stats));
+      if (!context.isCurrent()) return;
+      replace(statsBody, statTiles(stats));
+      replace(chartBody, deliveryChart(bucketsOf(stats)));
     } catch (error) {
       replace(statsBody, errorBox(error, "Could not load the statistics"));
+      replace(chartBody);
     }
-  };
-  const refreshChart = async () => {
-    try {
-      const data = await loadChartData(client, webhook.id);
-      if (context.isCurrent()) replace(chartBody, deliveryChart(data));
-    } catch (error) {
-      replace(chartBody, errorBox(error, "Could not load the chart"));
-    }
-  };
-  const refreshSummary = () => {
-    refreshStats();
-    refreshChart();
   };
 
   const toggle = async (click: MouseEvent) => {
@@ -195,7 +187,7 @@ export async function renderWebhook(
           "div",
           { class: "layout-main" },
           statsBody,
-          card("Deliveries per hour, last 24 hours", [chartBody], { id: "chart-card" }),
+          card("Delivery attempts per hour, last 24 hours", [chartBody], { id: "chart-card" }),
           events.element,
         ),
         h(

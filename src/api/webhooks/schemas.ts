@@ -163,6 +163,19 @@ export const webhookStatsSchema = z
     success_rate: z.number().nullable(),
     attempts: z.number().int(),
     latency_ms: z.object({ p50: z.number().nullable(), p95: z.number().nullable() }),
+    hourly: z
+      .array(
+        z.object({
+          hour: z.string().openapi({ description: "Start of the UTC hour (RFC 3339)" }),
+          success: z.number().int().openapi({ description: "Attempts that delivered their event" }),
+          failed: z.number().int().openapi({ description: "Attempts that failed their event for good" }),
+          retrying: z
+            .number()
+            .int()
+            .openapi({ description: "Failed attempts with another attempt to come" }),
+        }),
+      )
+      .openapi({ description: "Attempts per hour over the window, oldest first" }),
   })
   .openapi("WebhookStats");
 

@@ -47,6 +47,23 @@ describe("bad input gets a 4xx problem and stores nothing", () => {
     expect(await countApplications()).toBe(before);
   });
 
+  test("malformed JSON is 400 and names where, never quoting the body", async () => {
+    for (const raw of ['{"name": "x", whsec_SECRETPASTEDHERE}', "whsec_SECRETPASTEDHERE", '{"name": "x",']) {
+      const res = await api("POST", "/v1/applications", undefined, {
+        raw,
+        headers: { "content-type": "application/json" },
+      });
+      expectProblem(res, 400);
+      expect(res.body.detail).toMatch(/^The request body is not valid JSON( \(at character \d+\))?\.$/);
+      expect(JSON.stringify(res.body)).not.toContain("SECRET");
+    }
+    const located = await api("POST", "/v1/applications", undefined, {
+      raw: '{"name": "x", oops}',
+      headers: { "content-type": "application/json" },
+    });
+    expect(located.body.detail).toBe("The request body is not valid JSON (at character 14).");
+  });
+
   test("malformed JSON is 400, a non-JSON body 415, an oversized body 413", async () => {
     const before = await countApplications();
     expectProblem(

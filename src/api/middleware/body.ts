@@ -31,7 +31,9 @@ export const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
   try {
     JSON.parse(text);
   } catch (error) {
-    throw badRequest(`The request body is not valid JSON: ${(error as Error).message}`);
+    // Where, never what: the parser's own message quotes the body around the error.
+    const at = /at position (\d+)/.exec((error as Error).message);
+    throw badRequest(`The request body is not valid JSON${at ? ` (at character ${at[1]})` : ""}.`);
   }
   (c.req.bodyCache as Record<string, Promise<unknown>>).text = Promise.resolve(text);
   await next();

@@ -10,11 +10,11 @@
  *
  *   npm run bench -- --messages 2000 --webhooks 5 --concurrency 16 --fail-share 0.1
  */
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { cpus, totalmem } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { type Relay, relayApi, startRelay } from "../test/helpers/server";
 import { PRICES } from "./prices";
@@ -385,6 +385,7 @@ async function main() {
   const out =
     args.out ??
     join(process.cwd(), "bench", "results", `${result.date.replace(/[:.]/g, "-")}.json`);
+  mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify(result, null, 2));
   console.log(`\nwritten to ${out}`);

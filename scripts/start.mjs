@@ -8,6 +8,7 @@
  * POST /v1/maintenance: once at boot, so that anything accepted before a crash
  * is delivered, then every minute.
  *
+ * PORT and HOST set where it listens, INSPECTOR_PORT its DevTools port.
  * Other RELAY_* variables in the environment are passed to the Worker as
  * settings. RELAY_PERSIST_TO moves the state out of .wrangler/state (the
  * tests use it).
@@ -23,6 +24,16 @@ const port = Number(process.env.PORT || 8787);
 const persistTo = process.env.RELAY_PERSIST_TO;
 const wrangler = join(root, "node_modules", ".bin", "wrangler");
 const childEnv = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+/** Keeps the local queue broker's log writes off sockets Node is closing (see the file). */
+const devEnv = {
+  ...childEnv,
+  NODE_OPTIONS: [
+    process.env.NODE_OPTIONS,
+    `--require ${JSON.stringify(join(root, "scripts", "keep-loopback-alive.cjs"))}`,
+  ]
+    .filter(Boolean)
+    .join(" "),
+};
 const MAINTENANCE_EVERY_MS = 60_000;
 
 function log(line) {
@@ -86,12 +97,14 @@ const devArgs = [
   "--ip",
   process.env.HOST || "localhost",
   "--show-interactive-dev-session=false",
+  // Every `wrangler dev` wants 9229 by default, and a second one then attaches to ours.
+  ...(process.env.INSPECTOR_PORT ? ["--inspector-port", process.env.INSPECTOR_PORT] : []),
   ...persistArgs,
   ...Object.entries(settings).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
 ];
 const dev = spawn(wrangler, devArgs, {
   cwd: root,
-  env: childEnv,
+  env: devEnv,
   stdio: ["ignore", "inherit", "inherit"],
 });
 

@@ -95,6 +95,9 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
       ...process.env,
       ...options.env,
       PORT: String(port),
+      // Its own inspector port: every `wrangler dev` wants 9229 by default, and
+      // another one on this machine then attaches to ours as its DevTools.
+      INSPECTOR_PORT: String(await freePort()),
       HOST: "127.0.0.1",
       RELAY_PERSIST_TO: persistTo,
       RELAY_ADMIN_TOKEN: token,

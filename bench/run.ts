@@ -191,6 +191,7 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
   const started = Date.now();
   let published = 0;
   let publishRetries = 0;
+  const retriedBecause: Record<string, { count: number; sample: string }> = {};
   await pool(MESSAGES, CONCURRENCY, async (i) => {
     const t0 = performance.now();
     const body = JSON.stringify({
@@ -214,6 +215,9 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
       if (res && (res.status === 202 || res.status === 200)) break;
       if (attempt >= 5) throw new Error(`publish answered ${res?.status}: ${text.slice(0, 500)}`);
       publishRetries += 1;
+      const why = res ? String(res.status) : "no response";
+      retriedBecause[why] ??= { count: 0, sample: text.slice(0, 200) };
+      retriedBecause[why].count += 1;
       await new Promise((r) => setTimeout(r, 500 * attempt));
     }
     ingestLatencies.push(performance.now() - t0);
@@ -234,6 +238,7 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
       requests_per_second: round(MESSAGES / ingestSeconds),
       latency_ms: summarise(ingestLatencies),
       retried_publishes: publishRetries,
+      retried_because: retriedBecause,
     },
     delivery: {
       deliveries_per_second: round(DELIVERIES / deliverySeconds),
@@ -245,36 +250,65 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
   };
 }
 
-/** The same deliveries by a bare Node loop, straight to the receiver, with the same retry. */
+/**
+ * The same deliveries by a bare Node loop, straight to the receiver, with the
+ * same retry. At most `--concurrency` requests are in flight; a delivery
+ * waiting for its retry holds no slot, as in the relay.
+ */
 async function runBaseline(receiver: BenchReceiver) {
   receiver.reset();
   const started = Date.now();
+  const inFlight = limiter(CONCURRENCY);
   let done = 0;
-  await pool(DELIVERIES, CONCURRENCY, async (i) => {
-    const id = `baseline-${i}`;
-    const body = JSON.stringify({
-      i,
-      sent_at: Date.now(),
-      amount: 1000,
-      currency: "NGN",
-      note: "benchmark payload",
-    });
-    for (let attempt = 0; attempt < 4; attempt++) {
-      const res = await fetch(`${receiver.url}/direct`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-delivery-id": id },
-        body,
-      });
-      await res.arrayBuffer();
-      if (res.ok) break;
-      await new Promise((r) => setTimeout(r, RETRY_SECONDS * 1000));
-    }
-    progress("baseline", ++done, DELIVERIES);
-  });
+  await Promise.all(
+    Array.from({ length: DELIVERIES }, async (_, i) => {
+      const id = `baseline-${i}`;
+      let body: string | undefined;
+      for (let attempt = 0; attempt < 4; attempt++) {
+        const ok = await inFlight(async () => {
+          // Stamped when first sent, as the relay's messages are when published.
+          body ??= JSON.stringify({
+            i,
+            sent_at: Date.now(),
+            amount: 1000,
+            currency: "NGN",
+            note: "benchmark payload",
+          });
+          const res = await fetch(`${receiver.url}/direct`, {
+            method: "POST",
+            headers: { "content-type": "application/json", "x-delivery-id": id },
+            body,
+          });
+          await res.arrayBuffer();
+          return res.ok;
+        });
+        if (ok) break;
+        await new Promise((r) => setTimeout(r, RETRY_SECONDS * 1000));
+      }
+      progress("baseline", ++done, DELIVERIES);
+    }),
+  );
   const seconds = (Date.now() - started) / 1000;
   return {
     deliveries_per_second: round(DELIVERIES / seconds),
     end_to_end_latency_ms: summarise([...receiver.firstSuccess.values()]),
+  };
+}
+
+/** Runs tasks with at most `concurrency` at once; a finished task hands its slot on. */
+function limiter(concurrency: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active < concurrency) active += 1;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active -= 1;
+    }
   };
 }
 

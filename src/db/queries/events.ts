@@ -1,31 +1,37 @@
 /** @module Event and attempt rows: the delivery history SPEC §3 describes. */
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import { toRfc3339 } from "../../lib/time";
+import { chunked } from "../chunked";
 import type { Db } from "../client";
 import { attempts, type DeliveryStatus, type EventRow, events } from "../schema";
 
-/** D1 allows 100 bound parameters a statement; stay well under it. */
-const CHUNK = 40;
-
-export function chunked<T>(items: T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 export type NewEvent = typeof events.$inferInsert;
+
+/** Event rows an insert statement carries: 13 columns each, under D1's 100 parameters. */
+const EVENTS_PER_INSERT = 7;
+/** Statements a D1 batch (one round trip, one transaction) carries at most. */
+const STATEMENTS_PER_BATCH = 50;
 
 /**
  * Inserts events, skipping any (message, webhook) pair that exists already, so a
- * fan-out that runs twice creates each event once. Returns the pairs' events.
+ * fan-out that runs twice creates each event once. Returns every event of the
+ * rows' messages. A few round trips however many rows: the inserts go in
+ * batches, the read-back by message ids.
  */
 export async function insertEvents(db: Db, rows: NewEvent[]): Promise<EventRow[]> {
-  if (rows.length === 0) return [];
-  for (const part of chunked(rows, 7)) {
-    await db.insert(events).values(part).onConflictDoNothing();
+  const inserts = chunked(rows, EVENTS_PER_INSERT).map((part) =>
+    db.insert(events).values(part).onConflictDoNothing(),
+  );
+  for (const [first, ...rest] of chunked(inserts, STATEMENTS_PER_BATCH)) {
+    if (first) await db.batch([first, ...rest]);
   }
-  const messageId = rows[0]!.messageId;
-  return db.select().from(events).where(eq(events.messageId, messageId));
+  const messageIds = [...new Set(rows.map((r) => r.messageId))];
+  const found = await Promise.all(
+    chunked(messageIds).map((part) =>
+      db.select().from(events).where(inArray(events.messageId, part)),
+    ),
+  );
+  return found.flat();
 }
 
 export async function getEvent(db: Db, id: string): Promise<EventRow | undefined> {

@@ -1,5 +1,6 @@
 /** @module Message rows: the durable record of every accepted publish. */
 import { and, asc, eq, inArray, isNull, lt } from "drizzle-orm";
+import { chunked } from "../chunked";
 import type { Db } from "../client";
 import { type MessageRow, messages } from "../schema";
 
@@ -7,6 +8,14 @@ export type NewMessage = typeof messages.$inferInsert;
 
 export async function getMessage(db: Db, id: string): Promise<MessageRow | undefined> {
   return db.select().from(messages).where(eq(messages.id, id)).get();
+}
+
+/** The messages with these ids that exist, in no particular order. */
+export async function getMessages(db: Db, ids: string[]): Promise<MessageRow[]> {
+  const found = await Promise.all(
+    chunked(ids).map((part) => db.select().from(messages).where(inArray(messages.id, part))),
+  );
+  return found.flat();
 }
 
 /**
@@ -36,11 +45,11 @@ export async function releaseIdempotencyKey(db: Db, id: string): Promise<void> {
 }
 
 export async function markDispatched(db: Db, ids: string[], at: string): Promise<void> {
-  for (let i = 0; i < ids.length; i += 90) {
+  for (const part of chunked(ids)) {
     await db
       .update(messages)
       .set({ dispatchedAt: at })
-      .where(and(inArray(messages.id, ids.slice(i, i + 90)), isNull(messages.dispatchedAt)));
+      .where(and(inArray(messages.id, part), isNull(messages.dispatchedAt)));
   }
 }
 

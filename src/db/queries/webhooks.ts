@@ -1,5 +1,6 @@
 /** @module Webhook rows. */
-import { and, count, desc, eq, lt } from "drizzle-orm";
+import { and, count, desc, eq, inArray, lt } from "drizzle-orm";
+import { chunked } from "../chunked";
 import type { Db } from "../client";
 import { type WebhookRow, webhooks } from "../schema";
 
@@ -54,15 +55,18 @@ export async function listWebhooks(
     .limit(f.limit);
 }
 
-/** The application's enabled webhooks that want `eventType` (no types listed: all). */
-export async function listSubscribedWebhooks(
+/** The enabled webhooks of these applications. */
+export async function listEnabledWebhooks(
   db: Db,
-  applicationId: string,
-  eventType: string,
+  applicationIds: string[],
 ): Promise<WebhookRow[]> {
-  const rows = await db
-    .select()
-    .from(webhooks)
-    .where(and(eq(webhooks.applicationId, applicationId), eq(webhooks.enabled, true)));
-  return rows.filter((w) => w.eventTypes.length === 0 || w.eventTypes.includes(eventType));
+  const found = await Promise.all(
+    chunked(applicationIds).map((part) =>
+      db
+        .select()
+        .from(webhooks)
+        .where(and(inArray(webhooks.applicationId, part), eq(webhooks.enabled, true))),
+    ),
+  );
+  return found.flat();
 }

@@ -3,8 +3,8 @@
  * Objects. Ingest stores the message and enqueues a pointer; everything per
  * webhook happens here, behind the queue.
  */
-import { getEvent, insertEvents } from "../db/queries/events";
-import { getMessage, getMessages, markDispatched } from "../db/queries/messages";
+import { getEvents, insertEvents } from "../db/queries/events";
+import { getMessages, markDispatched } from "../db/queries/messages";
 import { listEnabledWebhooks } from "../db/queries/webhooks";
 import type { EventRow, MessageRow, WebhookRow } from "../db/schema";
 import type { Deps } from "../deps";
@@ -140,14 +140,19 @@ export async function resend(
   webhookId: string,
   eventIds: string[],
 ): Promise<EventRow[]> {
-  const items: QueuedEvent[] = [];
-  for (const id of eventIds) {
-    const event = await getEvent(deps.db, id);
-    if (!event || (event.deliveryStatus !== "success" && event.deliveryStatus !== "failed"))
-      continue;
-    const message = await getMessage(deps.db, event.messageId);
-    if (message) items.push(toQueuedEvent(message, event, true, deps.requestId));
-  }
+  const finished = (await getEvents(deps.db, eventIds)).filter(
+    (e) => e.deliveryStatus === "success" || e.deliveryStatus === "failed",
+  );
+  const messages = new Map(
+    (await getMessages(deps.db, [...new Set(finished.map((e) => e.messageId))])).map((m) => [
+      m.id,
+      m,
+    ]),
+  );
+  const items = finished.flatMap((event) => {
+    const message = messages.get(event.messageId);
+    return message ? [toQueuedEvent(message, event, true, deps.requestId)] : [];
+  });
   if (items.length === 0) return [];
   const stub = deps.webhookObjects.get(deps.webhookObjects.idFromName(webhookId));
   return stub.resend(webhookId, items);

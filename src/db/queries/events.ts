@@ -34,6 +34,14 @@ export async function insertEvents(db: Db, rows: NewEvent[]): Promise<EventRow[]
   return found.flat();
 }
 
+/** The events with these ids that exist, oldest first. */
+export async function getEvents(db: Db, ids: string[]): Promise<EventRow[]> {
+  const found = await Promise.all(
+    chunked(ids).map((part) => db.select().from(events).where(inArray(events.id, part))),
+  );
+  return found.flat().sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
 export async function getEvent(db: Db, id: string): Promise<EventRow | undefined> {
   return db.select().from(events).where(eq(events.id, id)).get();
 }

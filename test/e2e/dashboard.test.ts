@@ -71,7 +71,7 @@ async function openSession(viewport = { width: 1280, height: 900 }): Promise<Ses
   const session: Session = { context, page, problems: [], urls: [], authorizations: [] };
   page.on("console", (message) => {
     // A failed call's status is shown in the page; the browser logging it too is expected.
-    if (message.type() === "error" && !/status of (401|404|409|422)/.test(message.text()))
+    if (message.type() === "error" && !/status of (401|403|404|409|422)/.test(message.text()))
       session.problems.push(message.text());
   });
   page.on("pageerror", (error) => session.problems.push(error.message));
@@ -349,6 +349,35 @@ describe("dashboard", () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Sign in to hookrelay" }).waitFor();
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+
+    expect(session.problems).toEqual([]);
+    await session.context.close();
+  });
+
+  test("a confined key sees only its application; what its scope refuses is said in the page", async () => {
+    const mine = await api.call("POST", "/v1/applications", { name: "Visible Co" });
+    const theirs = await api.call("POST", "/v1/applications", { name: "Hidden Co" });
+    const key = await api.call("POST", "/v1/api-keys", {
+      name: "dashboard reader",
+      scope: "reader",
+      application_id: mine.body.id,
+    });
+    expect(key.status).toBe(201);
+    const session = await openSession();
+    const { page } = session;
+    await signIn(page, key.body.key);
+    await page.locator(`tr[data-application-id="${mine.body.id}"]`).waitFor();
+    expect(await page.locator(`tr[data-application-id="${theirs.body.id}"]`).count()).toBe(0);
+    expect(await page.getByText("Hidden Co").count()).toBe(0);
+
+    // A reader may not create: the API's refusal shows in the dialog, and nothing is created.
+    await page.getByRole("button", { name: "New application" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Name").fill("Not allowed");
+    await dialog.getByRole("button", { name: "Create application" }).click();
+    await dialog.getByRole("alert").getByText(/may not/).waitFor();
+    const all = await api.call("GET", "/v1/applications?limit=100");
+    expect(all.body.data.map((a: { name: string }) => a.name)).not.toContain("Not allowed");
 
     expect(session.problems).toEqual([]);
     await session.context.close();

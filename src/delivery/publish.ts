@@ -14,6 +14,12 @@ import { maxAttempts } from "./retry-policy";
 import type { FanoutTask } from "./tasks";
 import type { QueuedEvent } from "./webhook-do";
 
+/**
+ * Payload characters one hand-over RPC carries at most: 8 Mi characters are
+ * at most 24 MiB of UTF-8, under the 32 MiB limit of an RPC.
+ */
+export const HANDOVER_CHARS = 8 * 1024 * 1024;
+
 /** Events ready to hand over, per webhook. */
 export type Handovers = Map<string, QueuedEvent[]>;
 
@@ -79,7 +85,11 @@ export async function prepareFanOut(
  * in order and each webhook's object is called once. Returns the ids of the
  * messages fully handed over; the others failed and should be retried.
  */
-export async function fanOutBatch(deps: Deps, tasks: FanoutTask[]): Promise<Set<string>> {
+export async function fanOutBatch(
+  deps: Deps,
+  tasks: FanoutTask[],
+  handoverChars = HANDOVER_CHARS,
+): Promise<Set<string>> {
   const prepared = await prepareFanOut(deps, tasks);
   const done = new Set(prepared.keys());
   const perWebhook: Handovers = new Map();
@@ -92,7 +102,8 @@ export async function fanOutBatch(deps: Deps, tasks: FanoutTask[]): Promise<Set<
     [...perWebhook].map(async ([webhookId, items]) => {
       items.sort((a, b) => (a.messageId < b.messageId ? -1 : 1));
       try {
-        await handOver(deps, webhookId, items);
+        // In order, one part after another, so a fifo webhook holds them in order.
+        for (const part of bySize(items, handoverChars)) await handOver(deps, webhookId, part);
       } catch (error) {
         deps.log("error", "hand-over failed", { webhook_id: webhookId, error: String(error) });
         for (const item of items) done.delete(item.messageId);
@@ -101,6 +112,23 @@ export async function fanOutBatch(deps: Deps, tasks: FanoutTask[]): Promise<Set<
   );
   await markDispatched(deps.db, [...done], toRfc3339(deps.now()));
   return done;
+}
+
+/** Consecutive runs of items whose payloads add up to at most `limit` characters (one at least). */
+function bySize(items: QueuedEvent[], limit: number): QueuedEvent[][] {
+  const parts: QueuedEvent[][] = [];
+  let size = 0;
+  for (const item of items) {
+    const last = parts[parts.length - 1];
+    if (last && size + item.payload.length <= limit) {
+      last.push(item);
+      size += item.payload.length;
+    } else {
+      parts.push([item]);
+      size = item.payload.length;
+    }
+  }
+  return parts;
 }
 
 /** Hands events to their webhook's Durable Object, which holds them until delivered. */

@@ -10,19 +10,26 @@ import { createDb } from "../../src/db/client";
 import { meterD1, newUsage } from "../../src/db/metered";
 import { makeDeps } from "../../src/deps";
 import { fanOutBatch } from "../../src/delivery/publish";
+import { uuidv7 } from "../../src/lib/ids";
 import { api, createApplication, createWebhook, eventually } from "../helpers/api";
 import { newHook } from "../helpers/hooks";
 
 const receiverUrl = inject("receiverUrl");
 
 /** A message stored as the API stores it, but never enqueued: only this test fans it out. */
-async function storeMessage(applicationId: string, eventType: string, dispatched = false) {
-  const id = crypto.randomUUID();
+async function storeMessage(
+  applicationId: string,
+  eventType: string,
+  dispatched = false,
+  payload: unknown = {},
+) {
+  // UUIDv7-like order is what fifo follows; random v4 ids would not sort by time.
+  const id = uuidv7();
   const at = new Date().toISOString();
   await env.DB.prepare(
-    "INSERT INTO messages (id, application_id, event_type, payload, created_at, dispatched_at) VALUES (?, ?, ?, '{}', ?, ?)",
+    "INSERT INTO messages (id, application_id, event_type, payload, created_at, dispatched_at) VALUES (?, ?, ?, ?, ?, ?)",
   )
-    .bind(id, applicationId, eventType, at, dispatched ? at : null)
+    .bind(id, applicationId, eventType, JSON.stringify(payload), at, dispatched ? at : null)
     .run();
   return id;
 }
@@ -95,5 +102,24 @@ describe("fan-out of a batch", () => {
         .all<{ delivery_status: string }>();
       expect(results.map((r) => r.delivery_status)).toEqual(["success", "success", "success", "success"]);
     });
+  });
+
+  test("a batch too large for one hand-over goes in parts, in order, all of it", async () => {
+    const hook = newHook(receiverUrl);
+    const app = await createApplication();
+    const webhook = await createWebhook(app.id, hook.url, { ordering: "fifo" });
+    const ids: string[] = [];
+    for (let n = 0; n < 6; n++) ids.push(await storeMessage(app.id, "order.paid", false, { n }));
+    const tasks = ids.map((messageId) => ({ kind: "fanout" as const, messageId }));
+
+    // Room for two payloads a part: three hand-overs to the one webhook.
+    const handled = await fanOutBatch(makeDeps(env), tasks, 16);
+
+    expect([...handled].sort()).toEqual([...ids].sort());
+    await eventually(async () => {
+      const { requests } = await hook.received();
+      expect(requests.map((r) => JSON.parse(r.body).n)).toEqual([0, 1, 2, 3, 4, 5]);
+    });
+    expect((await api("GET", `/v1/events?webhook_id=${webhook.id}`)).body.data).toHaveLength(6);
   });
 });

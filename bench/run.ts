@@ -99,16 +99,6 @@ async function startBenchReceiver() {
 
 type BenchReceiver = Awaited<ReturnType<typeof startBenchReceiver>>;
 
-/** Runs `task(i)` for i < count with `concurrency` at once. */
-async function pool(count: number, concurrency: number, task: (i: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) await task(next++);
-    }),
-  );
-}
-
 function progress(label: string, done: number, total: number) {
   if (!process.stderr.isTTY && done !== total && done % Math.ceil(total / 10) !== 0) return;
   const width = 30;
@@ -192,7 +182,8 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
   let published = 0;
   let publishRetries = 0;
   const retriedBecause: Record<string, { count: number; sample: string }> = {};
-  await pool(MESSAGES, CONCURRENCY, async (i) => {
+  const publishing = limiter(CONCURRENCY);
+  const publishOne = async (i: number) => {
     const t0 = performance.now();
     const body = JSON.stringify({
       application_id: app.id,
@@ -222,7 +213,8 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
     }
     ingestLatencies.push(performance.now() - t0);
     progress("published", ++published, MESSAGES);
-  });
+  };
+  await Promise.all(Array.from({ length: MESSAGES }, (_, i) => publishing(() => publishOne(i))));
   const ingestSeconds = (Date.now() - started) / 1000;
   await waitForDeliveries(receiver, DELIVERIES, 30 * 60_000);
   const deliverySeconds = (Date.now() - started) / 1000;

@@ -20,10 +20,7 @@ export async function runMaintenance(
   deps: Deps,
   options: { afterRestart?: boolean } = {},
 ): Promise<MaintenanceResult> {
-  const results = await Promise.allSettled([
-    sweep(deps, options),
-    purgeHistory(deps),
-  ]);
+  const results = await Promise.allSettled([sweep(deps, options), purgeHistory(deps)]);
   const [swept, purged] = results;
   if (swept.status === "fulfilled" && purged.status === "fulfilled") {
     return { ...swept.value, purged: purged.value };

@@ -30,18 +30,13 @@ function subscribes(webhook: WebhookRow, eventType: string): boolean {
 
 /**
  * Creates the events of a batch of messages, one for every enabled webhook of
- * the message's application that wants its type, and returns them for
- * hand-over, per message: null for a message that is gone or dispatched. Safe
- * to run again: events are unique per (message, webhook), and only events
- * never attempted are returned again. A handful of D1 round trips per batch,
- * whatever its size.
+ * the message's application that wants its type, and returns those never
+ * attempted, per webhook, for hand-over. Messages that are gone or dispatched
+ * add nothing. Safe to run again: events are unique per (message, webhook).
+ * A handful of D1 round trips per batch, whatever its size.
  */
-export async function prepareFanOut(
-  deps: Deps,
-  tasks: FanoutTask[],
-): Promise<Map<string, Handovers | null>> {
+export async function prepareFanOut(deps: Deps, tasks: FanoutTask[]): Promise<Handovers> {
   const requestIds = new Map(tasks.map((t) => [t.messageId, t.requestId ?? deps.requestId]));
-  const prepared = new Map<string, Handovers | null>([...requestIds.keys()].map((id) => [id, null]));
   const open = (await getMessages(deps.db, [...requestIds.keys()])).filter((m) => !m.dispatchedAt);
   const webhooks = await listEnabledWebhooks(deps.db, [
     ...new Set(open.map((m) => m.applicationId)),
@@ -67,16 +62,15 @@ export async function prepareFanOut(
     ),
   );
   const byId = new Map(open.map((m) => [m.id, m]));
-  for (const message of open) prepared.set(message.id, new Map());
+  const perWebhook: Handovers = new Map();
   for (const event of events) {
     const message = byId.get(event.messageId);
     if (!message || event.deliveryStatus !== "pending") continue;
-    const requestId = requestIds.get(message.id) ?? deps.requestId;
-    prepared
-      .get(message.id)
-      ?.set(event.webhookId, [toQueuedEvent(message, event, false, requestId)]);
+    const items = perWebhook.get(event.webhookId) ?? [];
+    items.push(toQueuedEvent(message, event, false, requestIds.get(message.id) ?? deps.requestId));
+    perWebhook.set(event.webhookId, items);
   }
-  return prepared;
+  return perWebhook;
 }
 
 /**
@@ -90,14 +84,8 @@ export async function fanOutBatch(
   tasks: FanoutTask[],
   handoverChars = HANDOVER_CHARS,
 ): Promise<Set<string>> {
-  const prepared = await prepareFanOut(deps, tasks);
-  const done = new Set(prepared.keys());
-  const perWebhook: Handovers = new Map();
-  for (const handovers of prepared.values()) {
-    for (const [webhookId, items] of handovers ?? []) {
-      perWebhook.set(webhookId, [...(perWebhook.get(webhookId) ?? []), ...items]);
-    }
-  }
+  const perWebhook = await prepareFanOut(deps, tasks);
+  const done = new Set(tasks.map((t) => t.messageId));
   await Promise.all(
     [...perWebhook].map(async ([webhookId, items]) => {
       items.sort((a, b) => (a.messageId < b.messageId ? -1 : 1));

@@ -7,6 +7,7 @@ import { createDb, type Db } from "./db/client";
 import { meterD1 } from "./db/metered";
 import type { QueueTask } from "./delivery/tasks";
 import type { WebhookDO } from "./delivery/webhook-do";
+import type { IngestDO } from "./ingest/ingest-do";
 import { type Env, readSettings, type Settings } from "./env";
 import { uuidv7 } from "./lib/ids";
 import { createLogger, type Logger } from "./lib/log";
@@ -17,6 +18,7 @@ export type Deps = {
   settings: Settings;
   queue: Queue<QueueTask>;
   webhookObjects: DurableObjectNamespace<WebhookDO>;
+  ingestObjects: DurableObjectNamespace<IngestDO>;
   now: () => Date;
   random: () => number;
   fetch: typeof fetch;
@@ -32,6 +34,7 @@ export function makeDeps(env: Env, requestId: string = uuidv7()): Deps {
     settings,
     queue: meterQueue(env.DELIVERY_QUEUE),
     webhookObjects: env.WEBHOOK_DO,
+    ingestObjects: env.INGEST_DO,
     now: () => new Date(),
     random: Math.random,
     fetch: (input, init) => fetch(input, init),

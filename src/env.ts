@@ -2,11 +2,13 @@
 import { z } from "zod";
 import type { QueueTask } from "./delivery/tasks";
 import type { WebhookDO } from "./delivery/webhook-do";
+import type { IngestDO } from "./ingest/ingest-do";
 
 export type Env = {
   DB: D1Database;
   DELIVERY_QUEUE: Queue<QueueTask>;
   WEBHOOK_DO: DurableObjectNamespace<WebhookDO>;
+  INGEST_DO: DurableObjectNamespace<IngestDO>;
   RELAY_ADMIN_TOKEN?: string;
   RELAY_ADMIN_ALLOWED_IPS?: string;
   RELAY_ALLOW_PRIVATE_URLS?: string;

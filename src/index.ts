@@ -22,3 +22,4 @@ export default {
 } satisfies ExportedHandler<Env, QueueTask>;
 
 export { WebhookDO } from "./delivery/webhook-do";
+export { IngestDO } from "./ingest/ingest-do";

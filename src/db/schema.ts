@@ -58,46 +58,52 @@ export const webhooks = sqliteTable(
   (t) => [index("webhooks_application_idx").on(t.applicationId, t.id)],
 );
 
-export const messages = sqliteTable(
-  "messages",
-  {
-    id: text("id").primaryKey(),
-    applicationId: text("application_id")
-      .notNull()
-      .references(() => applications.id, { onDelete: "cascade" }),
-    eventType: text("event_type").notNull(),
-    // The payload serialised once at ingest, so every attempt sends the same bytes.
-    payload: text("payload").notNull(),
-    idempotencyKey: text("idempotency_key"),
-    resourceType: text("resource_type"),
-    resourceId: text("resource_id"),
-    createdAt: text("created_at").notNull(),
-    // Null until fan-out has handed every event to its webhook; the sweep looks here.
-    dispatchedAt: text("dispatched_at"),
-  },
-  // Both indexes are partial: a message without a key, or once dispatched,
-  // costs no index write.
-  (t) => [
-    uniqueIndex("messages_idempotency_unique")
-      .on(t.applicationId, t.idempotencyKey)
-      .where(sql`idempotency_key IS NOT NULL`),
-    index("messages_undispatched_idx").on(t.createdAt).where(sql`dispatched_at IS NULL`),
-  ],
-);
+/**
+ * The delivery history. Written by the delivery path, never at ingest: a
+ * message row by the queue consumer once its events are handed to their
+ * webhooks' objects, an event row once, at its outcome, by the webhook's object
+ * (which serves the event while it is in flight). No foreign keys, so that
+ * these tables can move out of this database (per-application shards, R2 for
+ * payloads) without touching the API; retention removes what a deleted
+ * application or webhook leaves. Keyed `WITHOUT ROWID` (migrations/0002), so
+ * a row costs one write and no index that no query needs.
+ */
+export const messages = sqliteTable("messages", {
+  id: text("id").primaryKey(),
+  applicationId: text("application_id").notNull(),
+  eventType: text("event_type").notNull(),
+  // The payload's JSON text exactly as published, so every attempt sends the same bytes.
+  payload: text("payload").notNull(),
+  idempotencyKey: text("idempotency_key"),
+  resourceType: text("resource_type"),
+  resourceId: text("resource_id"),
+  createdAt: text("created_at").notNull(),
+  // The webhooks it was fanned out to: its events' ids derive from them
+  // (src/delivery/event-ids.ts). Null only for a message an earlier version
+  // accepted and had not fanned out when it was upgraded.
+  webhookIds: text("webhook_ids", { mode: "json" }).$type<string[]>(),
+});
 
 export const DELIVERY_STATUSES = ["pending", "retrying", "success", "failed"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
+/** One attempt as stored: in `attempts`, or the first one inside its event row. */
+export type AttemptRecord = {
+  id: string;
+  attempt: number;
+  startedAt: string;
+  durationMs: number;
+  httpStatusCode: number;
+  responseBody: string;
+  errorMessage: string;
+};
+
 export const events = sqliteTable(
   "events",
   {
-    id: text("id").primaryKey(),
-    webhookId: text("webhook_id")
-      .notNull()
-      .references(() => webhooks.id, { onDelete: "cascade" }),
-    messageId: text("message_id")
-      .notNull()
-      .references(() => messages.id, { onDelete: "cascade" }),
+    webhookId: text("webhook_id").notNull(),
+    id: text("id").notNull(),
+    messageId: text("message_id").notNull(),
     type: text("type").notNull(),
     deliveryStatus: text("delivery_status", { enum: DELIVERY_STATUSES }).notNull(),
     deliveryAttempts: integer("delivery_attempts").notNull().default(0),
@@ -105,17 +111,16 @@ export const events = sqliteTable(
     httpStatusCode: integer("http_status_code").notNull().default(0),
     errorMessage: text("error_message").notNull().default(""),
     nextAttemptAt: text("next_attempt_at"),
+    // The first attempt lives in its event's row: most events have only that
+    // one, and it then costs no row of its own. Later attempts go to `attempts`.
+    firstAttempt: text("first_attempt", { mode: "json" }).$type<AttemptRecord>(),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },
-  // Every index here is paid for in rows written by every event, so there
-  // are few: lists walk (webhook, id); only failed events, which recover and
-  // the "failed" filter look for, get their own (partial) index. Other status
-  // filters scan (webhook, id): rows read cost a thousandth of rows written.
-  // Retention walks the primary key, since UUIDv7 ids sort by creation time.
+  // Keyed (webhook, id): lists walk it newest first. Only failed events, which
+  // recover and the "failed" filter look for, get an index entry of their own.
   (t) => [
-    uniqueIndex("events_message_webhook_unique").on(t.messageId, t.webhookId),
-    index("events_webhook_idx").on(t.webhookId, t.id),
+    primaryKey({ columns: [t.webhookId, t.id] }),
     index("events_failed_idx").on(t.webhookId, t.id).where(sql`delivery_status = 'failed'`),
   ],
 );
@@ -123,12 +128,10 @@ export const events = sqliteTable(
 export const attempts = sqliteTable(
   "attempts",
   {
+    eventId: text("event_id").notNull(),
+    attempt: integer("attempt").notNull(),
     // Served as the attempt's id; not indexed, attempts are found by event.
     id: text("id").notNull(),
-    eventId: text("event_id")
-      .notNull()
-      .references(() => events.id, { onDelete: "cascade" }),
-    attempt: integer("attempt").notNull(),
     startedAt: text("started_at").notNull(),
     durationMs: integer("duration_ms").notNull(),
     httpStatusCode: integer("http_status_code").notNull(),

@@ -1,34 +1,46 @@
 /**
- * @module The queue consumer. Fan-out tasks of a batch are handled together
- * (one hand-over per webhook); every task is acked once done, or retried with
- * a growing delay, independently of the others.
+ * @module The queue consumer. Publish tasks of a batch are fanned out together
+ * (one hand-over per webhook, one D1 statement for the messages); every task
+ * is acked once done, or retried with a growing delay, independently.
  */
 import type { Deps } from "../deps";
+import { errorName } from "../lib/log";
 import { usage } from "../lib/usage";
-import { fanOutBatch } from "./publish";
+import { fanOut, fanOutLegacy } from "./fan-out";
 import { recoverWebhook } from "./recover";
-import type { FanoutTask, QueueTask, RecoverTask } from "./tasks";
+import type { LegacyFanoutTask, PublishTask, QueueTask, RecoverTask } from "./tasks";
 
 export async function consumeBatch(batch: MessageBatch<QueueTask>, deps: Deps): Promise<void> {
-  const fanouts = batch.messages.filter((m): m is Message<FanoutTask> => m.body.kind === "fanout");
-  const recovers = batch.messages.filter(
-    (m): m is Message<RecoverTask> => m.body.kind === "recover",
-  );
-  const done = await fanOutBatch(
-    deps,
-    fanouts.map((m) => m.body),
-  ).catch((error) => {
-    deps.log("error", "fan-out failed", { error: String(error) });
+  const of = <K extends QueueTask["kind"]>(kind: K) =>
+    batch.messages.filter((m): m is Message<Extract<QueueTask, { kind: K }>> => m.body.kind === kind);
+  const publishes: Message<PublishTask>[] = of("publish");
+  const legacy: Message<LegacyFanoutTask>[] = of("fanout");
+  const recovers: Message<RecoverTask>[] = of("recover");
+  const failed = (error: unknown) => {
+    deps.log("error", "fan-out failed", { error: errorName(error) });
     return new Set<string>();
-  });
-  for (const message of fanouts) settle(message, done.has(message.body.messageId), deps);
+  };
+  const [done, legacyDone] = await Promise.all([
+    fanOut(
+      deps,
+      publishes.map((m) => m.body),
+    ).catch(failed),
+    fanOutLegacy(
+      deps,
+      legacy.map((m) => m.body),
+    ).catch(failed),
+  ]);
+  for (const message of publishes) {
+    settle(message, message.body.messages.every((m) => done.has(m.id)), deps);
+  }
+  for (const message of legacy) settle(message, legacyDone.has(message.body.messageId), deps);
   await Promise.all(
     recovers.map(async (message) => {
       try {
         await recoverWebhook(deps, message.body);
         settle(message, true, deps);
       } catch (error) {
-        deps.log("error", "queue task failed", { task: message.body.kind, error: String(error) });
+        deps.log("error", "queue task failed", { task: message.body.kind, error: errorName(error) });
         settle(message, false, deps);
       }
     }),

@@ -1,10 +1,34 @@
-/** @module What travels on the delivery queue: small pointers, never payloads. */
+/** @module What travels on the delivery queue. */
+
+/**
+ * An accepted message as it travels from ingest to fan-out. `payload` is the
+ * JSON text exactly as published; it is left out (null) when it would not fit
+ * a queue message, and then read from the ingest object that holds it.
+ */
+export type AcceptedMessage = {
+  id: string;
+  applicationId: string;
+  eventType: string;
+  payload: string | null;
+  idempotencyKey: string | null;
+  resourceType: string | null;
+  resourceId: string | null;
+  createdAt: string;
+  /** The API request that published it, for the logs. */
+  requestId: string;
+};
 
 export type QueueTask =
-  /** Create the message's events and hand them to their webhooks. */
-  | { kind: "fanout"; messageId: string; requestId?: string }
+  /**
+   * Fan out accepted messages. `shard` names the ingest object that holds
+   * them until the consumer confirms they are recorded.
+   */
+  | { kind: "publish"; shard: string; messages: AcceptedMessage[] }
   /** Re-send a webhook's failed events created in a window. */
-  | { kind: "recover"; webhookId: string; since: string; until: string };
+  | { kind: "recover"; webhookId: string; since: string; until: string }
+  /** From an earlier version: a message stored in D1 at ingest, not yet fanned out. */
+  | { kind: "fanout"; messageId: string; requestId?: string };
 
-export type FanoutTask = Extract<QueueTask, { kind: "fanout" }>;
+export type PublishTask = Extract<QueueTask, { kind: "publish" }>;
 export type RecoverTask = Extract<QueueTask, { kind: "recover" }>;
+export type LegacyFanoutTask = Extract<QueueTask, { kind: "fanout" }>;

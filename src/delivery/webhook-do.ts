@@ -1,239 +1,153 @@
 /**
  * @module WebhookDO: one Durable Object per webhook, the only place that sends
- * to that webhook's URL. It keeps the webhook's undelivered events in its own
- * SQLite storage, so nothing handed to it is lost, and runs attempts from its
- * alarm: at most `max_in_flight` at once, within `rate_limit_per_second`, in
- * publication order for `fifo`, behind a circuit breaker, retried on the
- * policy's schedule (alarms have no 12-hour limit, unlike queue delays).
+ * to that webhook's URL, and the scheduler of its attempts: at most
+ * `max_in_flight` at once, within `rate_limit_per_second`, in publication
+ * order for `fifo`, behind a circuit breaker, retried on the policy's
+ * schedule (alarms have no 12-hour limit, unlike queue delays).
+ *
+ * It carries the hot state of delivery: the events it holds
+ * (`held-events.ts`), one attempt (`dispatch.ts`), the history writer that
+ * records outcomes in D1 in batches (`history.ts`) and the hourly stats
+ * (`stats-buffer.ts`). While an event is in flight, this object is where the
+ * events API finds it; D1 has it once it is finished.
  *
  * Concurrency: the SQLite API is synchronous, so every state change between
  * two awaits is atomic. Only the pump (run from the alarm, one at a time)
  * launches attempts; RPC calls that arrive while an attempt awaits fetch()
- * only insert rows and wake the pump. An attempt leases its row before the
- * first await and settles it after the last, so no row is sent twice at once.
+ * only add events and wake it. An attempt leases its event in memory before
+ * its first await: a new instance has nothing in flight, so a lease never
+ * needs to outlive it.
  */
 import { DurableObject } from "cloudflare:workers";
-import { failEvents, recordAttemptStatements, reopenEvents } from "../db/queries/events";
+import {
+  type EventFilter,
+  getEvent,
+  listEvents,
+  listLaterAttempts,
+} from "../db/queries/events";
 import { getWebhook, updateWebhook } from "../db/queries/webhooks";
-import type { EventRow, WebhookRow } from "../db/schema";
+import type { AttemptRow, EventRow, WebhookRow } from "../db/schema";
 import { type Deps, makeDeps } from "../deps";
 import type { Env } from "../env";
-import { uuidv7 } from "../lib/ids";
-import { HOUR_MS, toRfc3339, unixSeconds } from "../lib/time";
+import { errorName } from "../lib/log";
+import { toRfc3339 } from "../lib/time";
 import { currentIsolateId, type Usage, usage } from "../lib/usage";
-import { USER_AGENT } from "../version";
-import { isSuccess, sendAttempt } from "./attempt";
+import { isSuccess } from "./attempt";
 import { admit, type Circuit, CLOSED, isFailing, recordResult } from "./circuit";
-import { decideOutcome, type Outcome } from "./outcome";
-import { renderBody } from "./payload";
+import { type Dispatched, dispatch } from "./dispatch";
+import { type HeldEvent, HeldEvents, type QueuedEvent } from "./held-events";
+import { HistoryWriter, type Recorded } from "./history";
 import { SlidingWindow } from "./rate-limit";
-import { signatureHeader } from "./signing";
-import {
-  emptyHistogram,
-  type HourStats,
-  latencyBucket,
-  STATS_WINDOW_HOURS,
-  summariseStats,
-  type WebhookStats,
-} from "./stats";
+import { meteredSql, type SqlRunner } from "./sql";
+import type { WebhookStats } from "./stats";
+import { StatsBuffer } from "./stats-buffer";
 
-/** An event handed to the webhook's object, with what it needs to be sent. */
-export type QueuedEvent = {
-  eventId: string;
-  messageId: string;
-  eventType: string;
-  payload: string;
-  messageCreatedAt: string;
-  resourceType: string | null;
-  resourceId: string | null;
-  /** Attempts already made (the event's `delivery_attempts`). */
-  attempts: number;
-  maxAttempts: number;
-  /** One attempt, never rescheduled (manual retry, recover, test). */
-  manual: boolean;
-  /** The API request that caused this delivery, for the logs. */
-  requestId: string;
-};
+export type { QueuedEvent } from "./held-events";
 
-type Row = {
-  event_id: string;
-  message_id: string;
-  event_type: string;
-  payload: string;
-  message_created_at: string;
-  resource_type: string | null;
-  resource_id: string | null;
-  attempts: number;
-  max_attempts: number;
-  manual: number;
-  due_at: number;
-  request_id: string;
-};
+/** An event to send once more, with what the events API showed of it last. */
+export type ResendItem = QueuedEvent & { httpStatusCode: number; errorMessage: string };
 
 /** How long one alarm may keep launching attempts before it hands over to the next. */
 const PUMP_BUDGET_MS = 60_000;
 /** Webhook settings are re-read this often while a pump runs, so PATCHes take effect. */
 const CONFIG_TTL_MS = 5_000;
-/** When recording an attempt fails, the event is tried again after this long. */
-const RECORD_RETRY_MS = 30_000;
-/** Hourly stats are buffered in memory and written at most this often. */
-const STATS_FLUSH_MS = 5_000;
-/**
- * A re-sent event waits this long before it may go, unless D1 confirms the
- * re-open first (it normally does at once). Should the object die between the
- * two, the event still goes: later, never lost.
- */
-const RESEND_GRACE_MS = 60_000;
+/** Recorded event ids remembered, so that a hand-over repeated after a crash sends nothing twice. */
+const RECENT_IDS = 20_000;
+/** An attempt that could not even be prepared is tried again after this long. */
+const PREPARE_RETRY_MS = 30_000;
+/** Buffered outcomes past which no new attempt starts until D1 takes them (D1 is down). */
+const MAX_UNWRITTEN = 1_000;
 
 export class WebhookDO extends DurableObject<Env> {
   /** Replaced by tests to pin the clock, randomness or fetch. */
   deps: Deps;
+  private readonly run: SqlRunner;
+  private readonly held: HeldEvents;
+  private readonly history: HistoryWriter;
+  private readonly statsBuffer: StatsBuffer;
   private pumping = false;
-  /** Set when rows arrive while the pump runs, so that it goes round once more. */
+  /** Set when events arrive while the pump runs, so that it goes round once more. */
   private kicked = false;
   private wake: (() => void) | null = null;
   private readonly window = new SlidingWindow();
   private circuit: Circuit;
-  /**
-   * Events with an attempt in flight. In memory on purpose: only the pump
-   * leases, one pump runs per object, and a new instance has no attempt in
-   * flight, so a lease never needs to outlive the instance (or cost a write).
-   */
+  /** Events with an attempt in flight. */
   private readonly leased = new Set<string>();
+  /** Events that may go now, in publication order (message id, then event id). */
+  private ready: HeldEvent[] = [];
+  /** Events waiting for a later time (retries). */
+  private readonly later = new Set<HeldEvent>();
+  private readonly recent = new Map<string, true>();
   private webhookId: string | null;
-  private readonly statsBuffer = new Map<number, HourStats>();
-  private statsFlushedAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.deps = makeDeps(env);
-    // Keyed by (message, event) without a rowid: the key is the table (one
-    // write per insert or delete, not two) and walking it is fifo order.
-    this.run(`CREATE TABLE IF NOT EXISTS held (
-      message_id TEXT NOT NULL,
-      event_id TEXT NOT NULL,
-      event_type TEXT NOT NULL,
-      payload TEXT NOT NULL,
-      message_created_at TEXT NOT NULL,
-      resource_type TEXT,
-      resource_id TEXT,
-      attempts INTEGER NOT NULL,
-      max_attempts INTEGER NOT NULL,
-      manual INTEGER NOT NULL,
-      due_at INTEGER NOT NULL,
-      request_id TEXT NOT NULL,
-      PRIMARY KEY (message_id, event_id)
-    ) WITHOUT ROWID`);
-    this.run("CREATE INDEX IF NOT EXISTS held_due ON held (due_at)");
+    this.run = meteredSql(ctx.storage);
     this.run("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-    this.run(`CREATE TABLE IF NOT EXISTS stats (
-      hour INTEGER PRIMARY KEY,
-      attempts INTEGER NOT NULL,
-      succeeded INTEGER NOT NULL,
-      failed INTEGER NOT NULL,
-      histogram TEXT NOT NULL
-    )`);
     this.circuit = this.readMeta<Circuit>("circuit") ?? CLOSED;
     this.webhookId = this.readMeta<string>("webhook_id");
+    this.statsBuffer = new StatsBuffer(this.run);
+    this.history = new HistoryWriter(
+      () => this.deps,
+      (written) => this.released(written),
+    );
+    this.held = new HeldEvents(this.run, (event) => this.schedule(event));
   }
 
-  /** Takes events for delivery. Idempotent: an event already held is left as it is. */
+  /** Takes events for delivery. Idempotent: an event held or just recorded is skipped. */
   async enqueue(webhookId: string, items: QueuedEvent[]): Promise<void> {
     usage.doRequests += 1;
-    this.hold(webhookId, items, this.deps.now().getTime());
+    this.rememberWebhook(webhookId);
+    this.held.addHandover(
+      items.filter((e) => !this.recent.has(e.eventId)),
+      0,
+    );
     await this.kick();
   }
 
   /**
-   * One more manual attempt for finished events (retry, recover): held here
-   * first, then re-opened in D1 (`max_attempts` + 1), then made due. Returns
-   * the events as re-opened; an event that was not finished is left alone.
+   * One more manual attempt for finished events (retry, recover): each is
+   * held in a row of its own, due now, with one more allowed attempt. D1 is
+   * not touched: the events API shows them from here as `retrying` until the
+   * outcome is written. Returns them as shown; an event held already is left alone.
    */
-  async resend(webhookId: string, items: QueuedEvent[]): Promise<EventRow[]> {
+  async resend(webhookId: string, items: ResendItem[]): Promise<EventRow[]> {
     usage.doRequests += 1;
+    this.rememberWebhook(webhookId);
     const now = this.deps.now();
-    this.hold(webhookId, items, now.getTime() + RESEND_GRACE_MS);
-    const reopened = await reopenEvents(
-      this.deps.db,
-      items.map((e) => e.eventId),
-      now,
+    const taken = this.held.addWaiting(
+      items.map((item) => ({ ...item, maxAttempts: item.maxAttempts + 1, manual: true })),
+      now.getTime(),
     );
-    const byId = new Map(reopened.map((e) => [e.id, e]));
-    for (const item of items) {
-      const event = byId.get(item.eventId);
-      if (event) {
-        this.run(
-          "UPDATE held SET due_at = ?, attempts = ?, max_attempts = ? WHERE message_id = ? AND event_id = ?",
-          now.getTime(),
-          event.deliveryAttempts,
-          event.maxAttempts,
-          item.messageId,
-          item.eventId,
-        );
-      } else if (!this.leased.has(item.eventId)) {
-        this.forgetRow({ message_id: item.messageId, event_id: item.eventId });
-      }
+    const byId = new Map(items.map((i) => [i.eventId, i]));
+    for (const event of taken) {
+      const item = byId.get(event.eventId)!;
+      event.httpStatusCode = item.httpStatusCode;
+      event.errorMessage = item.errorMessage;
+      event.updatedAt = toRfc3339(now);
+      this.recent.delete(event.eventId);
     }
     await this.kick();
-    return reopened;
+    return taken.map((e) => this.view(e));
   }
 
   /** Makes sure held events will be attempted; the boot sweep calls it after a restart. */
   async resume(webhookId: string): Promise<void> {
     usage.doRequests += 1;
     this.rememberWebhook(webhookId);
-    if (this.heldCount() > 0) await this.kick();
+    if (!this.held.isEmpty()) await this.kick();
   }
 
-  /** How many events are held, in flight or waiting. */
+  /** How many events are held in memory, in flight or waiting. */
   heldCount(): number {
-    return this.run<{ n: number }>("SELECT count(*) AS n FROM held")[0]!.n;
-  }
-
-  /** Stores events to deliver, due at `dueAt`. Idempotent: an event already held stays as it is. */
-  private hold(webhookId: string, items: QueuedEvent[], dueAt: number): void {
-    this.rememberWebhook(webhookId);
-    for (const e of items) {
-      this.run(
-        `INSERT INTO held (message_id, event_id, event_type, payload, message_created_at,
-           resource_type, resource_id, attempts, max_attempts, manual, due_at, request_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (message_id, event_id) DO NOTHING`,
-        e.messageId,
-        e.eventId,
-        e.eventType,
-        e.payload,
-        e.messageCreatedAt,
-        e.resourceType,
-        e.resourceId,
-        e.attempts,
-        e.maxAttempts,
-        e.manual ? 1 : 0,
-        dueAt,
-        e.requestId,
-      );
-    }
-  }
-
-  private rememberWebhook(webhookId: string): void {
-    if (this.webhookId === webhookId) return;
-    this.webhookId = webhookId;
-    this.writeMeta("webhook_id", webhookId);
-  }
-
-  private forgetRow(row: { message_id: string; event_id: string }): void {
-    this.run(
-      "DELETE FROM held WHERE message_id = ? AND event_id = ?",
-      row.message_id,
-      row.event_id,
-    );
+    return this.held.size;
   }
 
   /** Drops everything held: the webhook was deleted. */
   async forget(): Promise<void> {
     usage.doRequests += 1;
-    this.run("DELETE FROM held");
-    this.run("DELETE FROM stats");
+    this.dropEverything();
     this.statsBuffer.clear();
     await this.ctx.storage.deleteAlarm();
   }
@@ -246,31 +160,69 @@ export class WebhookDO extends DurableObject<Env> {
 
   /** The stats, and how many storage rows reading them took (bounded: the point of the rollups). */
   measuredStats(webhookId: string): { stats: WebhookStats; rowsRead: number } {
-    const nowHour = Math.floor(this.deps.now().getTime() / HOUR_MS);
     const readBefore = usage.doRowsRead;
-    const stored = this.run<{
-      hour: number;
-      attempts: number;
-      succeeded: number;
-      failed: number;
-      histogram: string;
-    }>(
-      "SELECT hour, attempts, succeeded, failed, histogram FROM stats WHERE hour > ?",
-      nowHour - STATS_WINDOW_HOURS,
-    );
-    const waiting = this.run<{ pending: number; retrying: number }>(
-      `SELECT coalesce(sum(attempts = 0), 0) AS pending, coalesce(sum(attempts > 0), 0) AS retrying
-       FROM held`,
-    )[0]!;
-    const rollups: [number, HourStats][] = [
-      ...stored.map(({ hour, histogram, ...counts }): [number, HourStats] => [
-        hour,
-        { ...counts, histogram: JSON.parse(histogram) as number[] },
-      ]),
-      ...this.statsBuffer,
-    ];
-    const stats = summariseStats(webhookId, rollups, nowHour, waiting);
+    const waiting = { pending: 0, retrying: 0 };
+    for (const event of this.held.values()) {
+      if (this.history.find(event.eventId)) continue;
+      if (event.attempts === 0) waiting.pending += 1;
+      else waiting.retrying += 1;
+    }
+    const stats = this.statsBuffer.summarise(webhookId, this.deps.now().getTime(), waiting);
     return { stats, rowsRead: usage.doRowsRead - readBefore };
+  }
+
+  /** A page of the webhook's events: what is in flight here merged with what D1 has recorded. */
+  async listEvents(filter: EventFilter): Promise<EventRow[]> {
+    usage.doRequests += 1;
+    const matches = (e: EventRow) =>
+      (!filter.deliveryStatus || e.deliveryStatus === filter.deliveryStatus) &&
+      (!filter.type || e.type === filter.type) &&
+      (!filter.before || e.id < filter.before);
+    const here = this.inFlightViews();
+    const recorded = await listEvents(this.deps.db, filter);
+    const merged = new Map<string, EventRow>();
+    for (const row of recorded) if (!here.has(row.id)) merged.set(row.id, row);
+    for (const row of here.values()) if (matches(row)) merged.set(row.id, row);
+    return [...merged.values()].sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, filter.limit);
+  }
+
+  /** One event of this webhook: in flight here, or as D1 recorded it. */
+  async getEvent(eventId: string): Promise<EventRow | null> {
+    usage.doRequests += 1;
+    const here = this.inFlightViews().get(eventId);
+    if (here) return here;
+    if (!this.webhookId) return null;
+    return (await getEvent(this.deps.db, this.webhookId, eventId)) ?? null;
+  }
+
+  /** These events as held here, if they are (no D1 read). */
+  peekEvents(eventIds: string[]): EventRow[] {
+    usage.doRequests += 1;
+    const here = this.inFlightViews();
+    return eventIds.flatMap((id) => {
+      const row = here.get(id);
+      return row ? [row] : [];
+    });
+  }
+
+  /** An event's attempts after `after`, oldest first: recorded ones merged with those made here. */
+  async listAttempts(eventId: string, after: number, limit: number): Promise<AttemptRow[]> {
+    usage.doRequests += 1;
+    const byNumber = new Map<number, AttemptRow>();
+    const recordedEvent = this.webhookId ? await getEvent(this.deps.db, this.webhookId, eventId) : undefined;
+    if (recordedEvent?.firstAttempt) byNumber.set(1, { eventId, ...recordedEvent.firstAttempt });
+    for (const row of await listLaterAttempts(this.deps.db, eventId, after, limit + 1)) {
+      byNumber.set(row.attempt, row);
+    }
+    const event = this.history.find(eventId)?.event ?? this.held.get(eventId);
+    if (event) {
+      if (event.firstAttempt) byNumber.set(1, { eventId, ...event.firstAttempt });
+      for (const a of event.later) byNumber.set(a.attempt, { eventId, ...a });
+    }
+    return [...byNumber.values()]
+      .filter((a) => a.attempt > after)
+      .sort((a, b) => a.attempt - b.attempt)
+      .slice(0, limit + 1);
   }
 
   /** The circuit as it stands, for tests and operators. */
@@ -293,16 +245,46 @@ export class WebhookDO extends DurableObject<Env> {
     }
   }
 
-  /** Runs one statement on the object's SQLite, counting the rows it read and wrote. */
-  private run<T extends Record<string, SqlStorageValue>>(
-    query: string,
-    ...bindings: unknown[]
-  ): T[] {
-    const cursor = this.ctx.storage.sql.exec<T>(query, ...bindings);
-    const rows = cursor.toArray();
-    usage.doRowsRead += cursor.rowsRead;
-    usage.doRowsWritten += cursor.rowsWritten;
-    return rows;
+  /** Events in flight here, as the events API shows them, by id. */
+  private inFlightViews(): Map<string, EventRow> {
+    const views = new Map<string, EventRow>();
+    for (const event of this.held.values()) views.set(event.eventId, this.view(event));
+    for (const item of this.held.peekUnloaded()) {
+      if (!views.has(item.eventId)) views.set(item.eventId, this.view({ ...item, dueAt: 0 }));
+    }
+    for (const row of this.history.rows()) views.set(row.id, row);
+    return views;
+  }
+
+  /** A held event as an event row: pending before its first attempt, retrying after. */
+  private view(event: QueuedEvent & Partial<HeldEvent>): EventRow {
+    return {
+      webhookId: this.webhookId ?? "",
+      id: event.eventId,
+      messageId: event.messageId,
+      type: event.eventType,
+      deliveryStatus: event.attempts === 0 ? "pending" : "retrying",
+      deliveryAttempts: event.attempts,
+      maxAttempts: event.maxAttempts,
+      httpStatusCode: event.httpStatusCode ?? 0,
+      errorMessage: event.errorMessage ?? "",
+      nextAttemptAt: event.dueAt ? toRfc3339(event.dueAt) : event.createdAt,
+      firstAttempt: event.firstAttempt ?? null,
+      createdAt: event.createdAt,
+      updatedAt: event.updatedAt ?? event.createdAt,
+    };
+  }
+
+  /** Puts a loaded event where the pump looks: ready now, or later. */
+  private schedule(event: HeldEvent): void {
+    if (event.dueAt <= this.deps.now().getTime()) insertReady(this.ready, event);
+    else this.later.add(event);
+  }
+
+  private rememberWebhook(webhookId: string): void {
+    if (this.webhookId === webhookId) return;
+    this.webhookId = webhookId;
+    this.writeMeta("webhook_id", webhookId);
   }
 
   private readMeta<T>(key: string): T | null {
@@ -319,7 +301,7 @@ export class WebhookDO extends DurableObject<Env> {
   }
 
   /**
-   * Makes sure new rows are seen: a running pump is told (and woken), else
+   * Makes sure new events are seen: a running pump is told (and woken), else
    * the alarm is set to now. Always set, never "already pending, skip": an
    * alarm that reads as pending may be the one finishing right now, which the
    * runtime then clears.
@@ -334,10 +316,9 @@ export class WebhookDO extends DurableObject<Env> {
   }
 
   /**
-   * Runs attempts until nothing is due, then arms the alarm for what is left.
-   * The alarm is armed while still marked as pumping, and the pump goes round
-   * again if rows arrived meanwhile: otherwise an enqueue landing between
-   * "nothing left" and deleteAlarm() would be stranded without an alarm.
+   * Runs attempts until nothing is due and every outcome is written, then
+   * arms the alarm for what is left. The alarm is armed while still marked as
+   * pumping, and the pump goes round again if events arrived meanwhile.
    */
   private async pump(): Promise<void> {
     if (this.pumping) return;
@@ -349,10 +330,11 @@ export class WebhookDO extends DurableObject<Env> {
       do {
         this.kicked = false;
         await this.runAttempts(webhookId, deadline);
-        this.flushStats();
+        await this.history.flush();
+        this.statsBuffer.flush();
         await this.scheduleNext();
       } while (this.kicked && Date.now() < deadline);
-      // Out of time with rows just arrived: the next alarm takes them.
+      // Out of time with events just arrived: the next alarm takes them.
       if (this.kicked) await this.ctx.storage.setAlarm(Date.now());
     } finally {
       this.pumping = false;
@@ -367,20 +349,16 @@ export class WebhookDO extends DurableObject<Env> {
     while (true) {
       let throttledMs = 0;
       if (!webhook) {
-        for (const row of this.run<{ message_id: string; event_id: string }>(
-          "SELECT message_id, event_id FROM held",
-        )) {
-          if (!this.leased.has(row.event_id)) this.forgetRow(row);
-        }
+        this.dropEverything();
       } else if (!webhook.enabled) {
-        await this.failHeld(webhook);
-      } else if (Date.now() < deadline) {
+        this.failHeld(webhook);
+      } else if (Date.now() < deadline && this.history.size < MAX_UNWRITTEN) {
         const now = this.deps.now().getTime();
         const limit = webhook.ordering === "fifo" ? 1 : webhook.maxInFlight;
         const free = admit(this.circuit, now, limit - inFlight.size, inFlight.size);
-        for (const row of this.takeDue(webhook, free, now)) {
+        for (const event of this.takeDue(webhook, free, now)) {
           const current = webhook;
-          const attempt: Promise<void> = this.attempt(current, row).finally(() =>
+          const attempt: Promise<void> = this.attempt(current, event).finally(() =>
             inFlight.delete(attempt),
           );
           inFlight.add(attempt);
@@ -404,228 +382,170 @@ export class WebhookDO extends DurableObject<Env> {
     }
   }
 
+  /** Moves retries whose time has come to the ready list. */
+  private promote(now: number): void {
+    for (const event of this.later) {
+      if (event.dueAt <= now) {
+        this.later.delete(event);
+        insertReady(this.ready, event);
+      }
+    }
+  }
+
   private hasDue(now: number): boolean {
-    return this.run<{ event_id: string }>(
-      "SELECT event_id FROM held WHERE due_at <= ? ORDER BY due_at LIMIT ?",
-      now,
-      this.leased.size + 1,
-    ).some((r) => !this.leased.has(r.event_id));
+    this.promote(now);
+    return this.ready.length > 0;
   }
 
   /** Leases up to `free` events that may go now, in the order the webhook asks for. */
-  private takeDue(webhook: WebhookRow, free: number, now: number): Row[] {
+  private takeDue(webhook: WebhookRow, free: number, now: number): HeldEvent[] {
     if (free <= 0) return [];
-    let rows: Row[];
+    this.held.refill();
+    this.promote(now);
+    let count = Math.min(free, this.ready.length);
     if (webhook.ordering === "fifo") {
-      // The oldest held event goes first; while it waits, everything behind it waits.
-      const head = this.run<Row>("SELECT * FROM held ORDER BY message_id, event_id LIMIT 1");
-      rows = head.filter((r) => !this.leased.has(r.event_id) && r.due_at <= now);
-    } else {
-      rows = this.run<Row>(
-        "SELECT * FROM held WHERE due_at <= ? ORDER BY due_at, message_id LIMIT ?",
-        now,
-        free + this.leased.size,
-      )
-        .filter((r) => !this.leased.has(r.event_id))
-        .slice(0, free);
+      // The oldest held event goes first; while it waits or is in flight, everything behind it waits.
+      const head = this.ready[0];
+      const blocked =
+        !head ||
+        this.leased.size > 0 ||
+        [...this.later].some((e) => byPublication(e, head) < 0);
+      count = blocked ? 0 : 1;
     }
-    rows = rows.slice(0, this.window.take(webhook.rateLimitPerSecond, rows.length, now));
-    for (const row of rows) this.leased.add(row.event_id);
-    return rows;
+    count = this.window.take(webhook.rateLimitPerSecond, count, now);
+    const taken = this.ready.splice(0, count);
+    for (const event of taken) this.leased.add(event.eventId);
+    return taken;
   }
 
-  private async attempt(webhook: WebhookRow, row: Row): Promise<void> {
-    const { deps } = this;
-    const startedAt = deps.now();
-    const attempt = row.attempts + 1;
-    const body = renderBody(
-      webhook.payloadFormat,
-      {
-        id: row.message_id,
-        eventType: row.event_type,
-        payload: row.payload,
-        createdAt: row.message_created_at,
-        resourceType: row.resource_type,
-        resourceId: row.resource_id,
-      },
-      toRfc3339(startedAt),
-    );
-    const timestamp = unixSeconds(startedAt);
-    const result = await sendAttempt(
-      {
-        url: webhook.url,
-        body,
-        timeoutMs: webhook.timeoutMs,
-        headers: {
-          ...webhook.headers,
-          "content-type": "application/json",
-          "user-agent": USER_AGENT,
-          "webhook-id": row.event_id,
-          "webhook-timestamp": String(timestamp),
-          "webhook-signature": await signatureHeader(
-            signingSecrets(webhook, startedAt),
-            row.event_id,
-            timestamp,
-            body,
-          ),
-        },
-      },
-      deps.fetch,
-      deps.now,
-    );
-    usage.subrequests += 1;
-    const finishedAt = deps.now();
-    const outcome = decideOutcome({
-      result,
-      attempt,
-      maxAttempts: row.max_attempts,
-      manual: row.manual === 1,
-      policy: webhook.retryPolicy,
-      now: finishedAt.getTime(),
-      random: deps.random,
-    });
+  private async attempt(webhook: WebhookRow, event: HeldEvent): Promise<void> {
+    let dispatched: Dispatched;
     try {
-      await deps.db.batch(
-        recordAttemptStatements(deps.db, {
-          id: uuidv7(startedAt.getTime()),
-          eventId: row.event_id,
-          attempt,
-          startedAt: toRfc3339(startedAt),
-          durationMs: result.durationMs,
-          httpStatusCode: result.httpStatusCode,
-          responseBody: result.responseBody,
-          errorMessage: result.errorMessage,
-          deliveryStatus: outcome.deliveryStatus,
-          nextAttemptAt: outcome.nextAttemptAt === null ? null : toRfc3339(outcome.nextAttemptAt),
-          updatedAt: toRfc3339(finishedAt),
-        }),
-      );
+      dispatched = await dispatch(this.deps, webhook, event);
     } catch (error) {
-      // The attempt happened but is not on record: send it again later (same webhook-id).
-      deps.log("error", "recording an attempt failed", {
-        request_id: row.request_id,
+      // Not sent (signing failed): try again later rather than hold it forever.
+      this.deps.log("error", "preparing an attempt failed", {
         webhook_id: webhook.id,
-        event_id: row.event_id,
-        error: String(error),
+        event_id: event.eventId,
+        error: errorName(error),
       });
-      this.run(
-        "UPDATE held SET due_at = ? WHERE message_id = ? AND event_id = ?",
-        finishedAt.getTime() + RECORD_RETRY_MS,
-        row.message_id,
-        row.event_id,
-      );
-      this.leased.delete(row.event_id);
+      event.dueAt = this.deps.now().getTime() + PREPARE_RETRY_MS;
+      this.schedule(event);
       return;
+    } finally {
+      this.leased.delete(event.eventId);
     }
-    deps.log("info", "delivery attempt", {
-      request_id: row.request_id,
+    // Forgotten meanwhile (the webhook was deleted): nothing to record.
+    if (this.held.get(event.eventId) !== event) return;
+    const { result, outcome, record, finishedAt } = dispatched;
+    const at = toRfc3339(finishedAt);
+    event.attempts = record.attempt;
+    event.httpStatusCode = result.httpStatusCode;
+    event.errorMessage = result.errorMessage;
+    event.updatedAt = at;
+    if (record.attempt === 1) event.firstAttempt = record;
+    else event.later.push(record);
+    this.deps.log("info", "delivery attempt", {
+      request_id: event.requestId,
       webhook_id: webhook.id,
-      event_id: row.event_id,
-      message_id: row.message_id,
-      attempt,
+      event_id: event.eventId,
+      message_id: event.messageId,
+      attempt: record.attempt,
       http_status_code: result.httpStatusCode,
       duration_ms: result.durationMs,
       delivery_status: outcome.deliveryStatus,
     });
-    this.settle(row, attempt, outcome);
-    this.recordStats(finishedAt.getTime(), result.durationMs, outcome);
+    if (outcome.nextAttemptAt === null) {
+      this.finish(event, outcome.deliveryStatus === "success" ? "success" : "failed", at);
+    } else {
+      event.dueAt = outcome.nextAttemptAt;
+      this.held.persist(event);
+      this.schedule(event);
+    }
+    this.statsBuffer.add(
+      finishedAt.getTime(),
+      result.durationMs,
+      outcome.deliveryStatus === "retrying" ? null : outcome.deliveryStatus,
+    );
     this.setCircuit(recordResult(this.circuit, isSuccess(result), finishedAt.getTime()));
     const disable =
       outcome.disableWebhook ?? (isFailing(this.circuit, finishedAt.getTime()) ? "failing" : null);
     if (disable && webhook.enabled) {
-      await updateWebhook(deps.db, webhook.id, {
-        enabled: false,
-        disabledReason: disable,
-        updatedAt: toRfc3339(finishedAt),
-      });
       webhook.enabled = false;
       webhook.disabledReason = disable;
-      deps.log("warn", "webhook disabled", { webhook_id: webhook.id, reason: disable });
+      try {
+        await updateWebhook(this.deps.db, webhook.id, {
+          enabled: false,
+          disabledReason: disable,
+          updatedAt: at,
+        });
+        this.deps.log("warn", "webhook disabled", { webhook_id: webhook.id, reason: disable });
+      } catch (error) {
+        // The next settings read finds it enabled and the rule fires again.
+        this.deps.log("error", "disabling a webhook failed", {
+          webhook_id: webhook.id,
+          error: errorName(error),
+        });
+      }
     }
   }
 
-  /** The row after a recorded attempt: gone when final, else due again later. */
-  private settle(row: Row, attempt: number, outcome: Outcome): void {
-    this.leased.delete(row.event_id);
-    if (outcome.nextAttemptAt === null) {
+  /** The event's outcome is final: buffered for D1, released once written. */
+  private finish(event: HeldEvent, status: "success" | "failed", at: string): void {
+    this.later.delete(event);
+    const index = this.ready.indexOf(event);
+    if (index >= 0) this.ready.splice(index, 1);
+    this.history.add({
+      event,
+      row: {
+        webhookId: this.webhookId ?? "",
+        id: event.eventId,
+        messageId: event.messageId,
+        type: event.eventType,
+        deliveryStatus: status,
+        deliveryAttempts: event.attempts,
+        maxAttempts: event.maxAttempts,
+        httpStatusCode: event.httpStatusCode,
+        errorMessage: event.errorMessage,
+        nextAttemptAt: null,
+        firstAttempt: event.firstAttempt,
+        createdAt: event.createdAt,
+        updatedAt: at,
+      },
+      later: event.later.map((a) => ({ eventId: event.eventId, ...a })),
+    });
+  }
+
+  /** D1 has these outcomes: they leave storage, and are remembered for a while. */
+  private released(written: Recorded[]): void {
+    for (const { event } of written) {
+      if (this.held.get(event.eventId) !== event) continue;
+      this.held.release(event);
       usage.finishedEvents += 1;
-      this.forgetRow(row);
-      return;
+      this.recent.set(event.eventId, true);
+      if (this.recent.size > RECENT_IDS) this.recent.delete(this.recent.keys().next().value!);
     }
-    this.run(
-      "UPDATE held SET attempts = ?, due_at = ? WHERE message_id = ? AND event_id = ?",
-      attempt,
-      outcome.nextAttemptAt,
-      row.message_id,
-      row.event_id,
-    );
-  }
-
-  /** Adds an attempt to its hour in memory; written by flushStats at most every few seconds. */
-  private recordStats(at: number, durationMs: number, outcome: Outcome): void {
-    const hour = Math.floor(at / HOUR_MS);
-    const stats = this.statsBuffer.get(hour) ?? {
-      attempts: 0,
-      succeeded: 0,
-      failed: 0,
-      histogram: emptyHistogram(),
-    };
-    stats.attempts += 1;
-    if (outcome.deliveryStatus === "success") stats.succeeded += 1;
-    if (outcome.deliveryStatus === "failed") stats.failed += 1;
-    const bucket = latencyBucket(durationMs);
-    stats.histogram[bucket] = (stats.histogram[bucket] ?? 0) + 1;
-    this.statsBuffer.set(hour, stats);
-    if (Date.now() - this.statsFlushedAt > STATS_FLUSH_MS) this.flushStats();
-  }
-
-  /**
-   * Writes the buffered hours, one row each, whatever the number of attempts
-   * in them. Stats are approximate by design: a crash loses at most the last
-   * few seconds of them, never an event.
-   */
-  private flushStats(): void {
-    this.statsFlushedAt = Date.now();
-    for (const [hour, add] of this.statsBuffer) {
-      const stored = this.run<{ histogram: string }>(
-        "SELECT histogram FROM stats WHERE hour = ?",
-        hour,
-      )[0];
-      const histogram = stored ? (JSON.parse(stored.histogram) as number[]) : emptyHistogram();
-      add.histogram.forEach((n, i) => {
-        histogram[i] = (histogram[i] ?? 0) + n;
-      });
-      this.run(
-        `INSERT INTO stats (hour, attempts, succeeded, failed, histogram) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (hour) DO UPDATE SET attempts = attempts + excluded.attempts,
-           succeeded = succeeded + excluded.succeeded, failed = failed + excluded.failed,
-           histogram = excluded.histogram`,
-        hour,
-        add.attempts,
-        add.succeeded,
-        add.failed,
-        JSON.stringify(histogram),
-      );
-      this.run("DELETE FROM stats WHERE hour < ?", hour - 2 * STATS_WINDOW_HOURS);
-    }
-    this.statsBuffer.clear();
   }
 
   /** A disabled webhook receives nothing: what it holds fails, for `recover` to bring back. */
-  private async failHeld(webhook: WebhookRow): Promise<void> {
-    const rows = this.run<{ message_id: string; event_id: string }>(
-      "SELECT message_id, event_id FROM held",
-    ).filter((r) => !this.leased.has(r.event_id));
+  private failHeld(webhook: WebhookRow): void {
     // Re-enabling starts afresh: no open circuit, no failure streak carried over.
     this.setCircuit(CLOSED);
-    if (rows.length === 0) return;
-    await failEvents(
-      this.deps.db,
-      rows.map((r) => r.event_id),
-      `webhook disabled (${webhook.disabledReason ?? "manual"})`,
-      this.deps.now(),
-    );
-    for (const row of rows) if (!this.leased.has(row.event_id)) this.forgetRow(row);
+    this.held.loadAll();
+    const at = toRfc3339(this.deps.now());
+    for (const event of [...this.held.values()]) {
+      if (this.leased.has(event.eventId) || this.history.find(event.eventId)) continue;
+      event.errorMessage = `webhook disabled (${webhook.disabledReason ?? "manual"})`;
+      event.updatedAt = at;
+      this.finish(event, "failed", at);
+    }
+  }
+
+  private dropEverything(): void {
+    this.held.clear();
+    this.history.discard();
+    this.ready = [];
+    this.later.clear();
   }
 
   /** Keeps the circuit, writing it only when it changed (most successes change nothing). */
@@ -637,27 +557,31 @@ export class WebhookDO extends DurableObject<Env> {
 
   /** Arms the alarm for the next due event, no earlier than the circuit allows. */
   private async scheduleNext(): Promise<void> {
-    const next = this.run<{ due: number | null }>("SELECT min(due_at) AS due FROM held")[0]!.due;
+    let next: number | null = this.ready.length > 0 ? 0 : null;
+    for (const event of this.later) if (next === null || event.dueAt < next) next = event.dueAt;
+    // Outcomes not yet written (D1 failed): come back to write them.
+    if (this.history.size > 0) next = Math.min(next ?? Number.POSITIVE_INFINITY, this.deps.now().getTime() + 5_000);
     if (next === null) {
-      await this.ctx.storage.deleteAlarm();
+      if (this.held.isEmpty()) await this.ctx.storage.deleteAlarm();
+      else await this.ctx.storage.setAlarm(Date.now());
       return;
     }
     const now = this.deps.now().getTime();
     const due = Math.max(next, this.circuit.openUntil ?? 0);
-    // due_at is on the deps clock; the alarm runs on the real one.
+    // dueAt is on the deps clock; the alarm runs on the real one.
     await this.ctx.storage.setAlarm(Date.now() + Math.max(0, due - now));
   }
 }
 
-/** The current secret, and during a rotation the previous one after it. */
-function signingSecrets(webhook: WebhookRow, at: Date): string[] {
-  const secrets = [webhook.secret];
-  if (
-    webhook.previousSecret &&
-    webhook.previousSecretExpiresAt &&
-    webhook.previousSecretExpiresAt > toRfc3339(at)
-  ) {
-    secrets.push(webhook.previousSecret);
-  }
-  return secrets;
+/** Publication order: message id (UUIDv7, time-ordered), then event id. */
+function byPublication(a: QueuedEvent, b: QueuedEvent): number {
+  if (a.messageId !== b.messageId) return a.messageId < b.messageId ? -1 : 1;
+  return a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0;
+}
+
+/** Inserts in publication order; events mostly arrive in order, so this mostly appends. */
+function insertReady(ready: HeldEvent[], event: HeldEvent): void {
+  let i = ready.length;
+  while (i > 0 && byPublication(ready[i - 1]!, event) > 0) i--;
+  ready.splice(i, 0, event);
 }

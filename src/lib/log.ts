@@ -18,3 +18,11 @@ export function createLogger(minimum: LogLevel = "info"): Logger {
 }
 
 export const jsonLogger: Logger = createLogger("info");
+
+/**
+ * What may be logged of an error: its class, never its message, since drivers
+ * put bound values (secrets among them) in their messages.
+ */
+export function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}

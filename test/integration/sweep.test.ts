@@ -1,44 +1,81 @@
-import { createScheduledController } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, test } from "vitest";
-import worker from "../../src/index";
+import type { IngestDO } from "../../src/ingest/ingest-do";
+import { publish as publishMessages } from "../../src/ingest/publish";
+import { makeDeps } from "../../src/deps";
 import { api, createApplication, createWebhook, eventually, listEvents } from "../helpers/api";
 import { newHook } from "../helpers/hooks";
 
 const receiverUrl = inject("receiverUrl");
 
-/** As if the API stored the message and then the process died before the queue had it. */
-async function strandMessage(applicationId: string, ageMs: number, n: number): Promise<string> {
-  const id = crypto.randomUUID();
-  await env.DB.prepare(
-    "INSERT INTO messages (id, application_id, event_type, payload, created_at) VALUES (?, ?, 'lost.message', ?, ?)",
-  )
-    .bind(id, applicationId, JSON.stringify({ n }), new Date(Date.now() - ageMs).toISOString())
-    .run();
-  return id;
+/** Every ingest shard of an application. */
+function shardsOf(applicationId: string) {
+  return [0, 1, 2, 3].map((i) => env.INGEST_DO.get(env.INGEST_DO.idFromName(`${applicationId}/${i}`)));
 }
 
-describe("the cron sweep", () => {
-  test("a message accepted but never enqueued (its queue message lost) is delivered by the sweep", async () => {
+/**
+ * Publishes while every ingest shard's queue loses what it is sent, as a
+ * local queue does when the process dies: accepted (202), stored in the
+ * shard, and not on the queue.
+ */
+async function publishLost(applicationId: string, n: number): Promise<void> {
+  const stubs = shardsOf(applicationId);
+  for (const stub of stubs) {
+    await runInDurableObject(stub, (instance) => {
+      const o = instance as unknown as IngestDO;
+      const lossy = { ...o.deps.queue, sendBatch: async () => ({}) as QueueSendBatchResponse };
+      o.deps = { ...o.deps, queue: lossy };
+    });
+  }
+  const [result] = await publishMessages(makeDeps(env), [
+    {
+      applicationId,
+      eventType: "lost.message",
+      payload: JSON.stringify({ n }),
+      idempotencyKey: null,
+      resource: null,
+    },
+  ]);
+  expect(result?.status).toBe(202);
+  for (const stub of stubs) {
+    await runInDurableObject(stub, (instance) => {
+      const o = instance as unknown as IngestDO;
+      o.deps = makeDeps(env);
+    });
+  }
+}
+
+describe("nothing accepted is lost with its queue message", () => {
+  test("the ingest object re-sends a message not confirmed within a minute", async () => {
     const hook = newHook(receiverUrl);
     const app = await createApplication();
     const webhook = await createWebhook(app.id, hook.url);
-    await strandMessage(app.id, 60_000, 1);
-    await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env);
+    await publishLost(app.id, 1);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await listEvents(webhook.id)).toEqual([]);
+
+    // A minute on, the alarm finds it unconfirmed and sends it again.
+    for (const stub of shardsOf(app.id)) {
+      await runInDurableObject(stub, (instance) => {
+        const o = instance as unknown as IngestDO;
+        o.deps = { ...o.deps, now: () => new Date(Date.now() + 61_000) };
+      });
+      await runDurableObjectAlarm(stub);
+    }
     await eventually(async () => expect((await listEvents(webhook.id))[0]?.delivery_status).toBe("success"));
     expect((await hook.received()).requests.map((r) => JSON.parse(r.body))).toEqual([{ n: 1 }]);
   });
 
-  test("POST /v1/maintenance runs it on demand; after_restart also takes messages too young for the cron", async () => {
+  test("after a restart, POST /v1/maintenance re-sends what every ingest object holds and wakes every webhook", async () => {
     const hook = newHook(receiverUrl);
     const app = await createApplication();
     const webhook = await createWebhook(app.id, hook.url);
-    await strandMessage(app.id, 0, 2);
+    await publishLost(app.id, 2);
 
     const routine = await api("POST", "/v1/maintenance");
     expect(routine.status).toBe(200);
-    expect(routine.body).toMatchObject({ object: "maintenance", woken: 0 });
-    expect(await listEvents(webhook.id)).toEqual([]);
+    expect(routine.body).toMatchObject({ object: "maintenance", requeued: 0, woken: 0 });
 
     const restart = await api("POST", "/v1/maintenance", { after_restart: true });
     expect(restart.status).toBe(200);

@@ -10,6 +10,7 @@ import {
 } from "../../db/queries/applications";
 import type { ApplicationRow } from "../../db/schema";
 import type { Deps } from "../../deps";
+import { forgetApplication } from "../../ingest/publish";
 import { conflict, forbidden, notFound } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { toRfc3339 } from "../../lib/time";
@@ -79,6 +80,7 @@ export async function removeApplication(deps: Deps, principal: Principal, id: st
   requireAccess(principal, "manage");
   await findApplication(deps, principal, id);
   await deleteApplication(deps.db, id);
+  forgetApplication(id);
 }
 
 export async function pageApplications(

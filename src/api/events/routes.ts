@@ -92,7 +92,7 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>) {
     );
   });
   app.openapi(getEventRoute, async (c) => {
-    const event = await findEvent(
+    const { event } = await findEvent(
       c.var.deps,
       c.var.principal,
       c.req.valid("param").id,

@@ -1,7 +1,12 @@
-/** @module Delivery history: list, inspect, retry. */
-import { getEvent, listAttempts, listEvents } from "../../db/queries/events";
-import type { DeliveryStatus, EventRow } from "../../db/schema";
-import { resend } from "../../delivery/publish";
+/**
+ * @module Delivery history: list, inspect, retry. Each read goes to the
+ * event's webhook's object, which answers from what it holds in flight and
+ * from D1 for what is finished, so a client sees one history.
+ */
+import { messagesInIdRange } from "../../db/queries/messages";
+import type { AttemptRow, DeliveryStatus, EventRow, WebhookRow } from "../../db/schema";
+import { eventIdFor, messageIdRange } from "../../delivery/event-ids";
+import { resend, webhookObject } from "../../delivery/fan-out";
 import type { Deps } from "../../deps";
 import { conflict, notFound } from "../../lib/errors";
 import { type Principal, requireAccess } from "../../security/principal";
@@ -20,7 +25,35 @@ export async function pageEvents(
 ): Promise<EventRow[]> {
   requireAccess(principal, "read");
   await findWebhook(deps, principal, filter.webhookId);
-  return listEvents(deps.db, { ...filter, limit: filter.limit + 1 });
+  return webhookObject(deps, filter.webhookId).listEvents({ ...filter, limit: filter.limit + 1 });
+}
+
+/**
+ * The webhook an event id belongs to: the one given, or found through the
+ * event's message (its id shares the message id's prefix, and the message
+ * names the webhooks it went to).
+ */
+async function webhookOfEvent(
+  deps: Deps,
+  principal: Principal,
+  id: string,
+  webhookId: string | undefined,
+): Promise<WebhookRow> {
+  if (webhookId !== undefined) {
+    return findWebhook(deps, principal, webhookId).catch(() => {
+      throw notFound("Event not found.");
+    });
+  }
+  for (const message of await messagesInIdRange(deps.db, messageIdRange(id))) {
+    for (const candidate of message.webhookIds ?? []) {
+      if ((await eventIdFor(message.id, candidate)) === id) {
+        return findWebhook(deps, principal, candidate).catch(() => {
+          throw notFound("Event not found.");
+        });
+      }
+    }
+  }
+  throw notFound("Event not found.");
 }
 
 /** The event, when the principal may see it and it belongs to `webhookId` if given. */
@@ -29,16 +62,12 @@ export async function findEvent(
   principal: Principal,
   id: string,
   webhookId?: string,
-): Promise<EventRow> {
+): Promise<{ event: EventRow; webhook: WebhookRow }> {
   requireAccess(principal, "read");
-  const event = await getEvent(deps.db, id);
-  if (!event || (webhookId !== undefined && event.webhookId !== webhookId)) {
-    throw notFound("Event not found.");
-  }
-  await findWebhook(deps, principal, event.webhookId).catch(() => {
-    throw notFound("Event not found.");
-  });
-  return event;
+  const webhook = await webhookOfEvent(deps, principal, id, webhookId);
+  const event = await webhookObject(deps, webhook.id).getEvent(id);
+  if (!event) throw notFound("Event not found.");
+  return { event, webhook };
 }
 
 /** One fresh manual attempt of a finished event. */
@@ -49,13 +78,12 @@ export async function retryEvent(
   webhookId?: string,
 ): Promise<EventRow> {
   requireAccess(principal, "manage");
-  const event = await findEvent(deps, principal, id, webhookId);
+  const { event, webhook } = await findEvent(deps, principal, id, webhookId);
   if (event.deliveryStatus === "pending" || event.deliveryStatus === "retrying") {
     throw conflict(`The event is ${event.deliveryStatus}: it will be attempted anyway.`);
   }
-  const webhook = await findWebhook(deps, principal, event.webhookId);
   if (!webhook.enabled) throw conflict("The webhook is disabled; enable it before retrying.");
-  const [reopened] = await resend(deps, event.webhookId, [event.id]);
+  const [reopened] = await resend(deps, webhook.id, [event]);
   if (!reopened) throw conflict("The event changed while retrying; try again.");
   return reopened;
 }
@@ -66,7 +94,7 @@ export async function pageAttempts(
   eventId: string,
   after: number,
   limit: number,
-) {
-  await findEvent(deps, principal, eventId);
-  return listAttempts(deps.db, eventId, after, limit + 1);
+): Promise<AttemptRow[]> {
+  const { webhook } = await findEvent(deps, principal, eventId);
+  return webhookObject(deps, webhook.id).listAttempts(eventId, after, limit);
 }

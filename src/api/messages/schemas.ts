@@ -53,7 +53,20 @@ export const messageWithEventsSchema = messageSchema
   .extend({ events: z.array(eventSchema) })
   .openapi("MessageWithEvents");
 
-export function toMessageObject(row: MessageRow): z.infer<typeof messageSchema> {
+/** What a message object is made from: a recorded row, or a message just accepted. */
+type MessageFields = Pick<
+  MessageRow,
+  | "id"
+  | "applicationId"
+  | "eventType"
+  | "payload"
+  | "idempotencyKey"
+  | "resourceType"
+  | "resourceId"
+  | "createdAt"
+>;
+
+export function toMessageObject(row: MessageFields): z.infer<typeof messageSchema> {
   return {
     object: "message",
     id: row.id,

@@ -1,27 +1,23 @@
-/** @module Publishing: validate, store the message, enqueue a pointer. Nothing per webhook here. */
+/** @module Publishing and reading messages; nothing per webhook here. */
 import type { z } from "@hono/zod-openapi";
-import { listEventsOfMessage } from "../../db/queries/events";
-import {
-  getMessage,
-  getMessageByIdempotencyKey,
-  insertMessage,
-  releaseIdempotencyKey,
-} from "../../db/queries/messages";
-import type { MessageRow } from "../../db/schema";
+import { getApplication } from "../../db/queries/applications";
+import { getEventsByKey } from "../../db/queries/events";
+import { getMessage } from "../../db/queries/messages";
+import type { EventRow, MessageRow } from "../../db/schema";
+import { eventIdFor } from "../../delivery/event-ids";
+import { webhookObject } from "../../delivery/fan-out";
 import type { Deps } from "../../deps";
-import { notFound, unprocessable } from "../../lib/errors";
-import { uuidv7 } from "../../lib/ids";
-import { DAY_MS, toRfc3339 } from "../../lib/time";
+import type { StoredMessage } from "../../ingest/ingest-do";
+import { publish } from "../../ingest/publish";
+import { ApiError, conflict, notFound, unprocessable } from "../../lib/errors";
 import { type Principal, requireAccess, requireApplication } from "../../security/principal";
 import type { publishMessageSchema } from "./schemas";
 
-export type Published = { message: MessageRow; created: boolean };
+export type Published = { message: StoredMessage; created: boolean };
 
 /**
- * Stores the message and enqueues its fan-out. The same idempotency key for
- * the same application within 24 hours returns the first message instead.
- * If the enqueue fails, the message is still accepted: the sweep finds
- * messages never dispatched and enqueues them again.
+ * Accepts the message for delivery. The same idempotency key for the same
+ * application within 24 hours returns the first message instead.
  */
 export async function publishMessage(
   deps: Deps,
@@ -36,59 +32,58 @@ export async function publishMessage(
       { path: "idempotency_key", message: "differs from the Idempotency-Key header" },
     ]);
   }
-  const key = input.idempotency_key ?? headerKey ?? null;
-  const now = deps.now();
-  const row = {
-    id: uuidv7(now.getTime()),
-    applicationId: input.application_id,
-    eventType: input.event_type,
-    payload: JSON.stringify(input.payload),
-    idempotencyKey: key,
-    resourceType: input.resource?.type ?? null,
-    resourceId: input.resource?.id ?? null,
-    createdAt: toRfc3339(now),
-  };
-  let message = await insertOrReport(deps, row);
-  if (!message && key) {
-    const first = await getMessageByIdempotencyKey(deps.db, input.application_id, key);
-    if (first && first.createdAt > toRfc3339(now.getTime() - DAY_MS)) {
-      return { message: first, created: false };
-    }
-    // The key is older than 24 hours: it is free again.
-    if (first) await releaseIdempotencyKey(deps.db, first.id);
-    message = await insertOrReport(deps, row);
-  }
-  if (!message)
-    throw unprocessable([
-      { path: "idempotency_key", message: "is being used concurrently; retry" },
-    ]);
-  try {
-    await deps.queue.send({ kind: "fanout", messageId: message.id, requestId: deps.requestId });
-  } catch (error) {
-    deps.log("warn", "enqueue failed; the sweep will dispatch the message", {
-      message_id: message.id,
-      error: String(error),
-    });
-  }
-  return { message, created: true };
-}
-
-/** Inserts, turning a missing application (foreign key) into a 404 naming the field. */
-async function insertOrReport(deps: Deps, row: Parameters<typeof insertMessage>[1]) {
-  try {
-    return await insertMessage(deps.db, row);
-  } catch (error) {
-    if (/FOREIGN KEY/i.test(String((error as Error)?.message) + String((error as Error)?.cause))) {
+  const [result] = await publish(deps, [
+    {
+      applicationId: input.application_id,
+      eventType: input.event_type,
+      payload: JSON.stringify(input.payload),
+      idempotencyKey: input.idempotency_key ?? headerKey ?? null,
+      resource: input.resource ?? null,
+    },
+  ]);
+  switch (result?.status) {
+    case 202:
+      return { message: result.message, created: true };
+    case 200:
+      return { message: result.message, created: false };
+    case 404:
       throw notFound("Application not found (application_id).");
-    }
-    throw error;
+    case 409:
+      throw conflict("The idempotency key is being used by a publish in progress; retry.");
+    default:
+      throw new ApiError(503, "Service Unavailable", "The message could not be queued; retry.");
   }
 }
 
-export async function findMessage(deps: Deps, principal: Principal, id: string) {
+/**
+ * The message and its events. A message is readable once fan-out has
+ * recorded it, normally about a second after it was accepted.
+ */
+export async function findMessage(
+  deps: Deps,
+  principal: Principal,
+  id: string,
+): Promise<{ message: MessageRow; events: EventRow[] }> {
   requireAccess(principal, "read");
   const message = await getMessage(deps.db, id);
   if (!message) throw notFound("Message not found.");
   requireApplication(principal, message.applicationId, "Message");
-  return { message, events: await listEventsOfMessage(deps.db, id) };
+  if (!(await getApplication(deps.db, message.applicationId))) throw notFound("Message not found.");
+  return { message, events: await eventsOfMessage(deps, message) };
+}
+
+/** Its events: as recorded in D1, or as their webhooks' objects hold them while in flight. */
+export async function eventsOfMessage(deps: Deps, message: MessageRow): Promise<EventRow[]> {
+  const keys = await Promise.all(
+    (message.webhookIds ?? []).map(async (webhookId) => ({
+      webhookId,
+      id: await eventIdFor(message.id, webhookId),
+    })),
+  );
+  const recorded = new Map((await getEventsByKey(deps.db, keys)).map((e) => [e.id, e]));
+  const inFlight = await Promise.all(
+    keys.map(({ webhookId, id }) => webhookObject(deps, webhookId).peekEvents([id])),
+  );
+  for (const event of inFlight.flat()) recorded.set(event.id, event);
+  return [...recorded.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
 }

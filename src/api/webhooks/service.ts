@@ -1,9 +1,8 @@
 /** @module Webhook logic, free of HTTP. */
 import type { z } from "@hono/zod-openapi";
-import { count } from "drizzle-orm";
 import { getApplication } from "../../db/queries/applications";
-import { insertEvents } from "../../db/queries/events";
-import { insertMessage } from "../../db/queries/messages";
+import { countFailed } from "../../db/queries/events";
+import { insertMessages } from "../../db/queries/messages";
 import {
   countWebhooks,
   deleteWebhook,
@@ -14,9 +13,9 @@ import {
   type WebhookChanges,
 } from "../../db/queries/webhooks";
 import type { EventRow, WebhookRow } from "../../db/schema";
-import { events } from "../../db/schema";
-import { handOver, toQueuedEvent } from "../../delivery/publish";
-import { recoverableFilter } from "../../delivery/recover";
+import { eventIdFor } from "../../delivery/event-ids";
+import { webhookObject } from "../../delivery/fan-out";
+import type { QueuedEvent } from "../../delivery/webhook-do";
 import { generateSecret } from "../../delivery/signing";
 import type { Deps } from "../../deps";
 import { conflict, notFound, unprocessable } from "../../lib/errors";
@@ -129,7 +128,7 @@ export async function removeWebhook(deps: Deps, principal: Principal, id: string
   requireAccess(principal, "manage");
   await findWebhook(deps, principal, id);
   await deleteWebhook(deps.db, id);
-  await deps.webhookObjects.get(deps.webhookObjects.idFromName(id)).forget();
+  await webhookObject(deps, id).forget();
 }
 
 export async function pageWebhooks(
@@ -189,32 +188,50 @@ export async function sendTestEvent(
     timestamp: unixSeconds(now),
     type: "TEST_EVENT",
   });
-  const message = await insertMessage(deps.db, {
+  const message = {
     id: uuidv7(now.getTime()),
     applicationId: webhook.applicationId,
     eventType: "TEST_EVENT",
     payload,
+    idempotencyKey: null,
+    resourceType: null,
+    resourceId: null,
     createdAt: at,
-    // Fanned out by hand below, to this webhook only; the sweep must leave it alone.
-    dispatchedAt: at,
-  });
-  if (!message) throw conflict("Could not create the test message.");
-  const [event] = await insertEvents(deps.db, [
-    {
-      id: uuidv7(now.getTime()),
-      webhookId: webhook.id,
-      messageId: message.id,
-      type: "TEST_EVENT",
-      deliveryStatus: "pending",
-      // A test is one attempt: it answers "does my endpoint work now?".
-      maxAttempts: 1,
-      nextAttemptAt: at,
-      createdAt: at,
-      updatedAt: at,
-    },
-  ]);
-  await handOver(deps, webhook.id, [toQueuedEvent(message, event!, true, deps.requestId)]);
-  return event!;
+    // To this webhook only, whatever its event types.
+    webhookIds: [webhook.id],
+  };
+  await insertMessages(deps.db, [message]);
+  const event: QueuedEvent = {
+    eventId: await eventIdFor(message.id, webhook.id),
+    messageId: message.id,
+    eventType: message.eventType,
+    payload,
+    messageCreatedAt: at,
+    resourceType: null,
+    resourceId: null,
+    createdAt: at,
+    attempts: 0,
+    // A test is one attempt: it answers "does my endpoint work now?".
+    maxAttempts: 1,
+    manual: true,
+    requestId: deps.requestId,
+  };
+  await webhookObject(deps, webhook.id).enqueue(webhook.id, [event]);
+  return {
+    webhookId: webhook.id,
+    id: event.eventId,
+    messageId: message.id,
+    type: "TEST_EVENT",
+    deliveryStatus: "pending",
+    deliveryAttempts: 0,
+    maxAttempts: 1,
+    httpStatusCode: 0,
+    errorMessage: "",
+    nextAttemptAt: at,
+    firstAttempt: null,
+    createdAt: at,
+    updatedAt: at,
+  };
 }
 
 export async function recoverEvents(
@@ -231,12 +248,7 @@ export async function recoverEvents(
   if (until < since)
     throw unprocessable([{ path: "until", message: "until must not be before since" }]);
   const task = { webhookId: webhook.id, since, until };
-  const row = await deps.db
-    .select({ n: count() })
-    .from(events)
-    .where(recoverableFilter(task))
-    .get();
-  const matched = row?.n ?? 0;
+  const matched = await countFailed(deps.db, task);
   if (matched > 0) await deps.queue.send({ kind: "recover", ...task });
   return { object: "recovery" as const, webhook_id: webhook.id, since, until, count: matched };
 }
@@ -248,5 +260,5 @@ export async function recoverEvents(
 export async function webhookStats(deps: Deps, principal: Principal, id: string) {
   requireAccess(principal, "read");
   const webhook = await findWebhook(deps, principal, id);
-  return deps.webhookObjects.get(deps.webhookObjects.idFromName(webhook.id)).stats(webhook.id);
+  return webhookObject(deps, webhook.id).stats(webhook.id);
 }

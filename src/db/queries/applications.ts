@@ -1,5 +1,5 @@
 /** @module Application rows. */
-import { desc, eq, lt } from "drizzle-orm";
+import { asc, desc, eq, gt, lt } from "drizzle-orm";
 import type { Db } from "../client";
 import { type ApplicationRow, applications } from "../schema";
 
@@ -48,4 +48,15 @@ export async function listApplications(
     .where(f.before ? lt(applications.id, f.before) : undefined)
     .orderBy(desc(applications.id))
     .limit(f.limit);
+}
+
+/** Application ids after `after`, ascending: for walking them all a page at a time. */
+export async function listApplicationIds(db: Db, after: string, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ id: applications.id })
+    .from(applications)
+    .where(gt(applications.id, after))
+    .orderBy(asc(applications.id))
+    .limit(limit);
+  return rows.map((r) => r.id);
 }

@@ -1,5 +1,5 @@
 /** @module Webhook rows. */
-import { and, count, desc, eq, inArray, lt } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, lt } from "drizzle-orm";
 import { chunked } from "../chunked";
 import type { Db } from "../client";
 import { type WebhookRow, webhooks } from "../schema";
@@ -69,4 +69,15 @@ export async function listEnabledWebhooks(
     ),
   );
   return found.flat();
+}
+
+/** Webhook ids after `after`, ascending: for walking them all a page at a time. */
+export async function listWebhookIds(db: Db, after: string, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ id: webhooks.id })
+    .from(webhooks)
+    .where(gt(webhooks.id, after))
+    .orderBy(asc(webhooks.id))
+    .limit(limit);
+  return rows.map((r) => r.id);
 }

@@ -350,10 +350,15 @@ describe("per-key rate limits", () => {
     const accepted = statuses.filter((s) => s === 202).length;
     expect(statuses.filter((s) => s === 429).length).toBe(4 - accepted);
     expect(accepted).toBeLessThanOrEqual(2); // 1 per window; at most one window boundary
-    const rows = await env.DB.prepare("SELECT count(*) AS n FROM messages WHERE application_id = ?")
-      .bind(app.id)
-      .first<{ n: number }>();
-    expect(rows!.n).toBe(accepted);
+    // Messages are recorded behind the queue: wait for the accepted ones, then
+    // a little longer, and find no more.
+    const recorded = async () =>
+      (await env.DB.prepare("SELECT count(*) AS n FROM messages WHERE application_id = ?")
+        .bind(app.id)
+        .first<{ n: number }>())!.n;
+    await eventually(async () => expect(await recorded()).toBe(accepted));
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await recorded()).toBe(accepted);
 
     const unlimited = appWith({ rateLimitPerMinute: 0 });
     for (let i = 0; i < 5; i++) {

@@ -1,0 +1,43 @@
+/**
+ * @module Many rows in one statement. D1 binds at most 100 parameters to a
+ * statement, so a multi-row VALUES list holds a handful of rows; a JSON array
+ * bound as one parameter and read with `json_each` holds as many as fit the
+ * parameter's size. Text values come back exactly as written (`->>`).
+ */
+
+/** Characters of JSON one parameter carries at most; D1 allows 2 MB a value. */
+export const JSON_PARAM_CHARS = 1024 * 1024;
+
+/** The rows as JSON arrays of at most `limit` characters each (one row at least). */
+export function jsonChunks(rows: unknown[], limit = JSON_PARAM_CHARS): string[] {
+  const chunks: string[] = [];
+  let parts: string[] = [];
+  let size = 2;
+  for (const row of rows) {
+    const json = JSON.stringify(row);
+    if (parts.length > 0 && size + json.length + 1 > limit) {
+      chunks.push(`[${parts.join(",")}]`);
+      parts = [];
+      size = 2;
+    }
+    parts.push(json);
+    size += json.length + 1;
+  }
+  if (parts.length > 0) chunks.push(`[${parts.join(",")}]`);
+  return chunks;
+}
+
+/**
+ * Runs one statement per chunk of rows, each bound to its JSON array, in one
+ * batch (one round trip, one transaction). Returns each statement's changes.
+ */
+export async function runPerChunk(
+  db: { $client: D1Database },
+  query: string,
+  rows: unknown[],
+): Promise<number[]> {
+  if (rows.length === 0) return [];
+  const d1 = db.$client;
+  const results = await d1.batch(jsonChunks(rows).map((json) => d1.prepare(query).bind(json)));
+  return results.map((r) => r.meta.changes ?? 0);
+}

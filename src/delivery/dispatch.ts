@@ -1,0 +1,102 @@
+/**
+ * @module One attempt of one held event, in Svix's worker steps: prepare
+ * (render the body, sign it), send, and decide what the answer means. It
+ * records nothing: the object applies the outcome (src/delivery/webhook-do.ts).
+ */
+import type { AttemptRecord, WebhookRow } from "../db/schema";
+import type { Deps } from "../deps";
+import { uuidv7 } from "../lib/ids";
+import { toRfc3339, unixSeconds } from "../lib/time";
+import { usage } from "../lib/usage";
+import { USER_AGENT } from "../version";
+import { type AttemptResult, sendAttempt } from "./attempt";
+import type { HeldEvent } from "./held-events";
+import { decideOutcome, type Outcome } from "./outcome";
+import { renderBody } from "./payload";
+import { signatureHeader } from "./signing";
+
+export type Dispatched = {
+  result: AttemptResult;
+  outcome: Outcome;
+  record: AttemptRecord;
+  finishedAt: Date;
+};
+
+/** Prepares, signs and sends the event's next attempt; never throws for the receiver's sake. */
+export async function dispatch(deps: Deps, webhook: WebhookRow, event: HeldEvent): Promise<Dispatched> {
+  const startedAt = deps.now();
+  const attempt = event.attempts + 1;
+  const body = renderBody(
+    webhook.payloadFormat,
+    {
+      id: event.messageId,
+      eventType: event.eventType,
+      payload: event.payload,
+      createdAt: event.messageCreatedAt,
+      resourceType: event.resourceType,
+      resourceId: event.resourceId,
+    },
+    toRfc3339(startedAt),
+  );
+  const timestamp = unixSeconds(startedAt);
+  const result = await sendAttempt(
+    {
+      url: webhook.url,
+      body,
+      timeoutMs: webhook.timeoutMs,
+      headers: {
+        ...webhook.headers,
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        "webhook-id": event.eventId,
+        "webhook-timestamp": String(timestamp),
+        "webhook-signature": await signatureHeader(
+          signingSecrets(webhook, startedAt),
+          event.eventId,
+          timestamp,
+          body,
+        ),
+      },
+    },
+    deps.fetch,
+    deps.now,
+  );
+  usage.subrequests += 1;
+  const finishedAt = deps.now();
+  const outcome = decideOutcome({
+    result,
+    attempt,
+    maxAttempts: event.maxAttempts,
+    manual: event.manual,
+    policy: webhook.retryPolicy,
+    now: finishedAt.getTime(),
+    random: deps.random,
+  });
+  return {
+    result,
+    outcome,
+    finishedAt,
+    record: {
+      id: uuidv7(startedAt.getTime()),
+      attempt,
+      startedAt: toRfc3339(startedAt),
+      durationMs: result.durationMs,
+      httpStatusCode: result.httpStatusCode,
+      responseBody: result.responseBody,
+      errorMessage: result.errorMessage,
+    },
+  };
+}
+
+/** The current secret, and during a rotation the previous one after it. */
+function signingSecrets(webhook: WebhookRow, at: Date): string[] {
+  const secrets = [webhook.secret];
+  if (
+    webhook.previousSecret &&
+    webhook.previousSecretExpiresAt &&
+    webhook.previousSecretExpiresAt > toRfc3339(at)
+  ) {
+    secrets.push(webhook.previousSecret);
+  }
+  return secrets;
+}

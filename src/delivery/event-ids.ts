@@ -1,0 +1,27 @@
+/**
+ * @module An event's id, derived from its message and webhook. Fan-out that
+ * runs twice names the same event the same way without asking D1 (no unique
+ * index to pay for), and the id leads back to its message: its first 64 bits
+ * are the message id's (time and sequence), the rest a hash of the pair. It
+ * stays a UUIDv7 that sorts by publication time.
+ */
+
+/** The message-id prefix an event id shares with its message: `tttttttt-tttt-7sss`. */
+export const MESSAGE_PREFIX_LENGTH = 18;
+
+export async function eventIdFor(messageId: string, webhookId: string): Promise<string> {
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${messageId}/${webhookId}`)),
+  );
+  const tail = digest.slice(0, 8);
+  tail[0] = 0x80 | (tail[0]! & 0x3f);
+  const hex = Array.from(tail, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${messageId.slice(0, MESSAGE_PREFIX_LENGTH)}-${hex.slice(0, 4)}-${hex.slice(4)}`;
+}
+
+/** The id range in which an event's message id lies (ids sharing its prefix). */
+export function messageIdRange(eventId: string): { from: string; to: string } {
+  const prefix = eventId.slice(0, MESSAGE_PREFIX_LENGTH);
+  // "-" (0x2d) follows the prefix in every id; "." (0x2e) sorts just after it.
+  return { from: `${prefix}-`, to: `${prefix}.` };
+}

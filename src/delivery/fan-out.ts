@@ -1,0 +1,252 @@
+/**
+ * @module From accepted messages to events in their webhooks' Durable
+ * Objects, a queue batch at a time: read the batch's applications' webhooks
+ * once, hand each webhook its events in one call, then record the messages in
+ * D1 in one statement and confirm them to the ingest objects that held them.
+ * A message recorded already was fanned out before and is skipped, so a
+ * queue message delivered twice, or re-sent by its ingest object, adds nothing.
+ */
+import { getMessages, insertMessages, recordedMessageIds, setWebhookIds } from "../db/queries/messages";
+import { listEnabledWebhooks } from "../db/queries/webhooks";
+import type { EventRow, MessageRow, WebhookRow } from "../db/schema";
+import type { Deps } from "../deps";
+import { errorName } from "../lib/log";
+import { toRfc3339 } from "../lib/time";
+import { eventIdFor } from "./event-ids";
+import type { QueuedEvent, ResendItem } from "./webhook-do";
+import { maxAttempts } from "./retry-policy";
+import type { AcceptedMessage, LegacyFanoutTask, PublishTask } from "./tasks";
+
+/**
+ * Payload characters one hand-over RPC carries at most: 8 Mi characters are
+ * at most 24 MiB of UTF-8, under the 32 MiB limit of an RPC.
+ */
+export const HANDOVER_CHARS = 8 * 1024 * 1024;
+
+type Fanned = { message: AcceptedMessage & { payload: string }; webhookIds: string[] };
+
+/** Whether a webhook wants an event type: no types listed means all. */
+function subscribes(webhook: WebhookRow, eventType: string): boolean {
+  return webhook.eventTypes.length === 0 || webhook.eventTypes.includes(eventType);
+}
+
+/**
+ * Fans out the messages of a batch of publish tasks. Returns the ids of the
+ * messages done (recorded, now or before); the others failed and their tasks
+ * should be retried.
+ */
+export async function fanOut(
+  deps: Deps,
+  tasks: PublishTask[],
+  handoverChars = HANDOVER_CHARS,
+): Promise<Set<string>> {
+  const messages = await withPayloads(deps, tasks);
+  const recorded = await recordedMessageIds(
+    deps.db,
+    messages.map((m) => m.id),
+  );
+  const fresh = messages.filter((m) => !recorded.has(m.id));
+  const handed = await handOverAll(deps, fresh, handoverChars);
+  await insertMessages(
+    deps.db,
+    handed.map(({ message, webhookIds }) => ({ ...message, webhookIds })),
+  );
+  const done = new Set([...recorded, ...handed.map((h) => h.message.id)]);
+  await confirm(deps, tasks, done);
+  return done;
+}
+
+/** Messages an earlier version stored at ingest and had not fanned out. */
+export async function fanOutLegacy(deps: Deps, tasks: LegacyFanoutTask[]): Promise<Set<string>> {
+  const rows = (
+    await getMessages(
+      deps.db,
+      tasks.map((t) => t.messageId),
+    )
+  ).filter((m) => m.webhookIds === null);
+  const handed = await handOverAll(
+    deps,
+    rows.map((row) => ({ ...fromRow(row), requestId: deps.requestId })),
+    HANDOVER_CHARS,
+  );
+  for (const { message, webhookIds } of handed) await setWebhookIds(deps.db, message.id, webhookIds);
+  const failed = new Set(rows.map((r) => r.id));
+  for (const h of handed) failed.delete(h.message.id);
+  return new Set(tasks.map((t) => t.messageId).filter((id) => !failed.has(id)));
+}
+
+/** The messages of the tasks, with the payloads that travelled by reference read back. */
+async function withPayloads(
+  deps: Deps,
+  tasks: PublishTask[],
+): Promise<(AcceptedMessage & { payload: string })[]> {
+  const out: (AcceptedMessage & { payload: string })[] = [];
+  for (const task of tasks) {
+    const missing = task.messages.filter((m) => m.payload === null).map((m) => m.id);
+    const fetched = missing.length > 0 ? await ingestObject(deps, task.shard).payloads(missing) : {};
+    for (const message of task.messages) {
+      const payload = message.payload ?? fetched[message.id];
+      // Not held any more: recorded already by an earlier delivery of this task.
+      if (payload !== undefined) out.push({ ...message, payload });
+    }
+  }
+  return out;
+}
+
+/**
+ * Creates the events of these messages, one for every enabled webhook of the
+ * message's application that wants its type, and hands them over: one call
+ * per webhook, its events in publication order. Returns the messages whose
+ * every hand-over succeeded, with the webhooks they went to.
+ */
+async function handOverAll(
+  deps: Deps,
+  messages: (AcceptedMessage & { payload: string })[],
+  handoverChars: number,
+): Promise<Fanned[]> {
+  if (messages.length === 0) return [];
+  const webhooks = await listEnabledWebhooks(deps.db, [
+    ...new Set(messages.map((m) => m.applicationId)),
+  ]);
+  const createdAt = toRfc3339(deps.now());
+  const perWebhook = new Map<string, QueuedEvent[]>();
+  const fanned: Fanned[] = [];
+  for (const message of [...messages].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    const targets = webhooks.filter(
+      (w) => w.applicationId === message.applicationId && subscribes(w, message.eventType),
+    );
+    fanned.push({ message, webhookIds: targets.map((w) => w.id) });
+    for (const webhook of targets) {
+      const items = perWebhook.get(webhook.id) ?? [];
+      items.push({
+        eventId: await eventIdFor(message.id, webhook.id),
+        messageId: message.id,
+        eventType: message.eventType,
+        payload: message.payload,
+        messageCreatedAt: message.createdAt,
+        resourceType: message.resourceType,
+        resourceId: message.resourceId,
+        createdAt,
+        attempts: 0,
+        maxAttempts: maxAttempts(webhook.retryPolicy),
+        manual: false,
+        requestId: message.requestId || deps.requestId,
+      });
+      perWebhook.set(webhook.id, items);
+    }
+  }
+  const failed = new Set<string>();
+  await Promise.all(
+    [...perWebhook].map(async ([webhookId, items]) => {
+      try {
+        // In order, one part after another, so a fifo webhook holds them in order.
+        for (const part of bySize(items, handoverChars)) {
+          await webhookObject(deps, webhookId).enqueue(webhookId, part);
+        }
+      } catch (error) {
+        deps.log("error", "hand-over failed", { webhook_id: webhookId, error: errorName(error) });
+        for (const item of items) failed.add(item.messageId);
+      }
+    }),
+  );
+  return fanned.filter((f) => !failed.has(f.message.id));
+}
+
+/** Tells the ingest objects which of their messages are recorded; they may forget them. */
+async function confirm(deps: Deps, tasks: PublishTask[], done: Set<string>): Promise<void> {
+  const byShard = new Map<string, { id: string; idempotencyKey: string | null }[]>();
+  for (const task of tasks) {
+    const list = byShard.get(task.shard) ?? [];
+    for (const m of task.messages) {
+      if (done.has(m.id)) list.push({ id: m.id, idempotencyKey: m.idempotencyKey });
+    }
+    byShard.set(task.shard, list);
+  }
+  await Promise.all(
+    [...byShard].map(async ([shard, list]) => {
+      if (list.length === 0) return;
+      try {
+        await ingestObject(deps, shard).confirm(list);
+      } catch (error) {
+        // Harmless: the object re-sends them later and fan-out finds them recorded.
+        deps.log("warn", "confirming messages failed", { shard, error: errorName(error) });
+      }
+    }),
+  );
+}
+
+/** Consecutive runs of items whose payloads add up to at most `limit` characters (one at least). */
+function bySize(items: QueuedEvent[], limit: number): QueuedEvent[][] {
+  const parts: QueuedEvent[][] = [];
+  let size = 0;
+  for (const item of items) {
+    const last = parts[parts.length - 1];
+    if (last && size + item.payload.length <= limit) {
+      last.push(item);
+      size += item.payload.length;
+    } else {
+      parts.push([item]);
+      size = item.payload.length;
+    }
+  }
+  return parts;
+}
+
+export function webhookObject(deps: Deps, webhookId: string) {
+  return deps.webhookObjects.get(deps.webhookObjects.idFromName(webhookId));
+}
+
+export function ingestObject(deps: Deps, shard: string) {
+  return deps.ingestObjects.get(deps.ingestObjects.idFromName(shard));
+}
+
+export function fromRow(row: MessageRow): Omit<AcceptedMessage, "requestId"> & { payload: string } {
+  return {
+    id: row.id,
+    applicationId: row.applicationId,
+    eventType: row.eventType,
+    payload: row.payload,
+    idempotencyKey: row.idempotencyKey,
+    resourceType: row.resourceType,
+    resourceId: row.resourceId,
+    createdAt: row.createdAt,
+  };
+}
+
+/**
+ * One more attempt for finished events of one webhook (manual retry,
+ * recover): their webhook's object holds them, due now. Returns the events
+ * as the API then shows them.
+ */
+export async function resend(deps: Deps, webhookId: string, events: EventRow[]): Promise<EventRow[]> {
+  const finished = events.filter(
+    (e) => e.deliveryStatus === "success" || e.deliveryStatus === "failed",
+  );
+  const messages = new Map(
+    (await getMessages(deps.db, [...new Set(finished.map((e) => e.messageId))])).map((m) => [m.id, m]),
+  );
+  const items: ResendItem[] = finished.flatMap((event) => {
+    const message = messages.get(event.messageId);
+    if (!message) return [];
+    return [
+      {
+        eventId: event.id,
+        messageId: message.id,
+        eventType: message.eventType,
+        payload: message.payload,
+        messageCreatedAt: message.createdAt,
+        resourceType: message.resourceType,
+        resourceId: message.resourceId,
+        createdAt: event.createdAt,
+        attempts: event.deliveryAttempts,
+        maxAttempts: event.maxAttempts,
+        manual: true,
+        requestId: deps.requestId,
+        httpStatusCode: event.httpStatusCode,
+        errorMessage: event.errorMessage,
+      },
+    ];
+  });
+  if (items.length === 0) return [];
+  return webhookObject(deps, webhookId).resend(webhookId, items);
+}

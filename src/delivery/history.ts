@@ -1,0 +1,105 @@
+/**
+ * @module The webhook object's history writer: finished events go to D1 in
+ * batches, flushed every second or every 100 outcomes, whichever comes first,
+ * in one round trip each. An attempt's slot is free as soon as its outcome is
+ * buffered; the event stays held (in the object's storage) until its row is
+ * written, so a crash before the flush repeats the attempt (same webhook-id)
+ * but never loses the row. A failed flush is retried with a growing pause.
+ */
+import { writeHistory } from "../db/queries/events";
+import type { AttemptRow, EventRow } from "../db/schema";
+import type { Deps } from "../deps";
+import { errorName } from "../lib/log";
+import type { HeldEvent } from "./held-events";
+
+/** Outcomes buffered before a flush starts at once. */
+export const FLUSH_COUNT = 100;
+/** The longest an outcome waits in the buffer. */
+export const FLUSH_MS = 1_000;
+const MAX_RETRY_MS = 30_000;
+
+export type Recorded = { event: HeldEvent; row: EventRow; later: AttemptRow[] };
+
+export class HistoryWriter {
+  private buffer: Recorded[] = [];
+  private flushing: Promise<void> | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private failures = 0;
+
+  constructor(
+    private readonly deps: () => Deps,
+    /** Called with what a flush wrote, so it can be released from storage. */
+    private readonly onWritten: (written: Recorded[]) => void,
+  ) {}
+
+  get size(): number {
+    return this.buffer.length;
+  }
+
+  /** Outcomes not yet written, as the events API should show them. */
+  rows(): EventRow[] {
+    return this.buffer.map((r) => r.row);
+  }
+
+  find(eventId: string): Recorded | undefined {
+    return this.buffer.find((r) => r.event.eventId === eventId);
+  }
+
+  add(recorded: Recorded): void {
+    this.buffer.push(recorded);
+    if (this.buffer.length >= FLUSH_COUNT) this.schedule(0);
+    else this.schedule(FLUSH_MS);
+  }
+
+  /** Drops everything buffered: the webhook was deleted. */
+  discard(): void {
+    this.buffer = [];
+  }
+
+  /** Writes what is buffered now; resolves once it is written or the write failed. */
+  async flush(): Promise<boolean> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    while (this.flushing) await this.flushing;
+    if (this.buffer.length === 0) return true;
+    const batch = this.buffer.slice();
+    let ok = false;
+    this.flushing = (async () => {
+      try {
+        await writeHistory(
+          this.deps().db,
+          batch.map((r) => r.row),
+          batch.flatMap((r) => r.later),
+        );
+        ok = true;
+      } catch (error) {
+        this.failures += 1;
+        this.deps().log("error", "writing delivery history failed; will retry", {
+          events: batch.length,
+          error: errorName(error),
+        });
+      }
+    })();
+    await this.flushing;
+    this.flushing = null;
+    if (!ok) {
+      this.schedule(Math.min(MAX_RETRY_MS, 1000 * 2 ** this.failures));
+      return false;
+    }
+    this.failures = 0;
+    const written = new Set(batch);
+    this.buffer = this.buffer.filter((r) => !written.has(r));
+    this.onWritten(batch);
+    if (this.buffer.length > 0) this.schedule(this.buffer.length >= FLUSH_COUNT ? 0 : FLUSH_MS);
+    return true;
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer && ms > 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, ms);
+  }
+}

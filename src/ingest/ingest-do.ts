@@ -1,0 +1,288 @@
+/**
+ * @module IngestDO: the accepted messages of one application shard, from the
+ * 202 until the consumer has recorded them in D1, and the shard's idempotency
+ * keys for 24 hours. Ingest writes nothing to D1: a message is stored here
+ * (one row) and sent to the queue; the consumer writes the message rows a
+ * batch at a time and then confirms them (the row goes, or keeps only its key).
+ *
+ * Why an object and not the queue alone: a key needs one consistent home to
+ * be checked and taken atomically, and a local queue (`npm start`) lives in
+ * memory, so the object is also what re-sends a message whose queue message
+ * was lost. Re-sending is always safe: fan-out skips messages already
+ * recorded, and an event's id derives from its message and webhook.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { getMessage } from "../db/queries/messages";
+import type { MessageRow } from "../db/schema";
+import { meteredSql, type SqlRunner } from "../delivery/sql";
+import type { AcceptedMessage, QueueTask } from "../delivery/tasks";
+import { type Deps, makeDeps } from "../deps";
+import type { Env } from "../env";
+import { errorName } from "../lib/log";
+import { DAY_MS, HOUR_MS } from "../lib/time";
+import { usage } from "../lib/usage";
+
+/** A message not confirmed after this long is sent to the queue again. */
+export const RESEND_AFTER_MS = 60_000;
+/** Idempotency keys hold this long (SPEC §4). */
+const KEY_TTL_MS = DAY_MS;
+/** A queue message carries at most this much JSON (the queue's limit is 128 KB). */
+const QUEUE_MESSAGE_CHARS = 96 * 1024;
+/** A payload bigger than this travels by reference: the consumer reads it from here. */
+const INLINE_PAYLOAD_CHARS = 64 * 1024;
+
+/** An accepted message with its payload (as stored here, whatever travels on the queue). */
+export type StoredMessage = AcceptedMessage & { payload: string };
+
+/** What a publish asks of its shard. */
+export type IngestItem = { message: StoredMessage; key: string | null };
+
+export type IngestResult =
+  /** Accepted now. */
+  | { status: 202; message: StoredMessage }
+  /** The key's first message, published within 24 hours. */
+  | { status: 200; message: StoredMessage }
+  /** Another publish with the same key is in progress. */
+  | { status: 409 }
+  /** The queue refused it: nothing was accepted. */
+  | { status: 503 };
+
+type OutboxRow = { slot: string; message_id: string; body: string | null; created_at: number };
+
+/** The row's key: the idempotency key when there is one, else the message id. */
+function slotOf(item: { key: string | null; message: { id: string } }): string {
+  return item.key === null ? `m:${item.message.id}` : `k:${item.key}`;
+}
+
+export class IngestDO extends DurableObject<Env> {
+  deps: Deps;
+  private readonly run: SqlRunner;
+  /** Slots being sent right now: a second publish with the same key waits its turn (409). */
+  private readonly sending = new Set<string>();
+  /** Slots stored but not yet confirmed, with when they were accepted. */
+  private readonly unconfirmed = new Map<string, number>();
+  private alarmArmed = false;
+  /** This object's name, which the queue task carries back to it; kept for the alarm. */
+  private shard: string | null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.deps = makeDeps(env);
+    this.run = meteredSql(ctx.storage);
+    // Keyed by slot without a rowid: one write per message in, one out.
+    this.run(`CREATE TABLE IF NOT EXISTS outbox (
+      slot TEXT PRIMARY KEY,
+      message_id TEXT NOT NULL,
+      body TEXT,
+      created_at INTEGER NOT NULL
+    ) WITHOUT ROWID`);
+    this.run("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    this.shard =
+      this.run<{ value: string }>("SELECT value FROM meta WHERE key = 'shard'")[0]?.value ?? null;
+    for (const row of this.run<{ slot: string; created_at: number }>(
+      "SELECT slot, created_at FROM outbox WHERE body IS NOT NULL",
+    )) {
+      this.unconfirmed.set(row.slot, row.created_at);
+    }
+  }
+
+  /**
+   * Accepts messages: each is stored, then all are sent to the queue in as
+   * few queue messages as fit. A key seen within 24 hours answers its first
+   * message instead. Answers in the order given.
+   */
+  async accept(shard: string, items: IngestItem[]): Promise<IngestResult[]> {
+    usage.doRequests += 1;
+    const now = this.deps.now().getTime();
+    const results: IngestResult[] = [];
+    const fresh: { slot: string; message: StoredMessage }[] = [];
+    for (const item of items) {
+      const slot = slotOf(item);
+      if (this.sending.has(slot)) {
+        results.push({ status: 409 });
+        continue;
+      }
+      this.sending.add(slot);
+      const first = item.key === null ? null : await this.firstWithKey(slot, now);
+      if (first) {
+        this.sending.delete(slot);
+        results.push({ status: 200, message: first });
+        continue;
+      }
+      this.run(
+        `INSERT INTO outbox (slot, message_id, body, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (slot) DO UPDATE SET message_id = excluded.message_id,
+           body = excluded.body, created_at = excluded.created_at`,
+        slot,
+        item.message.id,
+        JSON.stringify(item.message),
+        now,
+      );
+      this.unconfirmed.set(slot, now);
+      fresh.push({ slot, message: item.message });
+      results.push({ status: 202, message: item.message });
+    }
+    if (fresh.length === 0) return results;
+    try {
+      await this.send(
+        shard,
+        fresh.map((f) => f.message),
+      );
+    } catch (error) {
+      // Not on the queue, so not accepted: forget them, the client may publish again.
+      this.deps.log("error", "enqueue failed", { shard, error: errorName(error) });
+      for (const f of fresh) {
+        this.run("DELETE FROM outbox WHERE slot = ?", f.slot);
+        this.unconfirmed.delete(f.slot);
+      }
+      const failed = new Set(fresh.map((f) => f.message.id));
+      return results.map((r) => (r.status === 202 && failed.has(r.message.id) ? { status: 503 } : r));
+    } finally {
+      for (const f of fresh) this.sending.delete(f.slot);
+    }
+    await this.armAlarm(Date.now() + RESEND_AFTER_MS);
+    return results;
+  }
+
+  /**
+   * The consumer recorded these messages in D1: a keyed row keeps only its
+   * key (for the 24 hours), any other row goes.
+   */
+  async confirm(messages: { id: string; idempotencyKey: string | null }[]): Promise<void> {
+    usage.doRequests += 1;
+    for (const m of messages) {
+      const slot = slotOf({ key: m.idempotencyKey, message: m });
+      if (m.idempotencyKey === null) {
+        this.run("DELETE FROM outbox WHERE slot = ? AND message_id = ?", slot, m.id);
+      } else {
+        this.run(
+          "UPDATE outbox SET body = NULL WHERE slot = ? AND message_id = ? AND body IS NOT NULL",
+          slot,
+          m.id,
+        );
+      }
+      this.unconfirmed.delete(slot);
+    }
+  }
+
+  /** The payloads of messages that travelled by reference. */
+  async payloads(ids: string[]): Promise<Record<string, string>> {
+    usage.doRequests += 1;
+    const found: Record<string, string> = {};
+    for (const id of ids) {
+      for (const row of this.run<{ body: string }>(
+        "SELECT body FROM outbox WHERE message_id = ? AND body IS NOT NULL",
+        id,
+      )) {
+        const message = JSON.parse(row.body) as AcceptedMessage;
+        if (message.payload !== null) found[id] = message.payload;
+      }
+    }
+    return found;
+  }
+
+  /** After a restart (a local queue starts empty): send every unconfirmed message again. */
+  async resume(shard: string): Promise<number> {
+    usage.doRequests += 1;
+    this.rememberShard(shard);
+    return this.resend(shard, Number.POSITIVE_INFINITY);
+  }
+
+  override async alarm(): Promise<void> {
+    usage.doRequests += 1;
+    this.alarmArmed = false;
+    const now = this.deps.now().getTime();
+    if (this.shard) await this.resend(this.shard, now - RESEND_AFTER_MS);
+    this.run("DELETE FROM outbox WHERE body IS NULL AND created_at < ?", now - KEY_TTL_MS);
+    // The alarm runs on the real clock; `now` may be a test's.
+    if (this.unconfirmed.size > 0) await this.armAlarm(Date.now() + RESEND_AFTER_MS);
+    else if (this.run("SELECT 1 FROM outbox LIMIT 1").length > 0) await this.armAlarm(Date.now() + HOUR_MS);
+  }
+
+  /** Sends unconfirmed messages accepted before `before` to the queue again. */
+  private async resend(shard: string, before: number): Promise<number> {
+    const slots = [...this.unconfirmed].filter(([, at]) => at < before).map(([slot]) => slot);
+    const messages: AcceptedMessage[] = [];
+    for (const slot of slots) {
+      const row = this.run<Pick<OutboxRow, "body">>("SELECT body FROM outbox WHERE slot = ?", slot)[0];
+      if (row?.body) messages.push(JSON.parse(row.body) as AcceptedMessage);
+      else this.unconfirmed.delete(slot);
+    }
+    if (messages.length > 0) {
+      await this.send(shard, messages);
+      // Counted from now: a backlog longer than a minute is not re-sent every minute.
+      const now = this.deps.now().getTime();
+      for (const m of messages) this.unconfirmed.set(slotOf({ key: m.idempotencyKey, message: m }), now);
+      this.deps.log("warn", "re-sent unconfirmed messages", { shard, count: messages.length });
+    }
+    return messages.length;
+  }
+
+  /** Sends messages to the queue, as few queue messages as fit its size limit. */
+  private async send(shard: string, messages: AcceptedMessage[]): Promise<void> {
+    this.rememberShard(shard);
+    const tasks: QueueTask[] = [];
+    let current: AcceptedMessage[] = [];
+    let size = 0;
+    for (const message of messages) {
+      const travelling =
+        message.payload !== null && message.payload.length > INLINE_PAYLOAD_CHARS
+          ? { ...message, payload: null }
+          : message;
+      const chars = JSON.stringify(travelling).length;
+      if (current.length > 0 && size + chars > QUEUE_MESSAGE_CHARS) {
+        tasks.push({ kind: "publish", shard, messages: current });
+        current = [];
+        size = 0;
+      }
+      current.push(travelling);
+      size += chars;
+    }
+    if (current.length > 0) tasks.push({ kind: "publish", shard, messages: current });
+    // sendBatch takes at most 100 messages and 256 KB: send them a few at a time.
+    for (let i = 0; i < tasks.length; i += 2) {
+      await this.deps.queue.sendBatch(tasks.slice(i, i + 2).map((body) => ({ body })));
+    }
+  }
+
+  /** The key's first message if it is younger than 24 hours. */
+  private async firstWithKey(slot: string, now: number): Promise<StoredMessage | null> {
+    const row = this.run<OutboxRow>("SELECT * FROM outbox WHERE slot = ?", slot)[0];
+    if (!row || row.created_at <= now - KEY_TTL_MS) return null;
+    if (row.body) return JSON.parse(row.body) as StoredMessage;
+    // Recorded already: D1 has it.
+    const recorded = await getMessage(this.deps.db, row.message_id);
+    return recorded ? fromRow(recorded) : null;
+  }
+
+  private rememberShard(shard: string): void {
+    if (this.shard === shard) return;
+    this.shard = shard;
+    this.run(
+      "INSERT INTO meta (key, value) VALUES ('shard', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      shard,
+    );
+  }
+
+  private async armAlarm(at: number): Promise<void> {
+    if (this.alarmArmed) return;
+    this.alarmArmed = true;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+}
+
+function fromRow(row: MessageRow): StoredMessage {
+  return {
+    id: row.id,
+    applicationId: row.applicationId,
+    eventType: row.eventType,
+    payload: row.payload,
+    idempotencyKey: row.idempotencyKey,
+    resourceType: row.resourceType,
+    resourceId: row.resourceId,
+    createdAt: row.createdAt,
+    requestId: "",
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * @module Publishing, the Worker's side: check the applications, then hand
+ * each message to its ingest shard, which stores it and sends it to the queue.
+ * No D1 write here, and no D1 read while the application is known to exist.
+ */
+import { getApplication } from "../db/queries/applications";
+import { ingestObject } from "../delivery/fan-out";
+import type { Deps } from "../deps";
+import { uuidv7 } from "../lib/ids";
+import { toRfc3339 } from "../lib/time";
+import type { IngestItem, IngestResult, StoredMessage } from "./ingest-do";
+import { ingestShard } from "./shards";
+
+/** A message to publish, validated; `payload` is its JSON text exactly as sent. */
+export type Publication = {
+  applicationId: string;
+  eventType: string;
+  payload: string;
+  idempotencyKey: string | null;
+  resource: { type: string; id: string } | null;
+};
+
+export type PublishResult = IngestResult | { status: 404 };
+
+/**
+ * How long this isolate trusts that an application exists. Deleting one
+ * forgets it here at once; another isolate may accept messages for it for
+ * this long, which fan-out then drops (it records nothing for a deleted
+ * application). Only existence is cached, never absence.
+ */
+const KNOWN_FOR_MS = 60_000;
+const known = new Map<string, number>();
+
+export function forgetApplication(id: string): void {
+  known.delete(id);
+}
+
+async function exists(deps: Deps, applicationId: string): Promise<boolean> {
+  const until = known.get(applicationId);
+  if (until !== undefined && until > Date.now()) return true;
+  const found = await getApplication(deps.db, applicationId);
+  if (found) known.set(applicationId, Date.now() + KNOWN_FOR_MS);
+  return found !== undefined;
+}
+
+/** Publishes messages, one ingest call per shard involved; answers in the order given. */
+export async function publish(deps: Deps, publications: Publication[]): Promise<PublishResult[]> {
+  const now = deps.now();
+  const results: PublishResult[] = new Array(publications.length);
+  const byShard = new Map<string, { index: number; item: IngestItem }[]>();
+  const applications = new Map<string, boolean>();
+  for (const id of new Set(publications.map((p) => p.applicationId))) {
+    applications.set(id, await exists(deps, id));
+  }
+  publications.forEach((p, index) => {
+    if (!applications.get(p.applicationId)) {
+      results[index] = { status: 404 };
+      return;
+    }
+    const message: StoredMessage = {
+      id: uuidv7(now.getTime()),
+      applicationId: p.applicationId,
+      eventType: p.eventType,
+      payload: p.payload,
+      idempotencyKey: p.idempotencyKey,
+      resourceType: p.resource?.type ?? null,
+      resourceId: p.resource?.id ?? null,
+      createdAt: toRfc3339(now),
+      requestId: deps.requestId,
+    };
+    const shard = ingestShard(p.applicationId, p.idempotencyKey, message.id);
+    const list = byShard.get(shard) ?? [];
+    list.push({ index, item: { message, key: p.idempotencyKey } });
+    byShard.set(shard, list);
+  });
+  await Promise.all(
+    [...byShard].map(async ([shard, list]) => {
+      const answers = await ingestObject(deps, shard).accept(
+        shard,
+        list.map((l) => l.item),
+      );
+      list.forEach((l, i) => {
+        results[l.index] = answers[i]!;
+      });
+    }),
+  );
+  return results;
+}

@@ -18,6 +18,8 @@ export default defineConfig({
             main: "./src/index.ts",
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
+              // An empty database for the migration test to build up step by step.
+              d1Databases: ["MIGRATION_TEST_DB"],
               bindings: {
                 RELAY_ADMIN_TOKEN: ADMIN_TOKEN,
                 RELAY_ALLOW_PRIVATE_URLS: "true",

@@ -1,0 +1,111 @@
+/**
+ * A SIGKILL while outcomes wait for their batched history write: five
+ * webhooks, a receiver that fails a tenth of first attempts, the whole process
+ * group killed mid-delivery, restarted on the same state. Every accepted
+ * message reaches every webhook, and every event ends up recorded as
+ * delivered, with its attempts; duplicates carry the same webhook-id.
+ */
+import { afterAll, beforeAll, expect, test, vi } from "vitest";
+import { type Hook, newHook } from "../helpers/hooks";
+import { type Receiver, startReceiver } from "../helpers/receiver";
+import { type Relay, relayApi, startRelay } from "../helpers/server";
+
+const MESSAGES = 100;
+const WEBHOOKS = 5;
+let receiver: Receiver;
+let relay: Relay | undefined;
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+});
+
+afterAll(async () => {
+  await relay?.stop();
+  await receiver.close();
+});
+
+test("a SIGKILL between attempts and their history write loses no delivery and no history", async () => {
+  relay = await startRelay();
+  let api = relayApi(relay);
+  const app = (await api.call("POST", "/v1/applications", { name: "history crash" })).body;
+  const hooks: Hook[] = [];
+  const webhookIds: string[] = [];
+  for (let w = 0; w < WEBHOOKS; w++) {
+    const hook = newHook(receiver.url);
+    // Every tenth request fails: about a tenth of first attempts, retried a second later.
+    await hook.script({
+      responses: Array.from({ length: MESSAGES }, (_, i) => ({ status: i % 10 === 9 ? 500 : 200, delayMs: 20 })),
+      otherwise: { status: 200 },
+    });
+    hooks.push(hook);
+    const webhook = (
+      await api.call("POST", "/v1/webhooks", {
+        application_id: app.id,
+        url: hook.url,
+        retry_policy: { schedule_seconds: [1, 1, 1, 1, 1] },
+      })
+    ).body;
+    webhookIds.push(webhook.id);
+  }
+
+  for (let i = 0; i < MESSAGES; i += 10) {
+    await Promise.all(
+      Array.from({ length: 10 }, (_, j) => api.publish(app.id, "crash.history", { i: i + j })),
+    );
+  }
+  const receivedCount = async () =>
+    (await Promise.all(hooks.map((h) => h.received()))).reduce((n, r) => n + r.requests.length, 0);
+  // Deliveries under way, outcomes buffered for their flush: pull the plug.
+  await vi.waitFor(async () => expect(await receivedCount()).toBeGreaterThan(WEBHOOKS * 10), {
+    timeout: 60_000,
+    interval: 20,
+  });
+  const beforeKill = await receivedCount();
+  await relay.kill("SIGKILL");
+
+  relay = await startRelay({ persistTo: relay.persistTo, token: relay.token });
+  api = relayApi(relay);
+
+  let deliveries = 0;
+  for (const hook of hooks) {
+    const { requests } = await vi.waitFor(
+      async () => {
+        const received = await hook.received();
+        const ok = received.requests.filter((_, n) => n % 10 !== 9 || n >= MESSAGES);
+        expect(new Set(ok.map((r) => JSON.parse(r.body).i)).size).toBe(MESSAGES);
+        return received;
+      },
+      { timeout: 120_000, interval: 500 },
+    );
+    deliveries += requests.length;
+    const payloadsById = new Map<string, Set<number>>();
+    for (const r of requests) {
+      const id = r.headers["webhook-id"]!;
+      payloadsById.set(id, (payloadsById.get(id) ?? new Set()).add(JSON.parse(r.body).i));
+    }
+    // One webhook-id per message, whatever was sent twice.
+    expect(payloadsById.size).toBe(MESSAGES);
+    for (const payloads of payloadsById.values()) expect(payloads.size).toBe(1);
+  }
+
+  // The history: every event delivered, with its attempts on record.
+  for (const webhookId of webhookIds) {
+    const events = await vi.waitFor(
+      async () => {
+        const page = await api.call("GET", `/v1/events?webhook_id=${webhookId}&limit=100`);
+        expect(page.body.data).toHaveLength(MESSAGES);
+        expect(page.body.data.every((e: any) => e.delivery_status === "success")).toBe(true);
+        return page.body.data as { id: string; delivery_attempts: number }[];
+      },
+      { timeout: 60_000, interval: 500 },
+    );
+    for (const event of events.slice(0, 10)) {
+      const attempts = await api.call("GET", `/v1/events/${event.id}/attempts`);
+      expect(attempts.body.data.length).toBeGreaterThanOrEqual(1);
+      expect(attempts.body.data.at(-1).http_status_code).toBe(200);
+    }
+  }
+  console.log(
+    `history crash test: ${MESSAGES} messages x ${WEBHOOKS} webhooks, ${beforeKill} received before SIGKILL, ${deliveries} deliveries in all`,
+  );
+});

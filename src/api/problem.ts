@@ -34,14 +34,19 @@ const TYPES: Record<number, string> = {
   503: "not-configured",
 };
 
-export function problemResponse(error: ApiError): Response {
-  const body: Problem = {
+/** The problem object of an error, for a response or for one item of a batch. */
+export function problemOf(error: ApiError): Problem {
+  return {
     type: TYPE_BASE + (TYPES[error.status] ?? "error"),
     title: error.title,
     status: error.status,
     detail: error.message,
     ...(error.errors ? { errors: error.errors } : {}),
   };
+}
+
+export function problemResponse(error: ApiError): Response {
+  const body = problemOf(error);
   return new Response(JSON.stringify(body), {
     status: error.status,
     headers: { "content-type": "application/problem+json", ...error.headers },

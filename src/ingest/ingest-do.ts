@@ -96,8 +96,15 @@ export class IngestDO extends DurableObject<Env> {
     const now = this.deps.now().getTime();
     const results: IngestResult[] = [];
     const fresh: { slot: string; message: StoredMessage }[] = [];
+    const taken = new Map<string, StoredMessage>();
     for (const item of items) {
       const slot = slotOf(item);
+      // The same key twice in one call: the second gets the first's message.
+      const earlier = taken.get(slot);
+      if (earlier) {
+        results.push({ status: 200, message: earlier });
+        continue;
+      }
       if (this.sending.has(slot)) {
         results.push({ status: 409 });
         continue;
@@ -119,6 +126,7 @@ export class IngestDO extends DurableObject<Env> {
         now,
       );
       this.unconfirmed.set(slot, now);
+      taken.set(slot, item.message);
       fresh.push({ slot, message: item.message });
       results.push({ status: 202, message: item.message });
     }
@@ -136,7 +144,9 @@ export class IngestDO extends DurableObject<Env> {
         this.unconfirmed.delete(f.slot);
       }
       const failed = new Set(fresh.map((f) => f.message.id));
-      return results.map((r) => (r.status === 202 && failed.has(r.message.id) ? { status: 503 } : r));
+      return results.map((r) =>
+        (r.status === 202 || r.status === 200) && failed.has(r.message.id) ? { status: 503 } : r,
+      );
     } finally {
       for (const f of fresh) this.sending.delete(f.slot);
     }

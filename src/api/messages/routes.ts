@@ -3,14 +3,17 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { BODY_PROBLEMS, idParams, jsonBodyOf, jsonContent, problems } from "../common";
 import type { AppEnv } from "../context";
 import { toEventObject } from "../events/schemas";
+import { problemOf } from "../problem";
 import {
   idempotencyKeySchema,
   messageSchema,
   messageWithEventsSchema,
+  publishBatchResultSchema,
+  publishBatchSchema,
   publishMessageSchema,
   toMessageObject,
 } from "./schemas";
-import { findMessage, publishMessage } from "./service";
+import { findMessage, publishBatch, publishMessage } from "./service";
 
 const tags = ["Messages"];
 const security = [{ bearer: [] }];
@@ -29,6 +32,21 @@ const publishRoute = createRoute({
     202: jsonContent(messageSchema, "Accepted; delivery happens behind the queue"),
     200: jsonContent(messageSchema, "The first message published with this idempotency key"),
     ...problems(404, ...BODY_PROBLEMS),
+  },
+});
+
+const publishBatchRoute = createRoute({
+  method: "post",
+  path: "/v1/messages/batch",
+  operationId: "publishMessageBatch",
+  tags,
+  security,
+  description:
+    "Up to 100 messages, each judged as `POST /v1/messages` would judge it; the whole body may be up to 4 × RELAY_MAX_PAYLOAD_BYTES, each payload up to RELAY_MAX_PAYLOAD_BYTES.",
+  request: { body: jsonBodyOf(publishBatchSchema) },
+  responses: {
+    200: jsonContent(publishBatchResultSchema, "Each item's answer, in the order given"),
+    ...problems(...BODY_PROBLEMS),
   },
 });
 
@@ -55,6 +73,20 @@ export function registerMessageRoutes(app: OpenAPIHono<AppEnv>) {
       headerKey,
     );
     return created ? c.json(toMessageObject(message), 202) : c.json(toMessageObject(message), 200);
+  });
+  app.openapi(publishBatchRoute, async (c) => {
+    const entries = await publishBatch(c.var.deps, c.var.principal, c.req.valid("json").messages);
+    return c.json(
+      {
+        object: "list" as const,
+        data: entries.map((e) =>
+          "message" in e
+            ? { index: e.index, status: e.status, message: toMessageObject(e.message) }
+            : { index: e.index, status: e.status, error: problemOf(e.error) },
+        ),
+      },
+      200,
+    );
   });
   app.openapi(getMessageRoute, async (c) => {
     const { message, events } = await findMessage(

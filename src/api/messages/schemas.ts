@@ -1,7 +1,7 @@
 /** @module Message: one published event, fanned out to its application's webhooks. */
 import { z } from "@hono/zod-openapi";
 import type { MessageRow } from "../../db/schema";
-import { idSchema, timestampSchema } from "../common";
+import { idSchema, problemSchema, timestampSchema } from "../common";
 import { eventSchema } from "../events/schemas";
 
 export const eventTypeSchema = z
@@ -48,6 +48,41 @@ export const messageSchema = z
     created_at: timestampSchema,
   })
   .openapi("Message");
+
+/** At most this many messages in one batch publish. */
+export const BATCH_LIMIT = 100;
+
+export const publishBatchSchema = z
+  .object({
+    // Items are judged one by one (each answered with its own status), so
+    // the request schema only bounds the list; each item is a PublishMessage.
+    messages: z
+      .array(
+        z.unknown().openapi({
+          description: "Shaped like PublishMessage, the body of POST /v1/messages",
+          example: { application_id: "01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00", event_type: "charge.success", payload: { amount: 1000 } },
+        }),
+      )
+      .min(1)
+      .max(BATCH_LIMIT),
+  })
+  .strict()
+  .openapi("PublishMessageBatch");
+
+export const batchEntrySchema = z
+  .object({
+    index: z.number().int().openapi({ description: "The item's position in the request" }),
+    status: z.number().int().openapi({
+      description: "202 accepted, 200 the idempotency key's first message, or the 4xx a single publish would answer",
+    }),
+    message: messageSchema.optional(),
+    error: problemSchema.optional(),
+  })
+  .openapi("PublishBatchEntry");
+
+export const publishBatchResultSchema = z
+  .object({ object: z.literal("list"), data: z.array(batchEntrySchema) })
+  .openapi("PublishBatchResult");
 
 export const messageWithEventsSchema = messageSchema
   .extend({ events: z.array(eventSchema) })

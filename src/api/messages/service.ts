@@ -8,10 +8,11 @@ import { eventIdFor } from "../../delivery/event-ids";
 import { webhookObject } from "../../delivery/fan-out";
 import type { Deps } from "../../deps";
 import type { StoredMessage } from "../../ingest/ingest-do";
-import { publish } from "../../ingest/publish";
-import { ApiError, conflict, notFound, unprocessable } from "../../lib/errors";
+import { type Publication, type PublishResult, publish } from "../../ingest/publish";
+import { ApiError, conflict, notFound, payloadTooLarge, unprocessable } from "../../lib/errors";
 import { type Principal, requireAccess, requireApplication } from "../../security/principal";
-import type { publishMessageSchema } from "./schemas";
+import { zodProblem } from "../problem";
+import { publishMessageSchema } from "./schemas";
 
 export type Published = { message: StoredMessage; created: boolean };
 
@@ -41,7 +42,12 @@ export async function publishMessage(
       resource: input.resource ?? null,
     },
   ]);
-  switch (result?.status) {
+  return settled(result!);
+}
+
+/** What a publish's result means for the client: the message, or the problem. */
+function settled(result: PublishResult): Published {
+  switch (result.status) {
     case 202:
       return { message: result.message, created: true };
     case 200:
@@ -53,6 +59,69 @@ export async function publishMessage(
     default:
       throw new ApiError(503, "Service Unavailable", "The message could not be queued; retry.");
   }
+}
+
+export type BatchEntry =
+  | { index: number; status: 200 | 202; message: StoredMessage }
+  | { index: number; status: number; error: ApiError };
+
+/**
+ * Publishes up to 100 messages, each judged as a single publish would be
+ * (validation, confinement, payload size, application, idempotency key): a
+ * refused item stores nothing and does not hold back the others. The
+ * accepted ones go to their ingest shards together, one call per shard.
+ */
+export async function publishBatch(
+  deps: Deps,
+  principal: Principal,
+  items: unknown[],
+): Promise<BatchEntry[]> {
+  requireAccess(principal, "publish");
+  const entries: BatchEntry[] = [];
+  const valid: { index: number; publication: Publication }[] = [];
+  items.forEach((item, index) => {
+    try {
+      valid.push({ index, publication: judge(deps, principal, item) });
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      entries.push({ index, status: error.status, error });
+    }
+  });
+  const results = await publish(
+    deps,
+    valid.map((v) => v.publication),
+  );
+  results.forEach((result, i) => {
+    const index = valid[i]!.index;
+    try {
+      const { message, created } = settled(result);
+      entries.push({ index, status: created ? 202 : 200, message });
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      entries.push({ index, status: error.status, error });
+    }
+  });
+  return entries.sort((a, b) => a.index - b.index);
+}
+
+/** One batch item as a single publish would judge it; throws the problem it would answer. */
+function judge(deps: Deps, principal: Principal, item: unknown): Publication {
+  const parsed = publishMessageSchema.safeParse(item);
+  if (!parsed.success) throw zodProblem(parsed.error, "json");
+  const input = parsed.data;
+  requireApplication(principal, input.application_id, "Application");
+  const payload = JSON.stringify(input.payload);
+  const limit = deps.settings.maxPayloadBytes;
+  if (new TextEncoder().encode(payload).byteLength > limit) {
+    throw payloadTooLarge(`The payload is larger than ${limit} bytes.`);
+  }
+  return {
+    applicationId: input.application_id,
+    eventType: input.event_type,
+    payload,
+    idempotencyKey: input.idempotency_key ?? null,
+    resource: input.resource ?? null,
+  };
 }
 
 /**

@@ -8,11 +8,14 @@ import { createMiddleware } from "hono/factory";
 import { badRequest, payloadTooLarge, unsupportedMediaType } from "../../lib/errors";
 import type { AppEnv } from "../context";
 
+/** Routes whose whole body may be larger than one payload: a batch carries up to 100. */
+const BODY_LIMIT_MULTIPLES: Record<string, number> = { "/v1/messages/batch": 4 };
+
 const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;.*)?$/i;
 
 export const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
   if (!["POST", "PUT", "PATCH"].includes(c.req.method)) return next();
-  const limit = c.var.deps.settings.maxPayloadBytes;
+  const limit = c.var.deps.settings.maxPayloadBytes * (BODY_LIMIT_MULTIPLES[c.req.path] ?? 1);
   const declared = Number(c.req.header("content-length") ?? "NaN");
   if (declared > limit) throw tooLarge(limit);
   const text = await readLimited(c.req.raw, limit);

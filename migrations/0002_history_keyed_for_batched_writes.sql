@@ -1,20 +1,5 @@
-PRAGMA foreign_keys=OFF;--> statement-breakpoint
-CREATE TABLE `__new_attempts` (
-	`event_id` text NOT NULL,
-	`attempt` integer NOT NULL,
-	`id` text NOT NULL,
-	`started_at` text NOT NULL,
-	`duration_ms` integer NOT NULL,
-	`http_status_code` integer NOT NULL,
-	`response_body` text NOT NULL,
-	`error_message` text NOT NULL,
-	PRIMARY KEY(`event_id`, `attempt`)
-);
---> statement-breakpoint
-INSERT INTO `__new_attempts`("event_id", "attempt", "id", "started_at", "duration_ms", "http_status_code", "response_body", "error_message") SELECT "event_id", "attempt", "id", "started_at", "duration_ms", "http_status_code", "response_body", "error_message" FROM `attempts`;--> statement-breakpoint
 DROP TABLE `attempts`;--> statement-breakpoint
-ALTER TABLE `__new_attempts` RENAME TO `attempts`;--> statement-breakpoint
-PRAGMA foreign_keys=ON;--> statement-breakpoint
+PRAGMA foreign_keys=OFF;--> statement-breakpoint
 CREATE TABLE `__new_events` (
 	`webhook_id` text NOT NULL,
 	`id` text NOT NULL,
@@ -26,15 +11,16 @@ CREATE TABLE `__new_events` (
 	`http_status_code` integer DEFAULT 0 NOT NULL,
 	`error_message` text DEFAULT '' NOT NULL,
 	`next_attempt_at` text,
-	`first_attempt` text,
+	`attempt_log` text NOT NULL,
 	`created_at` text NOT NULL,
 	`updated_at` text NOT NULL,
 	PRIMARY KEY(`webhook_id`, `id`)
 );
 --> statement-breakpoint
-INSERT INTO `__new_events`("webhook_id", "id", "message_id", "type", "delivery_status", "delivery_attempts", "max_attempts", "http_status_code", "error_message", "next_attempt_at", "first_attempt", "created_at", "updated_at") SELECT "webhook_id", "id", "message_id", "type", "delivery_status", "delivery_attempts", "max_attempts", "http_status_code", "error_message", "next_attempt_at", "first_attempt", "created_at", "updated_at" FROM `events`;--> statement-breakpoint
+INSERT INTO `__new_events`("webhook_id", "id", "message_id", "type", "delivery_status", "delivery_attempts", "max_attempts", "http_status_code", "error_message", "next_attempt_at", "attempt_log", "created_at", "updated_at") SELECT "webhook_id", "id", "message_id", "type", "delivery_status", "delivery_attempts", "max_attempts", "http_status_code", "error_message", "next_attempt_at", "attempt_log", "created_at", "updated_at" FROM `events`;--> statement-breakpoint
 DROP TABLE `events`;--> statement-breakpoint
 ALTER TABLE `__new_events` RENAME TO `events`;--> statement-breakpoint
+PRAGMA foreign_keys=ON;--> statement-breakpoint
 CREATE INDEX `events_failed_idx` ON `events` (`webhook_id`,`id`) WHERE delivery_status = 'failed';--> statement-breakpoint
 CREATE TABLE `__new_messages` (
 	`id` text PRIMARY KEY NOT NULL,

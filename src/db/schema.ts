@@ -65,7 +65,7 @@ export const webhooks = sqliteTable(
  * (which serves the event while it is in flight). No foreign keys, so that
  * these tables can move out of this database (per-application shards, R2 for
  * payloads) without touching the API; retention removes what a deleted
- * application or webhook leaves. Keyed `WITHOUT ROWID` (migrations/0002), so
+ * application or webhook leaves. Keyed `WITHOUT ROWID` (migrations/0003), so
  * a row costs one write and no index that no query needs.
  */
 export const messages = sqliteTable("messages", {
@@ -87,7 +87,7 @@ export const messages = sqliteTable("messages", {
 export const DELIVERY_STATUSES = ["pending", "retrying", "success", "failed"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
-/** One attempt as stored: in `attempts`, or the first one inside its event row. */
+/** One HTTP try of an event, as its event's row keeps it. */
 export type AttemptRecord = {
   id: string;
   attempt: number;
@@ -111,9 +111,9 @@ export const events = sqliteTable(
     httpStatusCode: integer("http_status_code").notNull().default(0),
     errorMessage: text("error_message").notNull().default(""),
     nextAttemptAt: text("next_attempt_at"),
-    // The first attempt lives in its event's row: most events have only that
-    // one, and it then costs no row of its own. Later attempts go to `attempts`.
-    firstAttempt: text("first_attempt", { mode: "json" }).$type<AttemptRecord>(),
+    // The event's attempts, oldest first, in its own row: written with the
+    // event in one statement, costing no row of their own (src/delivery/history.ts).
+    attemptLog: text("attempt_log", { mode: "json" }).$type<AttemptRecord[]>().notNull(),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },
@@ -123,23 +123,6 @@ export const events = sqliteTable(
     primaryKey({ columns: [t.webhookId, t.id] }),
     index("events_failed_idx").on(t.webhookId, t.id).where(sql`delivery_status = 'failed'`),
   ],
-);
-
-export const attempts = sqliteTable(
-  "attempts",
-  {
-    eventId: text("event_id").notNull(),
-    attempt: integer("attempt").notNull(),
-    // Served as the attempt's id; not indexed, attempts are found by event.
-    id: text("id").notNull(),
-    startedAt: text("started_at").notNull(),
-    durationMs: integer("duration_ms").notNull(),
-    httpStatusCode: integer("http_status_code").notNull(),
-    responseBody: text("response_body").notNull(),
-    errorMessage: text("error_message").notNull(),
-  },
-  // Keyed by (event, attempt): an attempt replayed after a crash overwrites its own row.
-  (t) => [primaryKey({ columns: [t.eventId, t.attempt] })],
 );
 
 export const API_KEY_SCOPES = ["admin", "publisher", "reader"] as const;
@@ -171,4 +154,5 @@ export type ApplicationRow = typeof applications.$inferSelect;
 export type WebhookRow = typeof webhooks.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
-export type AttemptRow = typeof attempts.$inferSelect;
+/** An attempt as the API lists it: the record and its event. */
+export type AttemptRow = AttemptRecord & { eventId: string };

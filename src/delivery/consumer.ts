@@ -23,7 +23,7 @@ export async function consumeBatch(batch: MessageBatch<QueueTask>, deps: Deps): 
   const [done, legacyDone] = await Promise.all([
     fanOut(
       deps,
-      publishes.map((m) => m.body),
+      publishes.map((m) => (m.attempts > 1 ? { ...m.body, again: true } : m.body)),
     ).catch(failed),
     fanOutLegacy(
       deps,

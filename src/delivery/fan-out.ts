@@ -4,7 +4,8 @@
  * once, hand each webhook its events in one call, then record the messages in
  * D1 in one statement and confirm them to the ingest objects that held them.
  * A message recorded already was fanned out before and is skipped, so a
- * queue message delivered twice, or re-sent by its ingest object, adds nothing.
+ * queue message delivered twice, or re-sent by its ingest object, adds
+ * nothing (and a webhook's object skips events it holds or just recorded).
  */
 import { getMessages, insertMessages, recordedMessageIds, setWebhookIds } from "../db/queries/messages";
 import { listEnabledWebhooks } from "../db/queries/webhooks";
@@ -41,10 +42,11 @@ export async function fanOut(
   handoverChars = HANDOVER_CHARS,
 ): Promise<Set<string>> {
   const messages = await withPayloads(deps, tasks);
-  const recorded = await recordedMessageIds(
-    deps.db,
-    messages.map((m) => m.id),
-  );
+  // Only a task sent again can hold a message recorded already: a first
+  // delivery costs no query here.
+  const again = new Set(tasks.filter((t) => t.again).flatMap((t) => t.messages.map((m) => m.id)));
+  const recorded =
+    again.size > 0 ? await recordedMessageIds(deps.db, [...again]) : new Set<string>();
   const fresh = messages.filter((m) => !recorded.has(m.id));
   const handed = await handOverAll(deps, fresh, handoverChars);
   await insertMessages(
@@ -128,6 +130,7 @@ async function handOverAll(
         resourceId: message.resourceId,
         createdAt,
         attempts: 0,
+        attemptLog: [],
         maxAttempts: maxAttempts(webhook.retryPolicy),
         manual: false,
         requestId: message.requestId || deps.requestId,
@@ -239,6 +242,7 @@ export async function resend(deps: Deps, webhookId: string, events: EventRow[]):
         resourceId: message.resourceId,
         createdAt: event.createdAt,
         attempts: event.deliveryAttempts,
+        attemptLog: event.attemptLog,
         maxAttempts: event.maxAttempts,
         manual: true,
         requestId: deps.requestId,

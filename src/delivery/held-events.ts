@@ -31,6 +31,8 @@ export type QueuedEvent = {
   createdAt: string;
   /** Attempts already made (the event's `delivery_attempts`). */
   attempts: number;
+  /** Those attempts, oldest first, as far as they are kept (see history.ts). */
+  attemptLog: AttemptRecord[];
   maxAttempts: number;
   /** One attempt, never rescheduled (manual retry, recover, test). */
   manual: boolean;
@@ -46,10 +48,6 @@ export type HeldEvent = QueuedEvent & {
   httpStatusCode: number;
   errorMessage: string;
   updatedAt: string;
-  /** The first attempt, when it was made while held (not yet in D1). */
-  firstAttempt: AttemptRecord | null;
-  /** Attempts after the first made while held, not yet in D1. */
-  later: AttemptRecord[];
   /** The inbox row it arrived in, until it is settled. */
   inbox: number | null;
   /** Whether it has a `waiting` row of its own. */
@@ -295,6 +293,8 @@ export class HeldEvents {
           resourceId: row.resource_id,
           createdAt: row.message_created_at,
           attempts: row.attempts,
+          // Attempts an earlier version made were recorded in D1 as it went.
+          attemptLog: [],
           maxAttempts: row.max_attempts,
           manual: row.manual === 1,
           requestId: row.request_id,
@@ -315,8 +315,6 @@ function fresh(item: QueuedEvent, dueAt: number, inbox: number | null): HeldEven
     httpStatusCode: 0,
     errorMessage: "",
     updatedAt: item.createdAt,
-    firstAttempt: null,
-    later: [],
     inbox,
     waiting: false,
   };

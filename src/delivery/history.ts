@@ -1,13 +1,13 @@
 /**
  * @module The webhook object's history writer: finished events go to D1 in
  * batches, flushed every second or every 100 outcomes, whichever comes first,
- * in one round trip each. An attempt's slot is free as soon as its outcome is
+ * in one statement each (an event's attempts ride in its row). An attempt's slot is free as soon as its outcome is
  * buffered; the event stays held (in the object's storage) until its row is
  * written, so a crash before the flush repeats the attempt (same webhook-id)
  * but never loses the row. A failed flush is retried with a growing pause.
  */
 import { writeHistory } from "../db/queries/events";
-import type { AttemptRow, EventRow } from "../db/schema";
+import type { AttemptRecord, EventRow } from "../db/schema";
 import type { Deps } from "../deps";
 import { errorName } from "../lib/log";
 import type { HeldEvent } from "./held-events";
@@ -18,7 +18,20 @@ export const FLUSH_COUNT = 100;
 export const FLUSH_MS = 1_000;
 const MAX_RETRY_MS = 30_000;
 
-export type Recorded = { event: HeldEvent; row: EventRow; later: AttemptRow[] };
+export type Recorded = { event: HeldEvent; row: EventRow };
+
+/**
+ * Attempts an event's row keeps: the first and the latest. An event that
+ * goes past them (over 100 retries, or many manual ones) keeps its first
+ * attempt and its most recent ones, so the row stays far under D1's 2 MB.
+ */
+export const MAX_LOGGED_ATTEMPTS = 120;
+
+/** The attempt log as a row keeps it: the first attempt and the latest. */
+export function boundedLog(log: AttemptRecord[]): AttemptRecord[] {
+  if (log.length <= MAX_LOGGED_ATTEMPTS) return log;
+  return [log[0]!, ...log.slice(log.length - MAX_LOGGED_ATTEMPTS + 1)];
+}
 
 export class HistoryWriter {
   private buffer: Recorded[] = [];
@@ -69,7 +82,6 @@ export class HistoryWriter {
         await writeHistory(
           this.deps().db,
           batch.map((r) => r.row),
-          batch.flatMap((r) => r.later),
         );
         ok = true;
       } catch (error) {

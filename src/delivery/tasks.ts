@@ -23,7 +23,16 @@ export type QueueTask =
    * Fan out accepted messages. `shard` names the ingest object that holds
    * them until the consumer confirms they are recorded.
    */
-  | { kind: "publish"; shard: string; messages: AcceptedMessage[] }
+  | {
+      kind: "publish";
+      shard: string;
+      messages: AcceptedMessage[];
+      /**
+       * Sent again (by the ingest object, or redelivered by the queue): some
+       * of its messages may be recorded already, so fan-out checks first.
+       */
+      again?: boolean;
+    }
   /** Re-send a webhook's failed events created in a window. */
   | { kind: "recover"; webhookId: string; since: string; until: string }
   /** From an earlier version: a message stored in D1 at ingest, not yet fanned out. */

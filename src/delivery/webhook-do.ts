@@ -19,12 +19,7 @@
  * needs to outlive it.
  */
 import { DurableObject } from "cloudflare:workers";
-import {
-  type EventFilter,
-  getEvent,
-  listEvents,
-  listLaterAttempts,
-} from "../db/queries/events";
+import { type EventFilter, getEvent, listEvents } from "../db/queries/events";
 import { getWebhook, updateWebhook } from "../db/queries/webhooks";
 import type { AttemptRow, EventRow, WebhookRow } from "../db/schema";
 import { type Deps, makeDeps } from "../deps";
@@ -36,7 +31,7 @@ import { isSuccess } from "./attempt";
 import { admit, type Circuit, CLOSED, isFailing, recordResult } from "./circuit";
 import { type Dispatched, dispatch } from "./dispatch";
 import { type HeldEvent, HeldEvents, type QueuedEvent } from "./held-events";
-import { HistoryWriter, type Recorded } from "./history";
+import { boundedLog, HistoryWriter, type Recorded } from "./history";
 import { SlidingWindow } from "./rate-limit";
 import { meteredSql, type SqlRunner } from "./sql";
 import type { WebhookStats } from "./stats";
@@ -49,8 +44,12 @@ export type ResendItem = QueuedEvent & { httpStatusCode: number; errorMessage: s
 
 /** How long one alarm may keep launching attempts before it hands over to the next. */
 const PUMP_BUDGET_MS = 60_000;
-/** Webhook settings are re-read this often while a pump runs, so PATCHes take effect. */
-const CONFIG_TTL_MS = 5_000;
+/**
+ * Webhook settings are re-read this often while a pump runs; a change made
+ * through the API tells the object at once (`settingsChanged`), so this only
+ * bounds what the API cannot tell (an application deleted with its webhooks).
+ */
+const CONFIG_TTL_MS = 60_000;
 /** Recorded event ids remembered, so that a hand-over repeated after a crash sends nothing twice. */
 const RECENT_IDS = 20_000;
 /** An attempt that could not even be prepared is tried again after this long. */
@@ -66,6 +65,8 @@ export class WebhookDO extends DurableObject<Env> {
   private readonly history: HistoryWriter;
   private readonly statsBuffer: StatsBuffer;
   private pumping = false;
+  /** Set when the webhook's settings changed, so the pump reads them again. */
+  private settingsStale = false;
   /** Set when events arrive while the pump runs, so that it goes round once more. */
   private kicked = false;
   private wake: (() => void) | null = null;
@@ -130,6 +131,13 @@ export class WebhookDO extends DurableObject<Env> {
     }
     await this.kick();
     return taken.map((e) => this.view(e));
+  }
+
+  /** The webhook's settings changed (PATCH, rotation): read them again before the next attempt. */
+  async settingsChanged(): Promise<void> {
+    usage.doRequests += 1;
+    this.settingsStale = true;
+    this.wake?.();
   }
 
   /** Makes sure held events will be attempted; the boot sweep calls it after a restart. */
@@ -205,24 +213,18 @@ export class WebhookDO extends DurableObject<Env> {
     });
   }
 
-  /** An event's attempts after `after`, oldest first: recorded ones merged with those made here. */
+  /** An event's attempts after `after`, oldest first: as held here, or as recorded. */
   async listAttempts(eventId: string, after: number, limit: number): Promise<AttemptRow[]> {
     usage.doRequests += 1;
-    const byNumber = new Map<number, AttemptRow>();
-    const recordedEvent = this.webhookId ? await getEvent(this.deps.db, this.webhookId, eventId) : undefined;
-    if (recordedEvent?.firstAttempt) byNumber.set(1, { eventId, ...recordedEvent.firstAttempt });
-    for (const row of await listLaterAttempts(this.deps.db, eventId, after, limit + 1)) {
-      byNumber.set(row.attempt, row);
-    }
-    const event = this.history.find(eventId)?.event ?? this.held.get(eventId);
-    if (event) {
-      if (event.firstAttempt) byNumber.set(1, { eventId, ...event.firstAttempt });
-      for (const a of event.later) byNumber.set(a.attempt, { eventId, ...a });
-    }
-    return [...byNumber.values()]
+    const here = this.history.find(eventId)?.event ?? this.held.get(eventId);
+    const log =
+      here?.attemptLog ??
+      (this.webhookId ? (await getEvent(this.deps.db, this.webhookId, eventId))?.attemptLog : []) ??
+      [];
+    return log
       .filter((a) => a.attempt > after)
-      .sort((a, b) => a.attempt - b.attempt)
-      .slice(0, limit + 1);
+      .slice(0, limit + 1)
+      .map((a) => ({ eventId, ...a }));
   }
 
   /** The circuit as it stands, for tests and operators. */
@@ -269,7 +271,7 @@ export class WebhookDO extends DurableObject<Env> {
       httpStatusCode: event.httpStatusCode ?? 0,
       errorMessage: event.errorMessage ?? "",
       nextAttemptAt: event.dueAt ? toRfc3339(event.dueAt) : event.createdAt,
-      firstAttempt: event.firstAttempt ?? null,
+      attemptLog: event.attemptLog,
       createdAt: event.createdAt,
       updatedAt: event.updatedAt ?? event.createdAt,
     };
@@ -343,6 +345,7 @@ export class WebhookDO extends DurableObject<Env> {
   }
 
   private async runAttempts(webhookId: string, deadline: number): Promise<void> {
+    this.settingsStale = false;
     let webhook = await getWebhook(this.deps.db, webhookId);
     let loadedAt = Date.now();
     const inFlight = new Set<Promise<void>>();
@@ -375,7 +378,8 @@ export class WebhookDO extends DurableObject<Env> {
           if (throttledMs > 0) setTimeout(resolve, throttledMs);
         }),
       ]);
-      if (Date.now() - loadedAt > CONFIG_TTL_MS) {
+      if (this.settingsStale || Date.now() - loadedAt > CONFIG_TTL_MS) {
+        this.settingsStale = false;
         webhook = await getWebhook(this.deps.db, webhookId);
         loadedAt = Date.now();
       }
@@ -443,8 +447,7 @@ export class WebhookDO extends DurableObject<Env> {
     event.httpStatusCode = result.httpStatusCode;
     event.errorMessage = result.errorMessage;
     event.updatedAt = at;
-    if (record.attempt === 1) event.firstAttempt = record;
-    else event.later.push(record);
+    event.attemptLog = boundedLog([...event.attemptLog, record]);
     this.deps.log("info", "delivery attempt", {
       request_id: event.requestId,
       webhook_id: webhook.id,
@@ -508,11 +511,10 @@ export class WebhookDO extends DurableObject<Env> {
         httpStatusCode: event.httpStatusCode,
         errorMessage: event.errorMessage,
         nextAttemptAt: null,
-        firstAttempt: event.firstAttempt,
+        attemptLog: event.attemptLog,
         createdAt: event.createdAt,
         updatedAt: at,
       },
-      later: event.later.map((a) => ({ eventId: event.eventId, ...a })),
     });
   }
 

@@ -219,7 +219,7 @@ export class IngestDO extends DurableObject<Env> {
       else this.unconfirmed.delete(slot);
     }
     if (messages.length > 0) {
-      await this.send(shard, messages);
+      await this.send(shard, messages, true);
       // Counted from now: a backlog longer than a minute is not re-sent every minute.
       const now = this.deps.now().getTime();
       for (const m of messages) this.unconfirmed.set(slotOf({ key: m.idempotencyKey, message: m }), now);
@@ -229,7 +229,7 @@ export class IngestDO extends DurableObject<Env> {
   }
 
   /** Sends messages to the queue, as few queue messages as fit its size limit. */
-  private async send(shard: string, messages: AcceptedMessage[]): Promise<void> {
+  private async send(shard: string, messages: AcceptedMessage[], again = false): Promise<void> {
     this.rememberShard(shard);
     const tasks: QueueTask[] = [];
     let current: AcceptedMessage[] = [];
@@ -241,14 +241,16 @@ export class IngestDO extends DurableObject<Env> {
           : message;
       const chars = JSON.stringify(travelling).length;
       if (current.length > 0 && size + chars > QUEUE_MESSAGE_CHARS) {
-        tasks.push({ kind: "publish", shard, messages: current });
+        tasks.push({ kind: "publish", shard, messages: current, ...(again ? { again } : {}) });
         current = [];
         size = 0;
       }
       current.push(travelling);
       size += chars;
     }
-    if (current.length > 0) tasks.push({ kind: "publish", shard, messages: current });
+    if (current.length > 0) {
+      tasks.push({ kind: "publish", shard, messages: current, ...(again ? { again } : {}) });
+    }
     // sendBatch takes at most 100 messages and 256 KB: send them a few at a time.
     for (let i = 0; i < tasks.length; i += 2) {
       await this.deps.queue.sendBatch(tasks.slice(i, i + 2).map((body) => ({ body })));

@@ -17,12 +17,12 @@ async function tableSql(db: D1Database, name: string): Promise<string> {
 }
 
 describe("migrations", () => {
-  test("events, messages and attempts are keyed tables WITHOUT ROWID", async () => {
-    for (const table of ["events", "messages", "attempts"]) {
+  test("events and messages are keyed tables WITHOUT ROWID", async () => {
+    for (const table of ["events", "messages"]) {
       expect(await tableSql(env.DB, table)).toMatch(/\) WITHOUT ROWID$/);
     }
     const indexes = await env.DB.prepare(
-      "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('events', 'messages', 'attempts') AND sql IS NOT NULL",
+      "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('events', 'messages') AND sql IS NOT NULL",
     ).all<{ name: string }>();
     expect(indexes.results.map((r) => r.name)).toEqual(["events_failed_idx"]);
   });
@@ -61,24 +61,35 @@ describe("migrations", () => {
 
     const event = await db.prepare("SELECT * FROM events WHERE id = 'e1'").first<Record<string, unknown>>();
     expect(event).toMatchObject({ webhook_id: "wh", message_id: "m1", delivery_status: "success", delivery_attempts: 2 });
-    expect(JSON.parse(event!.first_attempt as string)).toEqual({
-      id: "a1",
-      attempt: 1,
-      startedAt: at,
-      durationMs: 5,
-      httpStatusCode: 500,
-      responseBody: "no",
-      errorMessage: "HTTP 500",
-    });
-    const attempts = await db.prepare("SELECT id, attempt FROM attempts WHERE event_id = 'e1'").all();
-    expect(attempts.results).toEqual([{ id: "a2", attempt: 2 }]);
+    expect(JSON.parse(event!.attempt_log as string)).toEqual([
+      {
+        id: "a1",
+        attempt: 1,
+        startedAt: at,
+        durationMs: 5,
+        httpStatusCode: 500,
+        responseBody: "no",
+        errorMessage: "HTTP 500",
+      },
+      {
+        id: "a2",
+        attempt: 2,
+        startedAt: at,
+        durationMs: 6,
+        httpStatusCode: 200,
+        responseBody: "ok",
+        errorMessage: "",
+      },
+    ]);
+    // The attempts moved into their events' rows; the table is gone.
+    expect(await tableSql(db, "attempts")).toBe("");
     const messages = await db.prepare("SELECT id, webhook_ids FROM messages ORDER BY id").all();
     // m2 was accepted but not fanned out: NULL tells the consumer to fan it out.
     expect(messages.results).toEqual([
       { id: "m1", webhook_ids: '["wh"]' },
       { id: "m2", webhook_ids: null },
     ]);
-    for (const table of ["events", "messages", "attempts"]) {
+    for (const table of ["events", "messages"]) {
       expect(await tableSql(db, table)).toMatch(/WITHOUT ROWID$/);
     }
   });

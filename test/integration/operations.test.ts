@@ -64,10 +64,6 @@ describe("retention", () => {
     // Its message row went with the rest of that age; the event is held, payload and all.
     expect((await api("GET", `/v1/messages/${slowMessage.id}`)).status).toBe(404);
     expect((await listEvents(retryingHook.id))[0]?.delivery_status).toBe("retrying");
-    const orphanAttempts = await env.DB.prepare(
-      "SELECT count(*) AS n FROM attempts WHERE event_id NOT IN (SELECT id FROM events)",
-    ).first<{ n: number }>();
-    expect(orphanAttempts?.n).toBe(0);
   });
 
   test("one run deletes in bounded batches", async () => {
@@ -120,7 +116,7 @@ describe("stats", () => {
     );
     const insertEvent = env.DB.prepare(
       `INSERT INTO events (id, webhook_id, message_id, type, delivery_status, delivery_attempts, max_attempts,
-        http_status_code, error_message, created_at, updated_at) VALUES (?, ?, ?, 'h', 'success', 1, 1, 200, '', ?, ?)`,
+        http_status_code, error_message, attempt_log, created_at, updated_at) VALUES (?, ?, ?, 'h', 'success', 1, 1, 200, '', '[]', ?, ?)`,
     );
     for (let batch = 0; batch < 100; batch++) {
       await env.DB.batch(

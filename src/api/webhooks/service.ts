@@ -121,6 +121,7 @@ export async function changeWebhook(
   };
   const updated = await updateWebhook(deps.db, id, changes);
   if (!updated) throw notFound("Webhook not found.");
+  await webhookObject(deps, id).settingsChanged();
   return updated;
 }
 
@@ -166,6 +167,7 @@ export async function rotateSecret(
     updatedAt: toRfc3339(now),
   });
   if (!updated) throw notFound("Webhook not found.");
+  await webhookObject(deps, id).settingsChanged();
   return updated;
 }
 
@@ -211,6 +213,7 @@ export async function sendTestEvent(
     resourceId: null,
     createdAt: at,
     attempts: 0,
+    attemptLog: [],
     // A test is one attempt: it answers "does my endpoint work now?".
     maxAttempts: 1,
     manual: true,
@@ -228,7 +231,7 @@ export async function sendTestEvent(
     httpStatusCode: 0,
     errorMessage: "",
     nextAttemptAt: at,
-    firstAttempt: null,
+    attemptLog: [],
     createdAt: at,
     updatedAt: at,
   };

@@ -185,6 +185,17 @@ const TABLE: Record<string, Row> = {
       },
     }),
   },
+  // Answered per item: another tenant's application is a 404 item inside a 200
+  // (test/integration/batch-publish.test.ts checks the items).
+  "POST /v1/messages/batch": {
+    expect: { ...manage(200), "publisher key": 200, "other app key": 200 },
+    request: (w) => ({
+      path: "/v1/messages/batch",
+      body: {
+        messages: [{ application_id: w.appA, event_type: "matrix.checked", payload: {} }],
+      },
+    }),
+  },
   "GET /v1/messages/{id}": {
     expect: read(200),
     request: (w) => ({ path: `/v1/messages/${w.messageId}` }),

@@ -370,5 +370,5 @@ describe("hostile input at every write route", () => {
         { numRuns: RUNS },
       );
     }
-  }, 240_000);
+  }, 600_000);
 });

@@ -24,7 +24,7 @@ export async function rowCounts() {
 export async function settledRowCounts() {
   let last = JSON.stringify(await rowCounts());
   for (let i = 0; i < 20; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
     const now = JSON.stringify(await rowCounts());
     if (now === last) break;
     last = now;

@@ -18,8 +18,10 @@
  * PORT and HOST set where it listens; INSPECTOR_PORT, if set, opens a
  * DevTools port. RELAY_PERSIST_TO moves the state out of .wrangler/state
  * (the tests use it); RELAY_CRON_INTERVAL_MS shortens the cron's minute (the
- * tests use it). Other RELAY_* variables in the environment are passed to
- * the Worker as settings.
+ * tests use it); RELAY_SKIP_RESTART_CRON=true skips the boot run, so that
+ * only the minute's cron recovers what a crash stranded (a test of that cron
+ * uses it; never set it otherwise). Other RELAY_* variables in the
+ * environment are passed to the Worker as settings.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -40,7 +42,12 @@ const host = process.env.HOST || "localhost";
 const persistTo = resolve(root, process.env.RELAY_PERSIST_TO || join(".wrangler", "state"));
 const CRON_EVERY_MS = Number(process.env.RELAY_CRON_INTERVAL_MS || 60_000);
 /** Settings for this script, not for the Worker. */
-const RUNTIME_ONLY = new Set(["RELAY_PERSIST_TO", "RELAY_CRON_INTERVAL_MS"]);
+const RUNTIME_ONLY = new Set([
+  "RELAY_PERSIST_TO",
+  "RELAY_CRON_INTERVAL_MS",
+  "RELAY_SKIP_RESTART_CRON",
+]);
+const RESTART_CRON = process.env.RELAY_SKIP_RESTART_CRON !== "true";
 
 function log(line) {
   process.stdout.write(`[hookrelay] ${line}\n`);
@@ -185,7 +192,11 @@ async function runScheduled(cron) {
 
 // After a restart the local queue is empty: the Worker re-enqueues whatever
 // was accepted and not yet dispatched (src/index.ts, cron "@restart").
-for (let attempt = 1; attempt <= 5 && !(await runScheduled("@restart")); attempt++) {
+for (let attempt = 1; RESTART_CRON && !(await runScheduled("@restart")); attempt++) {
+  if (attempt === 5) {
+    log("the boot run of the cron failed 5 times; the minute's runs will sweep instead");
+    break;
+  }
   await new Promise((r) => setTimeout(r, 1_000 * attempt));
 }
 const shown = host === "127.0.0.1" || host === "localhost" ? "localhost" : host;

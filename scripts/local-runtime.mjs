@@ -40,6 +40,8 @@ export async function bundleWorker(entry) {
     sourcemap: "inline",
     logLevel: "warning",
   });
+  // esbuild's service process would otherwise stay for the life of ours.
+  await esbuild.stop();
   const file = result.outputFiles[0];
   if (!file) throw new Error(`esbuild produced nothing for ${entry}`);
   return file.text;

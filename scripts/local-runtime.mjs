@@ -10,13 +10,15 @@
  *   close idle connections before workerd does (see there).
  * - `workerOptionsFromConfig`: the bindings of wrangler.toml, as wrangler
  *   reads them, for `new Miniflare({ workers: [...] })`.
- * - `applyD1Migrations`: migrations/ applied and tracked as
- *   `wrangler d1 migrations apply --local` does, in the same table.
+ * - `migrateD1Databases`: each D1 database's migrations applied and tracked
+ *   as `wrangler d1 migrations apply --local` does, in the same table,
+ *   before the Worker serves anything.
  */
 import http from "node:http";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import * as esbuild from "esbuild";
+import { Log, LogLevel, Miniflare } from "miniflare";
 
 /**
  * Bundles a Worker entry into one ES module, as `wrangler deploy` would:
@@ -118,4 +120,44 @@ export async function applyD1Migrations(db, dir, table, splitSqlQuery) {
     ]);
   }
   return pending;
+}
+
+/**
+ * Applies the migrations of every D1 database in wrangler.toml to the local
+ * state under `persistRoot`, on a Miniflare of its own that binds only the
+ * databases and listens nowhere reachable, so that the Worker never answers
+ * a request on a schema that is not there yet. Returns the names applied.
+ */
+export async function migrateD1Databases({ root, config, workerOptions, persistRoot, splitSqlQuery }) {
+  const databases = (config.d1_databases ?? []).filter((d) =>
+    existsSync(resolve(root, d.migrations_dir ?? "migrations")),
+  );
+  if (databases.length === 0) return [];
+  const mf = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
+    cf: false,
+    log: new Log(LogLevel.WARN),
+    modules: true,
+    script: "export default {}",
+    compatibilityDate: workerOptions.compatibilityDate,
+    d1Databases: workerOptions.d1Databases,
+    defaultPersistRoot: persistRoot,
+  });
+  try {
+    const applied = [];
+    for (const database of databases) {
+      applied.push(
+        ...(await applyD1Migrations(
+          await mf.getD1Database(database.binding),
+          resolve(root, database.migrations_dir ?? "migrations"),
+          database.migrations_table ?? "d1_migrations",
+          splitSqlQuery,
+        )),
+      );
+    }
+    return applied;
+  } finally {
+    await mf.dispose();
+  }
 }

@@ -29,9 +29,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Log, LogLevel, Miniflare } from "miniflare";
 import {
-  applyD1Migrations,
   bundleWorker,
   keepLoopbackConnectionsOpen,
+  migrateD1Databases,
   workerOptionsFromConfig,
 } from "./local-runtime.mjs";
 
@@ -116,12 +116,27 @@ for (const [key, value] of Object.entries(process.env)) {
 bindings.RELAY_ADMIN_TOKEN = admin.token;
 
 keepLoopbackConnectionsOpen();
+const persistRoot = join(persistTo, "v3");
+try {
+  const applied = await migrateD1Databases({
+    root,
+    config,
+    workerOptions,
+    persistRoot,
+    splitSqlQuery: wrangler.unstable_splitSqlQuery,
+  });
+  log(applied.length ? `migrations applied: ${applied.join(", ")}` : "migrations applied");
+} catch (error) {
+  log(`applying migrations failed: ${error instanceof Error ? error.stack : error}`);
+  process.exit(1);
+}
+
 const entry = resolve(root, config.main ?? "src/index.ts");
 const mf = new Miniflare({
   host,
   port,
   inspectorPort: process.env.INSPECTOR_PORT ? Number(process.env.INSPECTOR_PORT) : undefined,
-  defaultPersistRoot: join(persistTo, "v3"),
+  defaultPersistRoot: persistRoot,
   // The Worker logs every request itself, as JSON.
   logRequests: false,
   // A placeholder `request.cf`, not one fetched from Cloudflare (no network here).
@@ -157,16 +172,6 @@ process.on("SIGTERM", () => stop(0));
 
 try {
   await mf.ready;
-  const database = config.d1_databases?.[0];
-  if (database) {
-    const applied = await applyD1Migrations(
-      await mf.getD1Database(database.binding),
-      resolve(root, database.migrations_dir ?? "migrations"),
-      database.migrations_table ?? "d1_migrations",
-      wrangler.unstable_splitSqlQuery,
-    );
-    log(applied.length ? `migrations applied: ${applied.join(", ")}` : "migrations applied");
-  }
 } catch (error) {
   log(`could not start: ${error instanceof Error ? error.stack : error}`);
   await stop(1);

@@ -2,8 +2,8 @@
 /**
  * `npm start`: the relay on http://localhost:$PORT (default 8787) with local
  * D1, Queues and Durable Objects, run by Miniflare in this process (no
- * `wrangler dev`: no dev proxy, no inspector, no log server; see
- * docs/BENCHMARKS.md, "The local runtime").
+ * `wrangler dev`: no dev proxy, no inspector, no debug logging of every
+ * subrequest; see docs/BENCHMARKS.md, "The local runtime").
  *
  * It bundles src/index.ts as `wrangler deploy` would, reads the bindings from
  * wrangler.toml, applies the D1 migrations (tracked as `wrangler d1

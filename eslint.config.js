@@ -20,12 +20,6 @@ export default tseslint.config(
     },
   },
   {
-    // CommonJS preloads (NODE_OPTIONS=--require works on every Node 20).
-    files: ["scripts/**/*.cjs"],
-    languageOptions: { sourceType: "commonjs", globals: { require: "readonly" } },
-    rules: { "@typescript-eslint/no-require-imports": "off" },
-  },
-  {
     files: ["test/**/*.ts", "bench/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },

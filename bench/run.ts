@@ -4,20 +4,35 @@
  * webhooks, a share of whose first attempts fail. Prints, and writes to
  * bench/results/<date>.json: ingest rate and latency, end-to-end delivery
  * latency and rate, the billable units each delivered event cost (counted by
- * the relay's code, GET /v1/usage) priced per million, the CPU seconds of the
- * relay's process tree per 1,000 deliveries, and a bare Node baseline making
- * the same deliveries straight to the same receiver.
+ * the relay's code, GET /v1/usage) priced per million, the capacity of one
+ * deployment before its D1 reaches 1,000 queries/s, the CPU seconds of the
+ * relay's process tree per 1,000 deliveries, its most open file descriptors
+ * and the error lines it printed; then the same workload on a bare queue
+ * Worker on the same local runtime (bench/baseline-worker.ts), for ratios,
+ * and a bare Node loop making the same deliveries straight to the receiver.
  *
  *   npm run bench -- --messages 2000 --webhooks 5 --concurrency 16 --fail-share 0.1
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { Readable } from "node:stream";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
+import { Log, LogLevel, Miniflare } from "miniflare";
+import {
+  bundleWorker,
+  keepLoopbackConnectionsOpen,
+  workerOptionsFromConfig,
+} from "../scripts/local-runtime.mjs";
 import { type Relay, relayApi, startRelay } from "../test/helpers/server";
 import { PRICES } from "./prices";
+
+/** scripts/bench.mjs runs the bundle from the project root. */
+const ROOT = process.cwd();
+/** How often the relay's open file descriptors are counted. */
+const FD_SAMPLE_MS = 250;
 
 const { values: args } = parseArgs({
   options: {
@@ -36,6 +51,8 @@ const CONCURRENCY = Number(args.concurrency);
 const FAIL_SHARE = Number(args["fail-share"]);
 const DELIVERIES = MESSAGES * WEBHOOKS;
 const RETRY_SECONDS = 1;
+/** The D1 query rate the capacity line is measured against. */
+const D1_QUERIES_PER_SECOND = 1000;
 
 type Summary = { p50: number; p99: number; mean: number };
 
@@ -127,6 +144,76 @@ function groupCpuSeconds(pgid: number): number {
   return ticks / ticksPerSecond;
 }
 
+/** Pids of every live process in a process group. */
+function groupPids(pgid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[2]) === pgid) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+/** Open file descriptors of a process group, summed over its processes (sockets included). */
+function groupOpenFds(pgid: number): number {
+  let fds = 0;
+  for (const pid of groupPids(pgid)) {
+    try {
+      fds += readdirSync(`/proc/${pid}/fd`).length;
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return fds;
+}
+
+/** Samples a process group's open file descriptors until stopped; keeps the maximum. */
+function sampleFds(pgid: number) {
+  let max = groupOpenFds(pgid);
+  let samples = 1;
+  const timer = setInterval(() => {
+    max = Math.max(max, groupOpenFds(pgid));
+    samples += 1;
+  }, FD_SAMPLE_MS);
+  return {
+    stop() {
+      clearInterval(timer);
+      return { max_open_fds: max, samples, every_ms: FD_SAMPLE_MS };
+    },
+  };
+}
+
+/**
+ * Counts the lines of a runtime's output that report an error: the relay's
+ * JSON lines at level "error", and any other line that says error,
+ * exception or uncaught (workerd, Miniflare, Node). Keeps a few as samples.
+ */
+function errorCounter() {
+  let count = 0;
+  const samples: string[] = [];
+  return {
+    line(line: string) {
+      let isError: boolean;
+      try {
+        const parsed = JSON.parse(line) as { level?: unknown };
+        isError = parsed?.level === "error";
+      } catch {
+        isError = /\b(error|exception|uncaught|fatal)\b/i.test(line);
+      }
+      if (!isError) return;
+      count += 1;
+      if (samples.length < 5) samples.push(line.slice(0, 300));
+    },
+    result: () => ({ error_lines: count, error_line_samples: samples }),
+  };
+}
+
 async function waitForDeliveries(receiver: BenchReceiver, total: number, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   let last = -1;
@@ -158,6 +245,66 @@ function diffUsage(after: Usage, before: Usage): Record<string, number> {
   return Object.fromEntries(Object.keys(a).map((k) => [k, (a[k] ?? 0) - (b[k] ?? 0)]));
 }
 
+type Published = {
+  requests_per_second: number;
+  latency_ms: Summary;
+  retried_publishes: number;
+  retried_because: Record<string, { count: number; sample: string }>;
+};
+
+/**
+ * Publishes the N messages at `--concurrency`, each with an idempotency key;
+ * `body(i)` is the request body, stamped with the time it is sent. Returns
+ * when all were accepted, with the rate and latency.
+ */
+async function publishAll(
+  url: string,
+  headers: Record<string, string>,
+  body: (i: number) => string,
+): Promise<Published> {
+  const ingestLatencies: number[] = [];
+  const started = Date.now();
+  let published = 0;
+  let publishRetries = 0;
+  const retriedBecause: Record<string, { count: number; sample: string }> = {};
+  const publishing = limiter(CONCURRENCY);
+  const publishOne = async (i: number) => {
+    const t0 = performance.now();
+    const text = body(i);
+    // As a careful client would: an idempotency key, and a retry when the
+    // local server drops a request.
+    for (let attempt = 1; ; attempt++) {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json", "idempotency-key": `bench-${i}` },
+        body: text,
+      }).catch(() => null);
+      const answer = res ? await res.text() : "no response";
+      if (res && (res.status === 202 || res.status === 200)) break;
+      if (attempt >= 5) throw new Error(`publish answered ${res?.status}: ${answer.slice(0, 500)}`);
+      publishRetries += 1;
+      const why = res ? String(res.status) : "no response";
+      retriedBecause[why] ??= { count: 0, sample: answer.slice(0, 200) };
+      retriedBecause[why].count += 1;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+    ingestLatencies.push(performance.now() - t0);
+    progress("published", ++published, MESSAGES);
+  };
+  await Promise.all(Array.from({ length: MESSAGES }, (_, i) => publishing(() => publishOne(i))));
+  return {
+    requests_per_second: round(MESSAGES / ((Date.now() - started) / 1000)),
+    latency_ms: summarise(ingestLatencies),
+    retried_publishes: publishRetries,
+    retried_because: retriedBecause,
+  };
+}
+
+/** The payload each message carries, the same for the relay and the baselines. */
+function payload(i: number) {
+  return { i, sent_at: Date.now(), amount: 1000, currency: "NGN", note: "benchmark payload" };
+}
+
 async function runRelay(relay: Relay, receiver: BenchReceiver) {
   const api = relayApi(relay);
   const app = (
@@ -177,48 +324,17 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
   const usageBefore = (await api.call("GET", `/v1/usage?${usageQuery}`)).body as Usage;
   const cpuBefore = groupCpuSeconds(relay.child.pid!);
 
-  const ingestLatencies: number[] = [];
+  const fds = sampleFds(relay.child.pid!);
   const started = Date.now();
-  let published = 0;
-  let publishRetries = 0;
-  const retriedBecause: Record<string, { count: number; sample: string }> = {};
-  const publishing = limiter(CONCURRENCY);
-  const publishOne = async (i: number) => {
-    const t0 = performance.now();
-    const body = JSON.stringify({
-      application_id: app.id,
-      event_type: "bench.event",
-      payload: { i, sent_at: Date.now(), amount: 1000, currency: "NGN", note: "benchmark payload" },
-    });
-    // As a careful client would: an idempotency key, and a retry when the local
-    // server restarts its worker mid-request (wrangler dev does, now and then).
-    for (let attempt = 1; ; attempt++) {
-      const res = await fetch(`${relay.url}/v1/messages`, {
-        method: "POST",
-        headers: {
-          authorization: `Bearer ${relay.token}`,
-          "content-type": "application/json",
-          "idempotency-key": `bench-${i}`,
-        },
-        body,
-      }).catch(() => null);
-      const text = res ? await res.text() : "no response";
-      if (res && (res.status === 202 || res.status === 200)) break;
-      if (attempt >= 5) throw new Error(`publish answered ${res?.status}: ${text.slice(0, 500)}`);
-      publishRetries += 1;
-      const why = res ? String(res.status) : "no response";
-      retriedBecause[why] ??= { count: 0, sample: text.slice(0, 200) };
-      retriedBecause[why].count += 1;
-      await new Promise((r) => setTimeout(r, 500 * attempt));
-    }
-    ingestLatencies.push(performance.now() - t0);
-    progress("published", ++published, MESSAGES);
-  };
-  await Promise.all(Array.from({ length: MESSAGES }, (_, i) => publishing(() => publishOne(i))));
-  const ingestSeconds = (Date.now() - started) / 1000;
+  const ingest = await publishAll(
+    `${relay.url}/v1/messages`,
+    { authorization: `Bearer ${relay.token}` },
+    (i) => JSON.stringify({ application_id: app.id, event_type: "bench.event", payload: payload(i) }),
+  );
   await waitForDeliveries(receiver, DELIVERIES, 30 * 60_000);
   const deliverySeconds = (Date.now() - started) / 1000;
   const cpuSeconds = groupCpuSeconds(relay.child.pid!) - cpuBefore;
+  const openFds = fds.stop();
   // Let the last attempts' records land before reading the counters.
   await new Promise((r) => setTimeout(r, 1500));
   const usage = diffUsage(
@@ -226,12 +342,8 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
     usageBefore,
   );
   return {
-    ingest: {
-      requests_per_second: round(MESSAGES / ingestSeconds),
-      latency_ms: summarise(ingestLatencies),
-      retried_publishes: publishRetries,
-      retried_because: retriedBecause,
-    },
+    ingest,
+    open_fds: openFds,
     delivery: {
       deliveries_per_second: round(DELIVERIES / deliverySeconds),
       end_to_end_latency_ms: summarise([...receiver.firstSuccess.values()]),
@@ -240,6 +352,76 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
     cpu_seconds_per_1000_deliveries: round((cpuSeconds / DELIVERIES) * 1000, 3),
     usage,
   };
+}
+
+/**
+ * The same workload on the bare queue Worker (bench/baseline-worker.ts), on
+ * the same local runtime as the relay, with the relay's queue consumer
+ * settings from wrangler.toml: same messages, receiver and concurrency.
+ * Miniflare runs in this process, as `npm start` runs it in its own.
+ */
+async function runBaselineWorker(receiver: BenchReceiver) {
+  receiver.reset();
+  const { workerOptions } = await workerOptionsFromConfig(join(ROOT, "wrangler.toml"));
+  const consumer = Object.values(workerOptions.queueConsumers ?? {})[0] as
+    | { maxBatchSize?: number; maxBatchTimeout?: number }
+    | undefined;
+  const errors = errorCounter();
+  const lines = (stream: Readable) => {
+    let rest = "";
+    stream.on("data", (chunk: Buffer) => {
+      const parts = (rest + chunk.toString()).split("\n");
+      rest = parts.pop() ?? "";
+      for (const line of parts) errors.line(line);
+    });
+  };
+  const entry = join(ROOT, "bench", "baseline-worker.ts");
+  keepLoopbackConnectionsOpen();
+  const mf = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
+    cf: false,
+    logRequests: false,
+    log: new Log(LogLevel.WARN),
+    handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+      lines(stdout);
+      lines(stderr);
+    },
+    name: "bench-baseline",
+    compatibilityDate: workerOptions.compatibilityDate,
+    modulesRoot: dirname(entry),
+    modules: [
+      { type: "ESModule", path: entry.replace(/\.ts$/, ".js"), contents: await bundleWorker(entry) },
+    ],
+    bindings: { RECEIVER_URL: receiver.url, WEBHOOKS: String(WEBHOOKS) },
+    queueProducers: { QUEUE: { queueName: "bench-baseline" } },
+    queueConsumers: {
+      "bench-baseline": {
+        maxBatchSize: consumer?.maxBatchSize,
+        maxBatchTimeout: consumer?.maxBatchTimeout,
+      },
+    },
+  });
+  try {
+    const url = await mf.ready;
+    const started = Date.now();
+    const ingest = await publishAll(new URL("/publish", url).href, {}, (i) =>
+      JSON.stringify(payload(i)),
+    );
+    await waitForDeliveries(receiver, DELIVERIES, 30 * 60_000);
+    const seconds = (Date.now() - started) / 1000;
+    return {
+      ingest,
+      delivery: {
+        deliveries_per_second: round(DELIVERIES / seconds),
+        end_to_end_latency_ms: summarise([...receiver.firstSuccess.values()]),
+        receiver_requests: receiver.requests(),
+      },
+      ...errors.result(),
+    };
+  } finally {
+    await mf.dispose();
+  }
 }
 
 /**
@@ -357,8 +539,10 @@ async function main() {
   // Info lines (one per request and per attempt) cost the local wrangler more
   // than the relay's own work; production ships them asynchronously.
   // wrangler's own per-request log lines too (WRANGLER_LOG).
+  const relayErrors = errorCounter();
   const relay = await startRelay({
-    env: { RELAY_LOG_LEVEL: args["log-level"], WRANGLER_LOG: args["log-level"] },
+    env: { RELAY_LOG_LEVEL: args["log-level"] },
+    onLine: relayErrors.line,
   });
   let relayResult: Awaited<ReturnType<typeof runRelay>>;
   try {
@@ -369,9 +553,16 @@ async function main() {
   } finally {
     await relay.stop();
   }
+  process.stderr.write(`the bare queue Worker on the same runtime…\n`);
+  const workerBaseline = await runBaselineWorker(receiver);
+  process.stderr.write(`the bare Node loop…\n`);
   const baseline = await runBaseline(receiver);
   await receiver.close();
   const units = perDelivery(relayResult.usage);
+  const d1QueriesPerEvent = (relayResult.usage["d1.queries"] ?? 0) / DELIVERIES;
+  const capacityPerSecond = d1QueriesPerEvent > 0 ? D1_QUERIES_PER_SECOND / d1QueriesPerEvent : 0;
+  const ratio = (relay: number, base: number, digits = 3) =>
+    round(relay / Math.max(0.01, base), digits);
   const result = {
     date: new Date().toISOString(),
     label: args.label,
@@ -389,20 +580,46 @@ async function main() {
       fail_share: FAIL_SHARE,
       retry_seconds: RETRY_SECONDS,
     },
+    runtime: "miniflare (scripts/start.mjs), no wrangler dev",
     ingest: relayResult.ingest,
     delivery: relayResult.delivery,
     cpu_seconds_per_1000_deliveries: relayResult.cpu_seconds_per_1000_deliveries,
+    open_fds: relayResult.open_fds,
+    ...relayErrors.result(),
     units_per_delivered_event: units,
     cost: costPerMillion(units),
-    baseline,
-    ratio_relay_to_baseline: {
-      deliveries_per_second: round(
-        relayResult.delivery.deliveries_per_second / baseline.deliveries_per_second,
-        3,
+    capacity: {
+      d1_queries_per_delivered_event: round(d1QueriesPerEvent, 4),
+      d1_queries_per_second_limit: D1_QUERIES_PER_SECOND,
+      deliveries_per_second: round(capacityPerSecond, 1),
+      d1_rows_written_per_second: round(capacityPerSecond * units.d1_rows_written, 1),
+    },
+    worker_baseline: workerBaseline,
+    ratio_relay_to_worker_baseline: {
+      deliveries_per_second: ratio(
+        relayResult.delivery.deliveries_per_second,
+        workerBaseline.delivery.deliveries_per_second,
       ),
-      end_to_end_latency_p50: round(
-        relayResult.delivery.end_to_end_latency_ms.p50 /
-          Math.max(0.01, baseline.end_to_end_latency_ms.p50),
+      end_to_end_latency_p50: ratio(
+        relayResult.delivery.end_to_end_latency_ms.p50,
+        workerBaseline.delivery.end_to_end_latency_ms.p50,
+        2,
+      ),
+      end_to_end_latency_p99: ratio(
+        relayResult.delivery.end_to_end_latency_ms.p99,
+        workerBaseline.delivery.end_to_end_latency_ms.p99,
+        2,
+      ),
+    },
+    node_loop_baseline: baseline,
+    ratio_relay_to_node_loop: {
+      deliveries_per_second: ratio(
+        relayResult.delivery.deliveries_per_second,
+        baseline.deliveries_per_second,
+      ),
+      end_to_end_latency_p50: ratio(
+        relayResult.delivery.end_to_end_latency_ms.p50,
+        baseline.end_to_end_latency_ms.p50,
         1,
       ),
     },
@@ -414,7 +631,23 @@ async function main() {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify(result, null, 2));
-  console.log(`\nwritten to ${out}`);
+  const r = result.ratio_relay_to_worker_baseline;
+  const d = result.delivery;
+  const w = workerBaseline.delivery;
+  console.log(
+    [
+      "",
+      `relay:            ${d.deliveries_per_second} deliveries/s, publish→receipt p50 ${d.end_to_end_latency_ms.p50} ms, p99 ${d.end_to_end_latency_ms.p99} ms`,
+      `bare queue Worker: ${w.deliveries_per_second} deliveries/s, publish→receipt p50 ${w.end_to_end_latency_ms.p50} ms, p99 ${w.end_to_end_latency_ms.p99} ms`,
+      `relay / bare Worker: deliveries/s ×${r.deliveries_per_second}, p50 ×${r.end_to_end_latency_p50}, p99 ×${r.end_to_end_latency_p99}`,
+      `relay open file descriptors, max: ${result.open_fds.max_open_fds} (target < 2,000)`,
+      `relay error lines: ${result.error_lines} (target 0); bare Worker: ${workerBaseline.error_lines}`,
+      `CPU seconds per 1,000 deliveries (relay's process tree): ${result.cpu_seconds_per_1000_deliveries}`,
+      `cost per million delivered events: $${result.cost.usd_per_million_delivered_events}`,
+      `capacity: ${result.capacity.deliveries_per_second} deliveries/s per deployment before D1 reaches ${D1_QUERIES_PER_SECOND} queries/s (${result.capacity.d1_queries_per_delivered_event} queries per delivered event), writing ${result.capacity.d1_rows_written_per_second} D1 rows/s`,
+      `written to ${out}`,
+    ].join("\n"),
+  );
 }
 
 main().catch((error) => {

@@ -7,7 +7,7 @@
  * TypeScript, no framework, nothing fetched from a CDN.
  *
  * Files whose content did not change are left untouched, and changed files are
- * replaced by rename, so rebuilding while `wrangler dev` serves public/ never
+ * replaced by rename, so rebuilding while `npm start` serves public/ never
  * shows it a missing or half-written file. `--watch` rebuilds on change.
  *
  * @example

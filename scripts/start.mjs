@@ -1,161 +1,220 @@
 #!/usr/bin/env node
 /**
  * `npm start`: the relay on http://localhost:$PORT (default 8787) with local
- * D1, Queues and Durable Objects. Applies migrations, settles the admin token
- * (RELAY_ADMIN_TOKEN from the environment, else .dev.vars, else a new one
- * written there), runs `wrangler dev`, and drives the cron's maintenance
- * (sweep and retention), which `wrangler dev` does not run by itself, through
- * POST /v1/maintenance: once at boot, so that anything accepted before a crash
- * is delivered, then every minute.
+ * D1, Queues and Durable Objects, run by Miniflare in this process (no
+ * `wrangler dev`: no dev proxy, no inspector, no debug logging of every
+ * subrequest; see docs/BENCHMARKS.md, "The local runtime").
  *
- * PORT and HOST set where it listens, INSPECTOR_PORT its DevTools port.
- * Other RELAY_* variables in the environment are passed to the Worker as
- * settings. RELAY_PERSIST_TO moves the state out of .wrangler/state (the
- * tests use it).
+ * It bundles src/index.ts as `wrangler deploy` would, reads the bindings from
+ * wrangler.toml, applies the D1 migrations (tracked as `wrangler d1
+ * migrations apply --local` tracks them), settles the admin token
+ * (RELAY_ADMIN_TOKEN from the environment, else .dev.vars, else a new one
+ * written there), serves the API and the dashboard (public/), and runs the
+ * cron as production does: the Worker's scheduled handler every minute, and
+ * once at boot with the cron "@restart", which tells it that the local queue
+ * has just started empty, so that anything accepted before a crash is
+ * delivered.
+ *
+ * PORT and HOST set where it listens; INSPECTOR_PORT, if set, opens a
+ * DevTools port. RELAY_PERSIST_TO moves the state out of .wrangler/state
+ * (the tests use it); RELAY_CRON_INTERVAL_MS shortens the cron's minute (the
+ * tests use it); RELAY_SKIP_RESTART_CRON=true skips the boot run, so that
+ * only the minute's cron recovers what a crash stranded (a test of that cron
+ * uses it; never set it otherwise). Other RELAY_* variables in the
+ * environment are passed to the Worker as settings.
  */
-import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Log, LogLevel, Miniflare } from "miniflare";
+import {
+  bundleWorker,
+  keepLoopbackConnectionsOpen,
+  migrateD1Databases,
+  workerOptionsFromConfig,
+} from "./local-runtime.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const configPath = join(root, "wrangler.toml");
 const port = Number(process.env.PORT || 8787);
-const persistTo = process.env.RELAY_PERSIST_TO;
-const wrangler = join(root, "node_modules", ".bin", "wrangler");
-const childEnv = { ...process.env, WRANGLER_SEND_METRICS: "false" };
-/** Keeps the local queue broker's log writes off sockets Node is closing (see the file). */
-const devEnv = {
-  ...childEnv,
-  NODE_OPTIONS: [
-    process.env.NODE_OPTIONS,
-    `--require ${JSON.stringify(join(root, "scripts", "keep-loopback-alive.cjs"))}`,
-  ]
-    .filter(Boolean)
-    .join(" "),
-};
-const MAINTENANCE_EVERY_MS = 60_000;
+const host = process.env.HOST || "localhost";
+const persistTo = resolve(root, process.env.RELAY_PERSIST_TO || join(".wrangler", "state"));
+const CRON_EVERY_MS = Number(process.env.RELAY_CRON_INTERVAL_MS || 60_000);
+/** Settings for this script, not for the Worker. */
+const RUNTIME_ONLY = new Set([
+  "RELAY_PERSIST_TO",
+  "RELAY_CRON_INTERVAL_MS",
+  "RELAY_SKIP_RESTART_CRON",
+]);
+const RESTART_CRON = process.env.RELAY_SKIP_RESTART_CRON !== "true";
 
 function log(line) {
   process.stdout.write(`[hookrelay] ${line}\n`);
 }
 
-/** The admin token, and whether it must be passed on the command line. */
+/** The admin token, and where it came from. */
 function settleAdminToken() {
-  if (process.env.RELAY_ADMIN_TOKEN) return { token: process.env.RELAY_ADMIN_TOKEN, pass: true };
+  if (process.env.RELAY_ADMIN_TOKEN) return { token: process.env.RELAY_ADMIN_TOKEN };
   const file = join(root, ".dev.vars");
   const text = existsSync(file) ? readFileSync(file, "utf8") : "";
   const found = /^RELAY_ADMIN_TOKEN\s*=\s*"?([^"\n]+)"?\s*$/m.exec(text);
-  if (found) return { token: found[1], pass: false, from: ".dev.vars" };
+  if (found) return { token: found[1], from: ".dev.vars" };
   const token = `hr_admin_${randomBytes(24).toString("base64url")}`;
   writeFileSync(
     file,
     `${text}${text && !text.endsWith("\n") ? "\n" : ""}RELAY_ADMIN_TOKEN="${token}"\n`,
-    {
-      mode: 0o600,
-    },
+    { mode: 0o600 },
   );
-  return { token, pass: false, generated: true };
+  return { token, generated: true };
 }
 
-const persistArgs = persistTo ? ["--persist-to", persistTo] : [];
-
-const migrate = spawnSync(
-  wrangler,
-  ["d1", "migrations", "apply", "DB", "--local", ...persistArgs],
-  {
-    cwd: root,
-    env: { ...childEnv, CI: "true" },
-    stdio: ["ignore", "pipe", "pipe"],
-    encoding: "utf8",
-  },
-);
-if (migrate.status !== 0) {
-  process.stderr.write(migrate.stdout + migrate.stderr);
-  log("applying migrations failed");
-  process.exit(1);
+/**
+ * The Worker's stdout and stderr, line by line and as they are: the relay's
+ * JSON logs on stdout, warnings and errors on stderr.
+ */
+function passRuntimeOutput(stdout, stderr) {
+  const pass = (from, to) => {
+    let rest = "";
+    from.setEncoding("utf8");
+    from.on("data", (chunk) => {
+      const text = rest + chunk;
+      const end = text.lastIndexOf("\n");
+      if (end === -1) {
+        rest = text;
+        return;
+      }
+      to.write(text.slice(0, end + 1));
+      rest = text.slice(end + 1);
+    });
+    from.on("end", () => rest && to.write(`${rest}\n`));
+  };
+  pass(stdout, process.stdout);
+  pass(stderr, process.stderr);
 }
-log("migrations applied");
 
 const admin = settleAdminToken();
 if (admin.generated) log(`generated an admin token into .dev.vars: ${admin.token}`);
 else if (admin.from) log(`admin token from .dev.vars: ${admin.token}`);
 else log("admin token from RELAY_ADMIN_TOKEN");
 
-/** Worker settings from the environment (RELAY_*), over the local defaults. */
-const settings = { RELAY_ALLOW_PRIVATE_URLS: "true" };
-for (const [key, value] of Object.entries(process.env)) {
-  if (key.startsWith("RELAY_") && key !== "RELAY_PERSIST_TO" && value !== undefined)
-    settings[key] = value;
-}
-if (!admin.pass) delete settings.RELAY_ADMIN_TOKEN;
-
-const devArgs = [
-  "dev",
-  "--port",
-  String(port),
-  "--ip",
-  process.env.HOST || "localhost",
-  "--show-interactive-dev-session=false",
-  // Every `wrangler dev` wants 9229 by default, and a second one then attaches to ours.
-  ...(process.env.INSPECTOR_PORT ? ["--inspector-port", process.env.INSPECTOR_PORT] : []),
-  ...persistArgs,
-  ...Object.entries(settings).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
-];
-const dev = spawn(wrangler, devArgs, {
-  cwd: root,
-  env: devEnv,
-  stdio: ["ignore", "inherit", "inherit"],
-});
-
-const base = `http://127.0.0.1:${port}`;
-let maintenanceTimer;
+const { config, workerOptions, wrangler } = await workerOptionsFromConfig(configPath);
 
 /**
- * Runs the cron's maintenance through the API (`wrangler dev` cannot trigger
- * the scheduled handler of a Worker with static assets). `afterRestart`: the
- * local queue has just started empty, so everything undispatched is re-enqueued.
+ * Settings, lowest first: [vars] from wrangler.toml, .dev.vars (as `wrangler
+ * dev` reads it), the local defaults, then RELAY_* from the environment.
  */
-async function maintain(afterRestart = false) {
-  try {
-    const res = await fetch(`${base}/v1/maintenance`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${admin.token}`, "content-type": "application/json" },
-      body: JSON.stringify({ after_restart: afterRestart }),
-    });
-    if (!res.ok) log(`maintenance answered ${res.status}: ${await res.text()}`);
-  } catch {
-    // The next tick tries again.
-  }
+const bindings = { RELAY_ALLOW_PRIVATE_URLS: "true" };
+const vars = wrangler.unstable_getVarsForDev(configPath, undefined, config.vars ?? {}, undefined, true);
+for (const [key, { value }] of Object.entries(vars)) {
+  if (!(key in bindings)) bindings[key] = value;
+}
+for (const [key, value] of Object.entries(process.env)) {
+  if (key.startsWith("RELAY_") && !RUNTIME_ONLY.has(key) && value !== undefined)
+    bindings[key] = value;
+}
+bindings.RELAY_ADMIN_TOKEN = admin.token;
+
+keepLoopbackConnectionsOpen();
+const persistRoot = join(persistTo, "v3");
+try {
+  const applied = await migrateD1Databases({
+    root,
+    config,
+    workerOptions,
+    persistRoot,
+    splitSqlQuery: wrangler.unstable_splitSqlQuery,
+  });
+  log(applied.length ? `migrations applied: ${applied.join(", ")}` : "migrations applied");
+} catch (error) {
+  log(`applying migrations failed: ${error instanceof Error ? error.stack : error}`);
+  process.exit(1);
 }
 
-async function waitUntilReady() {
-  for (let i = 0; i < 600; i++) {
-    try {
-      const res = await fetch(`${base}/v1/health`);
-      if (res.ok) return true;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((r) => setTimeout(r, 200));
+const entry = resolve(root, config.main ?? "src/index.ts");
+const mf = new Miniflare({
+  host,
+  port,
+  inspectorPort: process.env.INSPECTOR_PORT ? Number(process.env.INSPECTOR_PORT) : undefined,
+  defaultPersistRoot: persistRoot,
+  // The Worker logs every request itself, as JSON.
+  logRequests: false,
+  // A placeholder `request.cf`, not one fetched from Cloudflare (no network here).
+  cf: false,
+  log: new Log(LogLevel.WARN),
+  handleRuntimeStdio: passRuntimeOutput,
+  workers: [
+    {
+      ...workerOptions,
+      // The name keys the Durable Objects' storage: the same as `wrangler dev`'s.
+      name: config.name,
+      bindings: { ...workerOptions.bindings, ...bindings },
+      modulesRoot: dirname(entry),
+      modules: [{ type: "ESModule", path: entry.replace(/\.ts$/, ".js"), contents: await bundleWorker(entry) }],
+    },
+  ],
+});
+
+let stopping = false;
+let cronTimer;
+async function stop(code) {
+  if (stopping) return;
+  stopping = true;
+  clearInterval(cronTimer);
+  try {
+    await mf.dispose();
+  } finally {
+    process.exit(code);
+  }
+}
+process.on("SIGINT", () => stop(0));
+process.on("SIGTERM", () => stop(0));
+
+try {
+  await mf.ready;
+} catch (error) {
+  log(`could not start: ${error instanceof Error ? error.stack : error}`);
+  await stop(1);
+}
+
+const worker = await mf.getWorker();
+const crons = config.triggers?.crons ?? [];
+for (const cron of crons) {
+  if (cron !== "* * * * *") log(`the cron "${cron}" is run every minute locally`);
+}
+
+/** One run of the scheduled handler; true when it succeeded. */
+async function runScheduled(cron) {
+  try {
+    const { outcome } = await worker.scheduled({ cron, scheduledTime: new Date() });
+    if (outcome === "ok") return true;
+    log(`scheduled (${cron}) ended with outcome ${outcome}`);
+  } catch (error) {
+    if (!stopping) log(`scheduled (${cron}) failed: ${error}`);
   }
   return false;
 }
 
-waitUntilReady().then(async (ready) => {
-  if (!ready) return;
-  await maintain(true);
-  log(`ready on http://localhost:${port} (API docs: http://localhost:${port}/docs)`);
-  maintenanceTimer = setInterval(maintain, MAINTENANCE_EVERY_MS);
-});
-
-function stop(signal) {
-  clearInterval(maintenanceTimer);
-  dev.kill(signal);
+// After a restart the local queue is empty: the Worker re-enqueues whatever
+// was accepted and not yet dispatched (src/index.ts, cron "@restart").
+for (let attempt = 1; RESTART_CRON && !(await runScheduled("@restart")); attempt++) {
+  if (attempt === 5) {
+    log("the boot run of the cron failed 5 times; the minute's runs will sweep instead");
+    break;
+  }
+  await new Promise((r) => setTimeout(r, 1_000 * attempt));
 }
-process.on("SIGINT", () => stop("SIGINT"));
-process.on("SIGTERM", () => stop("SIGTERM"));
-dev.on("exit", (code) => {
-  clearInterval(maintenanceTimer);
-  process.exit(code ?? 0);
-});
+const shown = host === "127.0.0.1" || host === "localhost" ? "localhost" : host;
+log(`ready on http://${shown}:${port} (API docs: http://${shown}:${port}/docs)`);
+
+let running = false;
+cronTimer = setInterval(async () => {
+  // A slow run is not stacked on: the next minute catches up.
+  if (running || stopping) return;
+  running = true;
+  try {
+    for (const cron of crons) await runScheduled(cron);
+  } finally {
+    running = false;
+  }
+}, CRON_EVERY_MS);

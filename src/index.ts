@@ -15,9 +15,10 @@ export default {
     usage.workerRequests += 1;
     await consumeBatch(batch, makeDeps(env));
   },
-  async scheduled(_controller: ScheduledController, env: Env) {
+  async scheduled(controller: ScheduledController, env: Env) {
     usage.workerRequests += 1;
-    await runMaintenance(makeDeps(env));
+    // "@restart": npm start's first run after a restart; its local queue started empty.
+    await runMaintenance(makeDeps(env), { afterRestart: controller.cron === "@restart" });
   },
 } satisfies ExportedHandler<Env, QueueTask>;
 

@@ -1,12 +1,13 @@
 /**
- * @module The relay's periodic maintenance: the sweep (nothing accepted stays
- * stranded) and the retention purge. The cron trigger runs it every minute;
- * `POST /v1/maintenance` runs it on demand, which is how `npm start` drives it,
- * because `wrangler dev` runs no cron and cannot trigger one on a Worker with
- * static assets.
+ * @module The relay's periodic maintenance: the retention purge, and after a
+ * restart the wake-up that re-sends what a local queue lost (src/delivery/sweep.ts).
+ * The cron trigger runs it every minute (`npm start` calls the scheduled
+ * handler the same way, and once at boot as "@restart"); `POST
+ * /v1/maintenance` runs it on demand for operators.
  */
 import { type SweepResult, sweep } from "./delivery/sweep";
 import type { Deps } from "./deps";
+import { errorName } from "./lib/log";
 import { type PurgeResult, purgeHistory } from "./retention";
 
 export type MaintenanceResult = SweepResult & { purged: PurgeResult };
@@ -23,11 +24,18 @@ export async function runMaintenance(
   const results = await Promise.allSettled([sweep(deps, options), purgeHistory(deps)]);
   const [swept, purged] = results;
   if (swept.status === "fulfilled" && purged.status === "fulfilled") {
+    deps.log("info", "maintenance", {
+      after_restart: options.afterRestart ?? false,
+      requeued: swept.value.requeued,
+      woken: swept.value.woken,
+      purged_events: purged.value.events,
+      purged_messages: purged.value.messages,
+    });
     return { ...swept.value, purged: purged.value };
   }
   const reasons = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
   for (const reason of reasons) {
-    deps.log("error", "maintenance task failed", { error: String(reason) });
+    deps.log("error", "maintenance task failed", { error: errorName(reason) });
   }
   throw new AggregateError(reasons, "maintenance failed");
 }

@@ -1,8 +1,8 @@
 /**
  * Starts the relay the way `npm start` does (`node scripts/start.mjs`), on a
  * free port with its own state directory and admin token, as the leader of
- * its own process group so that stop() and kill() reach wrangler and workerd
- * too. Used by the e2e tests, the crash test and the benchmark.
+ * its own process group so that stop() and kill() reach workerd too. Used by
+ * the e2e tests, the crash test and the benchmark.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -26,7 +26,7 @@ const ROOT = findRoot(import.meta.dirname);
 const STARTUP_TIMEOUT_MS = 90_000;
 const POLL_MS = 200;
 const STOP_GRACE_MS = 10_000;
-/** What start.mjs prints once the Worker answers and the boot sweep has run. */
+/** What start.mjs prints once the Worker answers and the boot run of the cron ("@restart") is done. */
 const READY_LINE = "[hookrelay] ready";
 
 export type Relay = {
@@ -49,6 +49,8 @@ export type RelayOptions = {
   token?: string;
   /** More environment for start.mjs; RELAY_* entries become Worker settings. */
   env?: Record<string, string>;
+  /** Called with every whole line the relay prints (stdout and stderr), e.g. to count errors. */
+  onLine?: (line: string) => void;
 };
 
 /** Process groups still running, killed if the test process exits without stopping them. */
@@ -95,15 +97,12 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
       ...process.env,
       ...options.env,
       PORT: String(port),
-      // Its own inspector port: every `wrangler dev` wants 9229 by default, and
-      // another one on this machine then attaches to ours as its DevTools.
-      INSPECTOR_PORT: String(await freePort()),
       HOST: "127.0.0.1",
       RELAY_PERSIST_TO: persistTo,
       RELAY_ADMIN_TOKEN: token,
       WRANGLER_SEND_METRICS: "false",
     },
-    // Its own process group: signals to -pid reach wrangler and workerd too.
+    // Its own process group: signals to -pid reach workerd too.
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -121,8 +120,21 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     // On the buffer, not the chunk, so a line split across chunks still counts.
     if (!ready && output.includes(READY_LINE)) ready = true;
   };
+  /** Whole lines for onLine, per stream, so that stdout and stderr never mix within a line. */
+  const lines = () => {
+    let rest = "";
+    return (chunk: Buffer) => {
+      const parts = (rest + chunk.toString()).split("\n");
+      rest = parts.pop() ?? "";
+      for (const line of parts) options.onLine?.(line);
+    };
+  };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
+  if (options.onLine) {
+    child.stdout?.on("data", lines());
+    child.stderr?.on("data", lines());
+  }
 
   let spawnError: Error | undefined;
   const exited = new Promise<void>((resolve) => {

@@ -1,0 +1,79 @@
+/**
+ * Recovery does not depend on the admin allowlist (issue #17, defect 2):
+ * with RELAY_ADMIN_ALLOWED_IPS set, a burst published from an allowed
+ * address, then a SIGKILL of the whole process group right after, and a
+ * restart on the same state: every message is delivered. The boot run of
+ * the cron calls the Worker's scheduled handler, not the admin API, so the
+ * allowlist has no say in it.
+ */
+import { afterAll, beforeAll, expect, test, vi } from "vitest";
+import { newHook } from "../helpers/hooks";
+import { type Receiver, startReceiver } from "../helpers/receiver";
+import { type Relay, startRelay } from "../helpers/server";
+
+const BURST = 200;
+const ALLOWLIST = { RELAY_ADMIN_ALLOWED_IPS: "203.0.113.0/24" };
+/** Inside the allowlist; the local runtime keeps a CF-Connecting-IP that a client sends. */
+const ALLOWED_IP = "203.0.113.7";
+let receiver: Receiver;
+let relay: Relay | undefined;
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+});
+
+afterAll(async () => {
+  await relay?.stop();
+  await receiver.close();
+});
+
+function call(method: string, path: string, body?: unknown, ip = ALLOWED_IP) {
+  return fetch(`${relay!.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${relay!.token}`,
+      "cf-connecting-ip": ip,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+test("a burst accepted under an admin allowlist survives a SIGKILL of the group", async () => {
+  relay = await startRelay({ env: ALLOWLIST });
+  // The allowlist is in force: the admin token from elsewhere is refused.
+  const refused = await call("GET", "/v1/applications", undefined, "198.51.100.1");
+  expect(refused.status).toBe(403);
+  await refused.body?.cancel();
+
+  const hook = newHook(receiver.url);
+  const app = await (await call("POST", "/v1/applications", { name: "allowlist" })).json();
+  const webhook = await call("POST", "/v1/webhooks", { application_id: app.id, url: hook.url });
+  expect(webhook.status).toBe(201);
+  await webhook.body?.cancel();
+
+  const statuses = await Promise.all(
+    Array.from({ length: BURST }, async (_, i) => {
+      const res = await call("POST", "/v1/messages", {
+        application_id: app.id,
+        event_type: "allowlist.test",
+        payload: { i },
+      });
+      await res.body?.cancel();
+      return res.status;
+    }),
+  );
+  expect(statuses.filter((s) => s !== 202)).toEqual([]);
+  await relay.kill("SIGKILL");
+
+  relay = await startRelay({ persistTo: relay.persistTo, token: relay.token, env: ALLOWLIST });
+  await vi.waitFor(
+    async () => {
+      const delivered = new Set(
+        (await hook.received()).requests.map((r) => JSON.parse(r.body).i as number),
+      );
+      expect(delivered.size).toBe(BURST);
+    },
+    { timeout: 90_000, interval: 500 },
+  );
+});

@@ -1,0 +1,92 @@
+/**
+ * The cron runs under `npm start` as it does on Cloudflare: the Worker's
+ * scheduled handler, every minute (here every 2 s, RELAY_CRON_INTERVAL_MS),
+ * beside the dashboard and the API, and nobody calls POST /v1/maintenance.
+ * Messages accepted just before a SIGKILL never reached the queue, which
+ * lives in memory; with the boot run of the cron skipped
+ * (RELAY_SKIP_RESTART_CRON), their ingest objects' own alarms find them
+ * unconfirmed a minute after they were accepted and send them again, as they
+ * would on Cloudflare (src/ingest/ingest-do.ts).
+ */
+import { afterAll, beforeAll, expect, test, vi } from "vitest";
+import { newHook } from "../helpers/hooks";
+import { type Receiver, startReceiver } from "../helpers/receiver";
+import { type Relay, relayApi, startRelay } from "../helpers/server";
+
+const BURST = 20;
+const CRON = { RELAY_CRON_INTERVAL_MS: "2000" };
+let receiver: Receiver;
+let relay: Relay | undefined;
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+});
+
+afterAll(async () => {
+  await relay?.stop();
+  await receiver.close();
+});
+
+test("the cron runs every minute, and messages a crash stranded before the queue are sent again", async () => {
+  relay = await startRelay({ env: CRON });
+  const api = relayApi(relay);
+  const hook = newHook(receiver.url);
+  const app = (await api.call("POST", "/v1/applications", { name: "cron test" })).body;
+  const webhook = await api.call("POST", "/v1/webhooks", { application_id: app.id, url: hook.url });
+  expect(webhook.status).toBe(201);
+
+  // The queue waits up to 1 s to fill a batch: a kill right after the 202s
+  // leaves the burst in its ingest objects and nowhere else.
+  const published = await Promise.all(
+    Array.from({ length: BURST }, (_, i) => api.publish(app.id, "cron.test", { i })),
+  );
+  await relay.kill("SIGKILL");
+
+  relay = await startRelay({
+    persistTo: relay.persistTo,
+    token: relay.token,
+    env: { ...CRON, RELAY_SKIP_RESTART_CRON: "true" },
+  });
+  const restarted = relayApi(relay);
+
+  // The dashboard is served by the same runtime.
+  const page = await fetch(`${relay.url}/`);
+  expect(page.status).toBe(200);
+  expect(page.headers.get("content-type")).toContain("text/html");
+  await page.body?.cancel();
+
+  // Stranded: accepted, but not fanned out (not recorded) yet.
+  const strandedAtStart = await countUnrecorded(restarted, published);
+  expect(strandedAtStart).toBeGreaterThan(0);
+
+  await vi.waitFor(
+    async () => {
+      const delivered = new Set(
+        (await hook.received()).requests.map((r) => JSON.parse(r.body).i as number),
+      );
+      expect(delivered.size).toBe(BURST);
+    },
+    { timeout: 90_000, interval: 500 },
+  );
+  await vi.waitFor(async () => expect(await countUnrecorded(restarted, published)).toBe(0), {
+    timeout: 30_000,
+    interval: 500,
+  });
+  // The ingest objects said what they sent again; the cron ran, and no one
+  // asked for it over the API.
+  const output = relay.output();
+  expect(output).toMatch(/"msg":"re-sent unconfirmed messages"/);
+  expect(output.match(/"msg":"maintenance","time":"[^"]+","after_restart":false/g)?.length).toBeGreaterThan(2);
+  expect(output).not.toContain("/v1/maintenance");
+});
+
+/** Messages accepted but not yet recorded (readable once fan-out has recorded them). */
+async function countUnrecorded(api: ReturnType<typeof relayApi>, ids: string[]) {
+  let count = 0;
+  for (const id of ids) {
+    const res = await api.call("GET", `/v1/messages/${id}`);
+    if (res.status === 404) count += 1;
+    else expect(res.body.events).toHaveLength(1);
+  }
+  return count;
+}

@@ -8,6 +8,7 @@ import { getApiKeyByHash, touchApiKey } from "../api/api-keys/queries";
 import type { Deps } from "../deps";
 import { timingSafeEqual } from "../lib/crypto";
 import { forbidden, notConfigured, unauthorized } from "../lib/errors";
+import { describeError } from "../lib/log";
 import { toRfc3339 } from "../lib/time";
 import { hashApiKey, hashMatches, looksLikeApiKey } from "./api-keys";
 import { type Cidr, ipAllowed, parseCidrList } from "./ip-allowlist";
@@ -103,7 +104,7 @@ export async function resolvePrincipal(
       ? touchApiKey(deps.db, key.id, toRfc3339(now), staleBefore).catch((error: unknown) => {
           deps.log("warn", "could not record last_used_at", {
             api_key_id: key.id,
-            error: String(error),
+            ...describeError(error),
           });
         })
       : undefined;

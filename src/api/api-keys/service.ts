@@ -1,6 +1,7 @@
 /** @module API key logic, free of HTTP: only admin-scope principals manage keys. */
 import type { z } from "@hono/zod-openapi";
 import { getApplication } from "../../db/queries/applications";
+import { constraintViolated } from "../../db/errors";
 import type { ApiKeyRow } from "../../db/schema";
 import type { Deps } from "../../deps";
 import { forbidden, notFound } from "../../lib/errors";
@@ -36,18 +37,26 @@ export async function createApiKey(
     throw notFound("Application not found (application_id).");
   }
   const issued = await issueApiKey();
-  const row = await insertApiKey(deps.db, {
-    id: uuidv7(),
-    name: input.name,
-    scope: input.scope,
-    applicationId,
-    allowedIps: input.allowed_ips ?? null,
-    keyHash: issued.hash,
-    keyPrefix: issued.prefix,
-    lastUsedAt: null,
-    createdAt: toRfc3339(deps.now()),
-  });
-  return { row, key: issued.key };
+  try {
+    const row = await insertApiKey(deps.db, {
+      id: uuidv7(),
+      name: input.name,
+      scope: input.scope,
+      applicationId,
+      allowedIps: input.allowed_ips ?? null,
+      keyHash: issued.hash,
+      keyPrefix: issued.prefix,
+      lastUsedAt: null,
+      createdAt: toRfc3339(deps.now()),
+    });
+    return { row, key: issued.key };
+  } catch (error) {
+    // The application was deleted between the check above and the insert.
+    if (constraintViolated(error) === "foreign_key") {
+      throw notFound("Application not found (application_id).");
+    }
+    throw error;
+  }
 }
 
 /** Keys the principal may manage: a confined admin key sees its application's only. */

@@ -5,10 +5,9 @@ import { getApplication } from "../../db/queries/applications";
 import { insertEvents } from "../../db/queries/events";
 import { insertMessage } from "../../db/queries/messages";
 import {
-  countWebhooks,
   deleteWebhook,
   getWebhook,
-  insertWebhook,
+  insertWebhookWithinLimit,
   listWebhooks,
   updateWebhook,
   type WebhookChanges,
@@ -62,17 +61,12 @@ export async function createWebhook(
   requireAccess(principal, "manage");
   requireApplication(principal, input.application_id, "Application");
   const url = safeUrl(deps, input.url);
-  const app = await getApplication(deps.db, input.application_id);
-  if (!app) throw notFound("Application not found (application_id).");
-  if ((await countWebhooks(deps.db, app.id)) >= app.webhookLimit) {
-    throw conflict(`The application has reached its limit of ${app.webhookLimit} webhooks.`);
-  }
   const now = toRfc3339(deps.now());
   const enabled = input.enabled ?? true;
   const ordering = input.ordering ?? WEBHOOK_DEFAULTS.ordering;
-  return insertWebhook(deps.db, {
+  const created = await insertWebhookWithinLimit(deps.db, {
     id: uuidv7(),
-    applicationId: app.id,
+    applicationId: input.application_id,
     url,
     name: input.name ?? null,
     eventTypes: input.event_types ?? [],
@@ -90,6 +84,11 @@ export async function createWebhook(
     createdAt: now,
     updatedAt: now,
   });
+  if (created) return created;
+  // Nothing inserted: the application is gone (perhaps deleted meanwhile) or full.
+  const app = await getApplication(deps.db, input.application_id);
+  if (!app) throw notFound("Application not found (application_id).");
+  throw conflict(`The application has reached its limit of ${app.webhookLimit} webhooks.`);
 }
 
 export async function changeWebhook(

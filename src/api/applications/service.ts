@@ -79,6 +79,16 @@ export async function changeApplication(
 ): Promise<ApplicationRow> {
   requireAccess(principal, "manage");
   const app = await findApplication(deps, principal, id);
+  // The operator's fields: a tenant may not raise its own limit, nor probe
+  // other tenants' uids through the conflict answer.
+  if (principal.applicationId !== null) {
+    const fields = (["uid", "webhook_limit"] as const).filter((f) => input[f] !== undefined);
+    if (fields.length > 0) {
+      throw forbidden(
+        `A key confined to one application may not change ${fields.join(" or ")}.`,
+      );
+    }
+  }
   if (input.uid && input.uid !== app.uid && (await getApplicationByUid(deps.db, input.uid))) {
     throw uidConflict(input.uid);
   }

@@ -1,5 +1,6 @@
 /** @module /v1/messages: publish and inspect. */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { JsonText, memberText } from "../../lib/json-text";
 import { BODY_PROBLEMS, idParams, jsonBodyOf, jsonContent, problems } from "../common";
 import type { AppEnv } from "../context";
 import { toEventObject } from "../events/schemas";
@@ -48,10 +49,15 @@ const getMessageRoute = createRoute({
 export function registerMessageRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(publishRoute, async (c) => {
     const headerKey = c.req.valid("header")["idempotency-key"];
+    const input = c.req.valid("json");
+    // The payload's own text from the body, not a re-serialisation: numbers
+    // such as 1e400 or 12345678901234567890123 must reach receivers unchanged.
+    const source = c.var.rawBody === undefined ? undefined : memberText(c.var.rawBody, "payload");
+    const payload = source === undefined ? input.payload : new JsonText(source);
     const { message, created } = await publishMessage(
       c.var.deps,
       c.var.principal,
-      c.req.valid("json"),
+      { ...input, payload },
       headerKey,
     );
     return created ? c.json(toMessageObject(message), 202) : c.json(toMessageObject(message), 200);

@@ -1,6 +1,7 @@
 /** @module Message: one published event, fanned out to its application's webhooks. */
 import { z } from "@hono/zod-openapi";
 import type { MessageRow } from "../../db/schema";
+import { parseKeepingNumbers } from "../../lib/json-text";
 import { idSchema, timestampSchema } from "../common";
 import { eventSchema } from "../events/schemas";
 
@@ -59,7 +60,8 @@ export function toMessageObject(row: MessageRow): z.infer<typeof messageSchema> 
     id: row.id,
     application_id: row.applicationId,
     event_type: row.eventType,
-    payload: JSON.parse(row.payload),
+    // Numbers JavaScript would change (1e400, 2^53 + 1) are written back as stored.
+    payload: parseKeepingNumbers(row.payload),
     idempotency_key: row.idempotencyKey,
     resource:
       row.resourceType !== null && row.resourceId !== null

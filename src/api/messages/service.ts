@@ -11,6 +11,7 @@ import type { MessageRow } from "../../db/schema";
 import type { Deps } from "../../deps";
 import { notFound, unprocessable } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
+import { jsonTextOf } from "../../lib/json-text";
 import { DAY_MS, toRfc3339 } from "../../lib/time";
 import { type Principal, requireAccess, requireApplication } from "../../security/principal";
 import type { publishMessageSchema } from "./schemas";
@@ -42,7 +43,7 @@ export async function publishMessage(
     id: uuidv7(now.getTime()),
     applicationId: input.application_id,
     eventType: input.event_type,
-    payload: JSON.stringify(input.payload),
+    payload: jsonTextOf(input.payload),
     idempotencyKey: key,
     resourceType: input.resource?.type ?? null,
     resourceId: input.resource?.id ?? null,

@@ -85,7 +85,12 @@ export function checkWebhookUrl(input: string, options: { allowPrivate: boolean 
     return refuse(`url port ${url.port} is not reachable from Cloudflare Workers`);
   }
   const verdict = judgeHost(url.hostname, options.allowPrivate);
-  return verdict ?? { ok: true, url: url.href };
+  if (verdict) return verdict;
+  // Normalisation percent-encodes: one "é" becomes "%C3%A9". The stored form is what must fit.
+  if (url.href.length > MAX_URL_LENGTH) {
+    return refuse(`url must be at most ${MAX_URL_LENGTH} characters once normalised`);
+  }
+  return { ok: true, url: url.href };
 }
 
 function refuse(reason: string): UrlCheck {

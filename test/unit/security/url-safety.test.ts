@@ -180,6 +180,21 @@ describe("webhook URL safety", () => {
     }
   });
 
+  test("the URL length limit holds for the normalised form that is stored", () => {
+    // 1,000 × "é" is 1,020 characters as given and 6,020 once percent-encoded.
+    const long = `https://example.com/${"é".repeat(1000)}`;
+    expect(long.length).toBeLessThanOrEqual(2048);
+    for (const check of [strict, local]) {
+      expect(check(long)).toEqual({
+        ok: false,
+        reason: "url must be at most 2048 characters once normalised",
+      });
+    }
+    const fits = `https://example.com/${"é".repeat(300)}`;
+    const verdict = strict(fits);
+    expect(verdict.ok && verdict.url.length).toBeLessThanOrEqual(2048);
+  });
+
   test("every IPv4 spelling is judged as the address fetch() would reach", () => {
     fc.assert(
       fc.property(fc.ipV4Extended(), (host) => {

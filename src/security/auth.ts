@@ -83,7 +83,14 @@ export async function resolvePrincipal(
         throw forbidden("The admin token is not accepted from this client address.");
       }
     }
-    return { principal: { id: ADMIN_PRINCIPAL_ID, scope: "admin", applicationId: null } };
+    return {
+      principal: {
+        id: ADMIN_PRINCIPAL_ID,
+        scope: "admin",
+        applicationId: null,
+        allowedIps: settings.adminAllowedIps.length > 0 ? settings.adminAllowedIps : null,
+      },
+    };
   }
 
   if (!looksLikeApiKey(token)) throw unauthorized("The token is not valid.");
@@ -109,7 +116,12 @@ export async function resolvePrincipal(
         })
       : undefined;
   return {
-    principal: { id: key.id, scope: key.scope, applicationId: key.applicationId },
+    principal: {
+      id: key.id,
+      scope: key.scope,
+      applicationId: key.applicationId,
+      allowedIps: key.allowedIps,
+    },
     ...(background ? { background } : {}),
   };
 }

@@ -8,6 +8,7 @@ import { forbidden, notFound } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { toRfc3339 } from "../../lib/time";
 import { issueApiKey } from "../../security/api-keys";
+import { cidrWithin, parseCidrList } from "../../security/ip-allowlist";
 import { type Principal, requireAccess, requireApplication } from "../../security/principal";
 import { deleteApiKey, getApiKey, insertApiKey, listApiKeys } from "./queries";
 import type { createApiKeySchema } from "./schemas";
@@ -33,6 +34,7 @@ export async function createApiKey(
     }
     requireApplication(principal, applicationId, "Application");
   }
+  requireWithinAllowlist(principal, input.allowed_ips ?? null);
   if (applicationId !== null && !(await getApplication(deps.db, applicationId))) {
     throw notFound("Application not found (application_id).");
   }
@@ -56,6 +58,27 @@ export async function createApiKey(
       throw notFound("Application not found (application_id).");
     }
     throw error;
+  }
+}
+
+/**
+ * A key restricted to client ranges mints keys restricted to (sub)ranges of
+ * them: otherwise a stolen key used from an allowed address could mint one
+ * usable from anywhere, shedding its own restriction.
+ */
+function requireWithinAllowlist(principal: Principal, requested: readonly string[] | null) {
+  if (!principal.allowedIps || principal.allowedIps.length === 0) return;
+  const own = parseCidrList([...principal.allowedIps]);
+  const wanted = requested === null ? null : parseCidrList([...requested]);
+  const fits =
+    own.ok &&
+    wanted !== null &&
+    wanted.ok &&
+    wanted.cidrs.every((range) => own.cidrs.some((allowed) => cidrWithin(range, allowed)));
+  if (!fits) {
+    throw forbidden(
+      "This key is restricted to client addresses: allowed_ips is required and must lie within its own ranges.",
+    );
   }
 }
 

@@ -162,6 +162,43 @@ describe("bad input gets a 4xx problem and stores nothing", () => {
     );
   });
 
+  test("webhook headers are RFC 9110 fields, named in the error, unique regardless of case", async () => {
+    const app = await createApplication();
+    const hook = await createWebhook(app.id, "https://example.com/h");
+    const refused: Array<[Record<string, string>, string]> = [
+      [{ "X-Foo": "\u0001" }, "headers.X-Foo"],
+      [{ "X-Foo": "b\u000bc" }, "headers.X-Foo"],
+      [{ "X-Foo": "a\u007fb" }, "headers.X-Foo"],
+      [{ "X-Foo": "tab\tinside ok", "X-Bar": " leading" }, "headers.X-Bar"],
+      [{ "X-Foo": "trailing\t" }, "headers.X-Foo"],
+      [{ "X-Foo": "line\nbreak" }, "headers.X-Foo"],
+      [{ "X-Foo": "nul\u0000" }, "headers.X-Foo"],
+      [{ "X-Foo": "snow \u2603" }, "headers.X-Foo"],
+      [{ "X Foo": "v" }, "headers.X Foo"],
+      [{ "X-Foo:": "v" }, "headers.X-Foo:"],
+      [{ "": "v" }, "headers."],
+      [{ "X-Foo": "a", "x-foo": "b" }, "headers.x-foo"],
+      [{ "X-Api-Key": "a", "X-API-KEY": "b" }, "headers.X-API-KEY"],
+    ];
+    for (const [headers, path] of refused) {
+      for (const [method, url, body] of [
+        ["POST", "/v1/webhooks", { application_id: app.id, url: "https://example.com/h", headers }],
+        ["PATCH", `/v1/webhooks/${hook.id}`, { headers }],
+      ] as const) {
+        const res = await api(method, url, body);
+        expectProblem(res, 422);
+        expect(res.body.errors.map((e: any) => e.path), `${method} ${JSON.stringify(headers)}`).toEqual([path]);
+      }
+    }
+    const list = await api("GET", `/v1/webhooks?application_id=${app.id}`);
+    expect(list.body.data).toHaveLength(1);
+    expect((await api("GET", `/v1/webhooks/${hook.id}`)).body.headers).toEqual({});
+    const accepted = { "X-Foo": "a b\tc", "X-Empty": "", "X-Obs": "caf\u00e9", "x-other": "~!#" };
+    const ok = await api("PATCH", `/v1/webhooks/${hook.id}`, { headers: accepted });
+    expect(ok.status).toBe(200);
+    expect(ok.body.headers).toEqual(accepted);
+  });
+
   test("messages: missing payload, bad event types, bad ids", async () => {
     const app = await createApplication();
     expectProblem(

@@ -14,6 +14,23 @@ export const timestampSchema = z
   .string()
   .openapi({ format: "date-time", example: "2026-11-22T15:37:13.123Z" });
 
+/** 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: what a four-digit UTC year can write. */
+const FIRST_INSTANT_MS = -62_167_219_200_000;
+const LAST_INSTANT_MS = 253_402_300_799_999;
+
+/**
+ * An RFC 3339 time with any offset, whose instant lies in the years
+ * 0000–9999 UTC. "9999-12-31T23:59:59-23:59" is valid RFC 3339 but is in
+ * the year 10000 in UTC, which no stored time can write.
+ */
+export const instantSchema = z.iso
+  .datetime({ offset: true })
+  .refine((text) => {
+    const ms = Date.parse(text);
+    return ms >= FIRST_INSTANT_MS && ms <= LAST_INSTANT_MS;
+  }, "must lie within the years 0000 to 9999 in UTC")
+  .openapi({ format: "date-time", example: "2026-11-22T15:37:13.123Z" });
+
 /** Free-form data kept with the object; bounded so it cannot be used as storage. */
 export const metadataSchema = z
   .record(z.string().max(128), z.unknown())

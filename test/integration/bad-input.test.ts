@@ -199,6 +199,36 @@ describe("bad input gets a 4xx problem and stores nothing", () => {
     expect(ok.body.headers).toEqual(accepted);
   });
 
+  test("recover windows are instants within the years 0000 to 9999 UTC", async () => {
+    const app = await createApplication();
+    const hook = await createWebhook(app.id, "https://example.com/h");
+    const recover = (body: Record<string, string>) =>
+      api("POST", `/v1/webhooks/${hook.id}/recover`, body);
+    for (const [body, path] of [
+      [{ since: "9999-12-31T23:59:59-23:59" }, "since"], // 10000-01-01T23:58:59Z
+      [{ since: "2026-01-01T00:00:00Z", until: "9999-12-31T23:59:59-00:01" }, "until"],
+      [{ since: "0000-01-01T00:00:00+00:01" }, "since"], // the year -1 in UTC
+    ] as const) {
+      const res = await recover(body);
+      expectProblem(res, 422);
+      expect(res.body.errors.map((e: any) => e.path)).toEqual([path]);
+    }
+    // The last instant there is, and the first: a valid window, however it is written.
+    const widest = await recover({ since: "0000-01-01T00:00:00Z", until: "9999-12-31T23:59:59+00:00" });
+    expect(widest.status).toBe(202);
+    expect(widest.body).toMatchObject({
+      since: "0000-01-01T00:00:00.000Z",
+      until: "9999-12-31T23:59:59.000Z",
+    });
+    // Compared as instants: 10:00+02:00 is 08:00Z, before 09:00Z.
+    const offset = await recover({ since: "2026-05-01T10:00:00+02:00", until: "2026-05-01T09:00:00Z" });
+    expect(offset.status).toBe(202);
+    expect(offset.body).toMatchObject({ since: "2026-05-01T08:00:00.000Z" });
+    const reversed = await recover({ since: "2026-05-01T09:00:00Z", until: "2026-05-01T10:00:00+02:00" });
+    expectProblem(reversed, 422);
+    expect(reversed.body.errors[0].path).toBe("until");
+  });
+
   test("messages: missing payload, bad event types, bad ids", async () => {
     const app = await createApplication();
     expectProblem(

@@ -3,7 +3,7 @@ import { z } from "@hono/zod-openapi";
 import type { WebhookRow } from "../../db/schema";
 import { DEFAULT_RETRY_POLICY, retryPolicySchema } from "../../delivery/retry-policy";
 import { isValidSecret } from "../../delivery/signing";
-import { idSchema, metadataSchema, timestampSchema } from "../common";
+import { idSchema, instantSchema, metadataSchema, timestampSchema } from "../common";
 import { eventTypeSchema } from "../messages/schemas";
 import { listSchema, paginationQuery } from "../pagination";
 
@@ -156,8 +156,8 @@ export const rotateSecretSchema = z
 
 export const recoverSchema = z
   .object({
-    since: z.iso.datetime({ offset: true }),
-    until: z.iso.datetime({ offset: true }).optional(),
+    since: instantSchema,
+    until: instantSchema.optional(),
   })
   .strict()
   .openapi("Recover");

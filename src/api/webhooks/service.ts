@@ -225,10 +225,13 @@ export async function recoverEvents(
   requireAccess(principal, "manage");
   const webhook = await findWebhook(deps, principal, id);
   const now = deps.now();
-  const since = toRfc3339(new Date(input.since));
-  const until = toRfc3339(input.until ? new Date(input.until) : now);
-  if (until < since)
+  // Instants, not strings: "…T10:00:00+02:00" is before "…T09:00:00Z".
+  const sinceMs = Date.parse(input.since);
+  const untilMs = input.until ? Date.parse(input.until) : now.getTime();
+  if (untilMs < sinceMs)
     throw unprocessable([{ path: "until", message: "until must not be before since" }]);
+  const since = toRfc3339(sinceMs);
+  const until = toRfc3339(untilMs);
   const task = { webhookId: webhook.id, since, until };
   const row = await deps.db
     .select({ n: count() })

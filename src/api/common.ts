@@ -1,10 +1,17 @@
 /** @module Schemas and OpenAPI pieces every resource shares. */
 import { z } from "@hono/zod-openapi";
 
-export const idSchema = z.uuid().openapi({ example: "01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00" });
+/**
+ * A UUID, in either case: ids are stored lowercase, so an uppercase spelling
+ * (as some clients and languages print UUIDs) is normalised before lookup.
+ */
+export const idSchema = z
+  .uuid()
+  .toLowerCase()
+  .openapi({ example: "01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00" });
 
 export const idParams = z.object({
-  id: z.uuid().openapi({
+  id: z.uuid().toLowerCase().openapi({
     param: { name: "id", in: "path" },
     example: "01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00",
   }),

@@ -229,6 +229,44 @@ describe("bad input gets a 4xx problem and stores nothing", () => {
     expect(reversed.body.errors[0].path).toBe("until");
   });
 
+  test("ids are accepted in uppercase, as the same resource", async () => {
+    const app = await createApplication();
+    const APP = app.id.toUpperCase();
+    const created = await api("POST", "/v1/webhooks", {
+      application_id: APP,
+      url: "https://example.com/h",
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.application_id).toBe(app.id);
+    const HOOK = String(created.body.id).toUpperCase();
+    const message = await api("POST", "/v1/messages", {
+      application_id: APP,
+      event_type: "case.test",
+      payload: {},
+    });
+    expect(message.status).toBe(202);
+    expect(message.body.application_id).toBe(app.id);
+    const MESSAGE = String(message.body.id).toUpperCase();
+    for (const path of [
+      `/v1/applications/${APP}`,
+      `/v1/webhooks/${HOOK}`,
+      `/v1/webhooks?application_id=${APP}`,
+      `/v1/webhooks/${HOOK}/secret`,
+      `/v1/messages/${MESSAGE}`,
+      `/v1/events?webhook_id=${HOOK}`,
+    ]) {
+      expect((await api("GET", path)).status, path).toBe(200);
+    }
+    expect((await api("GET", `/v1/applications/${APP}`)).body.id).toBe(app.id);
+    expect((await api("GET", `/v1/webhooks?application_id=${APP}`)).body.data).toHaveLength(1);
+    expect((await api("PATCH", `/v1/webhooks/${HOOK}`, { name: "upper" })).body.name).toBe("upper");
+    // A confined key reaches its own application by either spelling.
+    const key = await api("POST", "/v1/api-keys", { name: "k", scope: "reader", application_id: APP });
+    expect(key.status).toBe(201);
+    expect(key.body.application_id).toBe(app.id);
+    expect((await api("GET", `/v1/applications/${APP}`, undefined, { token: key.body.key })).status).toBe(200);
+  });
+
   test("messages: missing payload, bad event types, bad ids", async () => {
     const app = await createApplication();
     expectProblem(

@@ -229,6 +229,17 @@ describe("bad input gets a 4xx problem and stores nothing", () => {
     expect(reversed.body.errors[0].path).toBe("until");
   });
 
+  test("a URL too long once normalised is refused on PATCH too, and nothing changes", async () => {
+    const app = await createApplication();
+    const hook = await createWebhook(app.id, "https://example.com/h");
+    const res = await api("PATCH", `/v1/webhooks/${hook.id}`, {
+      url: `https://example.com/${"é".repeat(1000)}`,
+    });
+    expectProblem(res, 422);
+    expect(res.body.errors[0].path).toBe("url");
+    expect((await api("GET", `/v1/webhooks/${hook.id}`)).body.url).toBe("https://example.com/h");
+  });
+
   test("ids are accepted in uppercase, as the same resource", async () => {
     const app = await createApplication();
     const APP = app.id.toUpperCase();

@@ -7,7 +7,7 @@
  */
 import { type SweepResult, sweep } from "./delivery/sweep";
 import type { Deps } from "./deps";
-import { errorName } from "./lib/log";
+import { describeError } from "./lib/log";
 import { type PurgeResult, purgeHistory } from "./retention";
 
 export type MaintenanceResult = SweepResult & { purged: PurgeResult };
@@ -35,7 +35,10 @@ export async function runMaintenance(
   }
   const reasons = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
   for (const reason of reasons) {
-    deps.log("error", "maintenance task failed", { error: errorName(reason) });
+    deps.log("error", "maintenance task failed", {
+      request_id: deps.requestId,
+      ...describeError(reason),
+    });
   }
   throw new AggregateError(reasons, "maintenance failed");
 }

@@ -1,10 +1,17 @@
 /** @module Schemas and OpenAPI pieces every resource shares. */
 import { z } from "@hono/zod-openapi";
 
-export const idSchema = z.uuid().openapi({ example: "01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00" });
+/**
+ * A UUID, in either case: ids are stored lowercase, so an uppercase spelling
+ * (as some clients and languages print UUIDs) is normalised before lookup.
+ */
+export const idSchema = z
+  .uuid()
+  .toLowerCase()
+  .openapi({ example: "01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00" });
 
 export const idParams = z.object({
-  id: z.uuid().openapi({
+  id: z.uuid().toLowerCase().openapi({
     param: { name: "id", in: "path" },
     example: "01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00",
   }),
@@ -12,6 +19,23 @@ export const idParams = z.object({
 
 export const timestampSchema = z
   .string()
+  .openapi({ format: "date-time", example: "2026-11-22T15:37:13.123Z" });
+
+/** 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: what a four-digit UTC year can write. */
+const FIRST_INSTANT_MS = -62_167_219_200_000;
+const LAST_INSTANT_MS = 253_402_300_799_999;
+
+/**
+ * An RFC 3339 time with any offset, whose instant lies in the years
+ * 0000–9999 UTC. "9999-12-31T23:59:59-23:59" is valid RFC 3339 but is in
+ * the year 10000 in UTC, which no stored time can write.
+ */
+export const instantSchema = z.iso
+  .datetime({ offset: true })
+  .refine((text) => {
+    const ms = Date.parse(text);
+    return ms >= FIRST_INSTANT_MS && ms <= LAST_INSTANT_MS;
+  }, "must lie within the years 0000 to 9999 in UTC")
   .openapi({ format: "date-time", example: "2026-11-22T15:37:13.123Z" });
 
 /** Free-form data kept with the object; bounded so it cannot be used as storage. */

@@ -5,5 +5,11 @@ import type { Principal } from "../security/principal";
 
 export type AppEnv = {
   Bindings: Env;
-  Variables: { deps: Deps; principal: Principal; requestId: string };
+  Variables: {
+    deps: Deps;
+    principal: Principal;
+    requestId: string;
+    /** The request body's text as received (after the BOM and outer whitespace): JSON bodies only. */
+    rawBody?: string;
+  };
 };

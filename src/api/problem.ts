@@ -7,7 +7,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
 import { ApiError, type FieldError, unprocessable } from "../lib/errors";
-import { jsonLogger } from "../lib/log";
+import { describeError, jsonLogger } from "../lib/log";
 
 export type Problem = {
   type: string;
@@ -71,10 +71,13 @@ export function handleError(error: Error, c: Context): Response {
       status === 415 ? "Unsupported Media Type" : status === 400 ? "Bad Request" : "Error";
     return problemResponse(new ApiError(status, title, error.message || title));
   }
+  // The class and the statement's verb and table, never the message: a
+  // driver's message quotes the bound parameters (secrets, key hashes).
   jsonLogger("error", "unhandled error", {
+    request_id: c.get("requestId"),
     method: c.req.method,
     path: new URL(c.req.url).pathname,
-    error: error instanceof Error ? `${error.name}: ${error.message}` : "unknown",
+    ...describeError(error),
   });
   return problemResponse(
     new ApiError(500, "Internal Server Error", "An unexpected error occurred."),

@@ -90,14 +90,19 @@ function errorText(error: unknown): string {
   return text.slice(0, 300) || "request failed";
 }
 
-/** Reads at most `limit` bytes of the body as text and drops the rest unread. */
+/**
+ * Reads at most `limit` bytes of the body as text, cut at a character
+ * boundary so that the text is at most `limit` bytes of UTF-8, and drops the
+ * rest unread.
+ */
 async function readPrefix(response: Response, limit: number): Promise<string> {
   if (!response.body) return "";
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
-    while (size < limit) {
+    // One byte past the limit tells whether the cut falls inside a character.
+    while (size <= limit) {
       const { done, value } = await reader.read();
       if (done) break;
       chunks.push(value);
@@ -106,7 +111,7 @@ async function readPrefix(response: Response, limit: number): Promise<string> {
   } finally {
     await reader.cancel().catch(() => {});
   }
-  const all = new Uint8Array(Math.min(size, limit));
+  const all = new Uint8Array(Math.min(size, limit + 1));
   let offset = 0;
   for (const chunk of chunks) {
     const part = chunk.subarray(0, all.length - offset);
@@ -114,5 +119,14 @@ async function readPrefix(response: Response, limit: number): Promise<string> {
     offset += part.length;
     if (offset >= all.length) break;
   }
-  return new TextDecoder().decode(all);
+  let end = Math.min(size, limit);
+  // Back off over continuation bytes (10xxxxxx): the character they belong to does not fit.
+  if (size > limit) while (end > 0 && (all[end]! & 0xc0) === 0x80) end -= 1;
+  return fitUtf8(new TextDecoder().decode(all.subarray(0, end)), limit);
+}
+
+/** `text` cut at a code point so that its UTF-8 is at most `limit` bytes (invalid input decodes to 3-byte U+FFFD). */
+export function fitUtf8(text: string, limit: number): string {
+  const { read } = new TextEncoder().encodeInto(text, new Uint8Array(limit));
+  return text.slice(0, read);
 }

@@ -4,7 +4,7 @@
  * is acked once done, or retried with a growing delay, independently.
  */
 import type { Deps } from "../deps";
-import { errorName } from "../lib/log";
+import { describeError } from "../lib/log";
 import { usage } from "../lib/usage";
 import { fanOut, fanOutLegacy } from "./fan-out";
 import { recoverWebhook } from "./recover";
@@ -17,7 +17,7 @@ export async function consumeBatch(batch: MessageBatch<QueueTask>, deps: Deps): 
   const legacy: Message<LegacyFanoutTask>[] = of("fanout");
   const recovers: Message<RecoverTask>[] = of("recover");
   const failed = (error: unknown) => {
-    deps.log("error", "fan-out failed", { error: errorName(error) });
+    deps.log("error", "fan-out failed", { ...describeError(error) });
     return new Set<string>();
   };
   const [done, legacyDone] = await Promise.all([
@@ -40,7 +40,7 @@ export async function consumeBatch(batch: MessageBatch<QueueTask>, deps: Deps): 
         await recoverWebhook(deps, message.body);
         settle(message, true, deps);
       } catch (error) {
-        deps.log("error", "queue task failed", { task: message.body.kind, error: errorName(error) });
+        deps.log("error", "queue task failed", { task: message.body.kind, ...describeError(error) });
         settle(message, false, deps);
       }
     }),

@@ -11,7 +11,7 @@ import { getMessages, insertMessages, recordedMessageIds, setWebhookIds } from "
 import { listEnabledWebhooks } from "../db/queries/webhooks";
 import type { EventRow, MessageRow, WebhookRow } from "../db/schema";
 import type { Deps } from "../deps";
-import { errorName } from "../lib/log";
+import { describeError } from "../lib/log";
 import { toRfc3339 } from "../lib/time";
 import { eventIdFor } from "./event-ids";
 import type { QueuedEvent, ResendItem } from "./webhook-do";
@@ -147,7 +147,7 @@ async function handOverAll(
           await webhookObject(deps, webhookId).enqueue(webhookId, part);
         }
       } catch (error) {
-        deps.log("error", "hand-over failed", { webhook_id: webhookId, error: errorName(error) });
+        deps.log("error", "hand-over failed", { webhook_id: webhookId, ...describeError(error) });
         for (const item of items) failed.add(item.messageId);
       }
     }),
@@ -172,7 +172,7 @@ async function confirm(deps: Deps, tasks: PublishTask[], done: Set<string>): Pro
         await ingestObject(deps, shard).confirm(list);
       } catch (error) {
         // Harmless: the object re-sends them later and fan-out finds them recorded.
-        deps.log("warn", "confirming messages failed", { shard, error: errorName(error) });
+        deps.log("warn", "confirming messages failed", { shard, ...describeError(error) });
       }
     }),
   );

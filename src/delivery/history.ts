@@ -9,7 +9,7 @@
 import { writeHistory } from "../db/queries/events";
 import type { AttemptRecord, EventRow } from "../db/schema";
 import type { Deps } from "../deps";
-import { errorName } from "../lib/log";
+import { describeError } from "../lib/log";
 import type { HeldEvent } from "./held-events";
 
 /** Outcomes buffered before a flush starts at once. */
@@ -88,7 +88,7 @@ export class HistoryWriter {
         this.failures += 1;
         this.deps().log("error", "writing delivery history failed; will retry", {
           events: batch.length,
-          error: errorName(error),
+          ...describeError(error),
         });
       }
     })();

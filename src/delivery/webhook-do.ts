@@ -24,7 +24,7 @@ import { getWebhook, updateWebhook } from "../db/queries/webhooks";
 import type { AttemptRow, EventRow, WebhookRow } from "../db/schema";
 import { type Deps, makeDeps } from "../deps";
 import type { Env } from "../env";
-import { errorName } from "../lib/log";
+import { describeError } from "../lib/log";
 import { toRfc3339 } from "../lib/time";
 import { currentIsolateId, type Usage, usage } from "../lib/usage";
 import { isSuccess } from "./attempt";
@@ -431,7 +431,7 @@ export class WebhookDO extends DurableObject<Env> {
       this.deps.log("error", "preparing an attempt failed", {
         webhook_id: webhook.id,
         event_id: event.eventId,
-        error: errorName(error),
+        ...describeError(error),
       });
       event.dueAt = this.deps.now().getTime() + PREPARE_RETRY_MS;
       this.schedule(event);
@@ -487,7 +487,7 @@ export class WebhookDO extends DurableObject<Env> {
         // The next settings read finds it enabled and the rule fires again.
         this.deps.log("error", "disabling a webhook failed", {
           webhook_id: webhook.id,
-          error: errorName(error),
+          ...describeError(error),
         });
       }
     }

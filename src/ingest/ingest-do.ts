@@ -18,7 +18,7 @@ import { meteredSql, type SqlRunner } from "../delivery/sql";
 import type { AcceptedMessage, QueueTask } from "../delivery/tasks";
 import { type Deps, makeDeps } from "../deps";
 import type { Env } from "../env";
-import { errorName } from "../lib/log";
+import { describeError } from "../lib/log";
 import { DAY_MS, HOUR_MS } from "../lib/time";
 import { usage } from "../lib/usage";
 
@@ -138,7 +138,7 @@ export class IngestDO extends DurableObject<Env> {
       );
     } catch (error) {
       // Not on the queue, so not accepted: forget them, the client may publish again.
-      this.deps.log("error", "enqueue failed", { shard, error: errorName(error) });
+      this.deps.log("error", "enqueue failed", { shard, ...describeError(error) });
       for (const f of fresh) {
         this.run("DELETE FROM outbox WHERE slot = ?", f.slot);
         this.unconfirmed.delete(f.slot);

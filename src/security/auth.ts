@@ -8,6 +8,7 @@ import { getApiKeyByHash, touchApiKey } from "../api/api-keys/queries";
 import type { Deps } from "../deps";
 import { timingSafeEqual } from "../lib/crypto";
 import { forbidden, notConfigured, unauthorized } from "../lib/errors";
+import { describeError } from "../lib/log";
 import { toRfc3339 } from "../lib/time";
 import { hashApiKey, hashMatches, looksLikeApiKey } from "./api-keys";
 import { type Cidr, ipAllowed, parseCidrList } from "./ip-allowlist";
@@ -82,7 +83,14 @@ export async function resolvePrincipal(
         throw forbidden("The admin token is not accepted from this client address.");
       }
     }
-    return { principal: { id: ADMIN_PRINCIPAL_ID, scope: "admin", applicationId: null } };
+    return {
+      principal: {
+        id: ADMIN_PRINCIPAL_ID,
+        scope: "admin",
+        applicationId: null,
+        allowedIps: settings.adminAllowedIps.length > 0 ? settings.adminAllowedIps : null,
+      },
+    };
   }
 
   if (!looksLikeApiKey(token)) throw unauthorized("The token is not valid.");
@@ -103,12 +111,17 @@ export async function resolvePrincipal(
       ? touchApiKey(deps.db, key.id, toRfc3339(now), staleBefore).catch((error: unknown) => {
           deps.log("warn", "could not record last_used_at", {
             api_key_id: key.id,
-            error: String(error),
+            ...describeError(error),
           });
         })
       : undefined;
   return {
-    principal: { id: key.id, scope: key.scope, applicationId: key.applicationId },
+    principal: {
+      id: key.id,
+      scope: key.scope,
+      applicationId: key.applicationId,
+      allowedIps: key.allowedIps,
+    },
     ...(background ? { background } : {}),
   };
 }

@@ -1,14 +1,18 @@
 /**
  * @module IP addresses as numbers: strict IPv4 and IPv6 parsing, CIDR ranges,
- * and the IPv4 address an IPv6 one may carry (mapped, compatible, NAT64,
- * 6to4), so that no spelling of an address escapes a range check.
+ * and the IPv4 addresses an IPv6 one may carry (mapped, translated,
+ * compatible, NAT64, 6to4, Teredo), so that no spelling of an address escapes
+ * a range check.
  */
 
 export type IpAddress = {
   version: 4 | 6;
   value: bigint;
-  /** The IPv4 address inside an IPv6 one that carries it, if any. */
-  embeddedV4?: IpAddress;
+  /**
+   * Every IPv4 address this IPv6 address may carry, by every convention that
+   * can route it there; empty or absent for IPv4 and plain IPv6 addresses.
+   */
+  carriedV4?: IpAddress[];
 };
 
 export type Cidr = { version: 4 | 6; network: bigint; prefix: number };
@@ -56,15 +60,39 @@ export function parseIPv6(text: string): bigint | null {
 
 const V4 = (value: bigint): IpAddress => ({ version: 4, value });
 
-/** The IPv4 address an IPv6 address carries, by the conventions that route it as IPv4. */
-function embedded(value: bigint): IpAddress | undefined {
+const MASK_32 = 0xffffffffn;
+
+/**
+ * The IPv4 addresses an IPv6 address carries, by each convention that routes
+ * it as IPv4: mapped ::ffff:0:0/96, translated ::ffff:0:0:0/96 (RFC 2765),
+ * compatible ::/96, NAT64 64:ff9b::/96 (RFC 6052) and the local-use
+ * 64:ff9b:1::/48 (RFC 8215, both as /96 and in RFC 6052's /48 layout), 6to4
+ * 2002::/16 and Teredo 2001::/32 (server, and the client bits inverted).
+ */
+function carried(value: bigint): IpAddress[] {
   const high96 = value >> 32n;
-  const low32 = value & 0xffffffffn;
-  if (high96 === 0xffffn) return V4(low32); // ::ffff:a.b.c.d, mapped
-  if (high96 === 0n && low32 > 1n) return V4(low32); // ::a.b.c.d, compatible
-  if (high96 === 0x0064ff9b0000000000000000n) return V4(low32); // 64:ff9b::/96, NAT64
-  if (value >> 112n === 0x2002n) return V4((value >> 80n) & 0xffffffffn); // 2002::/16, 6to4
-  return undefined;
+  const low32 = value & MASK_32;
+  if (high96 === 0xffffn || high96 === 0xffff0000n) return [V4(low32)];
+  if (high96 === 0n) return low32 > 1n ? [V4(low32)] : [];
+  if (high96 === 0x0064ff9b0000000000000000n) return [V4(low32)];
+  if (value >> 80n === 0x0064ff9b0001n) {
+    const layout48 = (((value >> 64n) & 0xffffn) << 16n) | ((value >> 40n) & 0xffffn);
+    return [V4(low32), V4(layout48)];
+  }
+  if (value >> 112n === 0x2002n) return [V4((value >> 80n) & MASK_32)];
+  if (value >> 96n === 0x20010000n) return [V4((value >> 64n) & MASK_32), V4(~low32 & MASK_32)];
+  return [];
+}
+
+/**
+ * The IPv4 address an IPv4-mapped IPv6 address (::ffff:a.b.c.d) is, else the
+ * address itself. Only that form is the same host as its IPv4: the one a
+ * dual-stack socket reports for an IPv4 client.
+ */
+export function unmapped(address: IpAddress): IpAddress {
+  return address.version === 6 && address.value >> 32n === 0xffffn
+    ? V4(address.value & MASK_32)
+    : address;
 }
 
 export function parseIp(text: string): IpAddress | null {
@@ -72,8 +100,8 @@ export function parseIp(text: string): IpAddress | null {
   if (v4 !== null) return V4(v4);
   const v6 = parseIPv6(text);
   if (v6 === null) return null;
-  const inner = embedded(v6);
-  return inner ? { version: 6, value: v6, embeddedV4: inner } : { version: 6, value: v6 };
+  const inner = carried(v6);
+  return inner.length > 0 ? { version: 6, value: v6, carriedV4: inner } : { version: 6, value: v6 };
 }
 
 /** `a.b.c.d/n` or `x::y/n`; a bare address is a range of one. */

@@ -9,6 +9,12 @@ export type Principal = {
   scope: Scope;
   /** Set when the caller is confined to one application. */
   applicationId: string | null;
+  /**
+   * The client ranges the caller's credential is accepted from (the key's
+   * `allowed_ips`, or RELAY_ADMIN_ALLOWED_IPS for the admin token); absent or
+   * null: any address. Keys it mints must stay inside them.
+   */
+  allowedIps?: readonly string[] | null;
 };
 
 export type Access = "read" | "publish" | "manage";

@@ -55,9 +55,18 @@ const PRIVATE = [
   "::1/128",
   "fc00::/7",
   "ff00::/8",
+  "fec0::/10", // site-local, deprecated (RFC 3879) but still routed inside some networks
+  "64:ff9b:1::/48", // local-use NAT64 (RFC 8215): a private translator by definition
+  "2001::/32", // Teredo: a tunnel to whatever IPv4 host the bits name
+  "192.88.99.0/24", // the deprecated 6to4 relay anycast (RFC 7526)
 ];
 
-const METADATA_NAMES = new Set(["metadata", "metadata.google.internal", "instance-data"]);
+const METADATA_NAMES = new Set([
+  "metadata",
+  "metadata.google.internal",
+  "metadata.goog",
+  "instance-data",
+]);
 
 /** Whether `input` may be a webhook URL; `url` is the normalised form to store. */
 export function checkWebhookUrl(input: string, options: { allowPrivate: boolean }): UrlCheck {
@@ -76,7 +85,12 @@ export function checkWebhookUrl(input: string, options: { allowPrivate: boolean 
     return refuse(`url port ${url.port} is not reachable from Cloudflare Workers`);
   }
   const verdict = judgeHost(url.hostname, options.allowPrivate);
-  return verdict ?? { ok: true, url: url.href };
+  if (verdict) return verdict;
+  // Normalisation percent-encodes: one "é" becomes "%C3%A9". The stored form is what must fit.
+  if (url.href.length > MAX_URL_LENGTH) {
+    return refuse(`url must be at most ${MAX_URL_LENGTH} characters once normalised`);
+  }
+  return { ok: true, url: url.href };
 }
 
 function refuse(reason: string): UrlCheck {
@@ -104,16 +118,16 @@ function judgeHost(hostname: string, allowPrivate: boolean): UrlCheck | null {
 }
 
 function judgeAddress(address: IpAddress, allowPrivate: boolean): UrlCheck | null {
-  // IPv4 carried inside IPv6 (mapped, compatible, NAT64, 6to4) is judged as the IPv4 it carries.
-  const judged = address.embeddedV4 ?? address;
-  if (ALWAYS_REFUSED.some((range) => isInRange(judged, range) || isInRange(address, range))) {
-    return refuse("url points to a link-local or metadata address");
-  }
+  // An IPv6 address that carries IPv4 (mapped, translated, compatible, NAT64,
+  // 6to4, Teredo) is refused if any IPv4 address it may reach is.
+  const judged = [address, ...(address.carriedV4 ?? [])];
+  const inAny = (ranges: string[]) =>
+    judged.some((candidate) => ranges.some((range) => isInRange(candidate, range)));
+  if (inAny(ALWAYS_REFUSED)) return refuse("url points to a link-local or metadata address");
   if (allowPrivate) return null;
-  if (judged.version === 4 && judged.value === 0xffffffffn)
-    return refuse("url points to a private address");
-  if (PRIVATE.some((range) => isInRange(judged, range) || isInRange(address, range))) {
+  if (judged.some((candidate) => candidate.version === 4 && candidate.value === 0xffffffffn)) {
     return refuse("url points to a private address");
   }
+  if (inAny(PRIVATE)) return refuse("url points to a private address");
   return null;
 }

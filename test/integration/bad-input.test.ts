@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { api, createApplication, createWebhook } from "../helpers/api";
+import { api, createApplication, createWebhook, eventually } from "../helpers/api";
 
 /** Every bad answer is problem+json with the status in the body too. */
 function expectProblem(
@@ -160,6 +160,124 @@ describe("bad input gets a 4xx problem and stores nothing", () => {
       await api("POST", "/v1/webhooks", { ...good, application_id: crypto.randomUUID() }),
       404,
     );
+  });
+
+  test("webhook headers are RFC 9110 fields, named in the error, unique regardless of case", async () => {
+    const app = await createApplication();
+    const hook = await createWebhook(app.id, "https://example.com/h");
+    const refused: Array<[Record<string, string>, string]> = [
+      [{ "X-Foo": "\u0001" }, "headers.X-Foo"],
+      [{ "X-Foo": "b\u000bc" }, "headers.X-Foo"],
+      [{ "X-Foo": "a\u007fb" }, "headers.X-Foo"],
+      [{ "X-Foo": "tab\tinside ok", "X-Bar": " leading" }, "headers.X-Bar"],
+      [{ "X-Foo": "trailing\t" }, "headers.X-Foo"],
+      [{ "X-Foo": "line\nbreak" }, "headers.X-Foo"],
+      [{ "X-Foo": "nul\u0000" }, "headers.X-Foo"],
+      [{ "X-Foo": "snow \u2603" }, "headers.X-Foo"],
+      [{ "X Foo": "v" }, "headers.X Foo"],
+      [{ "X-Foo:": "v" }, "headers.X-Foo:"],
+      [{ "": "v" }, "headers."],
+      [{ "X-Foo": "a", "x-foo": "b" }, "headers.x-foo"],
+      [{ "X-Api-Key": "a", "X-API-KEY": "b" }, "headers.X-API-KEY"],
+    ];
+    for (const [headers, path] of refused) {
+      for (const [method, url, body] of [
+        ["POST", "/v1/webhooks", { application_id: app.id, url: "https://example.com/h", headers }],
+        ["PATCH", `/v1/webhooks/${hook.id}`, { headers }],
+      ] as const) {
+        const res = await api(method, url, body);
+        expectProblem(res, 422);
+        expect(res.body.errors.map((e: any) => e.path), `${method} ${JSON.stringify(headers)}`).toEqual([path]);
+      }
+    }
+    const list = await api("GET", `/v1/webhooks?application_id=${app.id}`);
+    expect(list.body.data).toHaveLength(1);
+    expect((await api("GET", `/v1/webhooks/${hook.id}`)).body.headers).toEqual({});
+    const accepted = { "X-Foo": "a b\tc", "X-Empty": "", "X-Obs": "caf\u00e9", "x-other": "~!#" };
+    const ok = await api("PATCH", `/v1/webhooks/${hook.id}`, { headers: accepted });
+    expect(ok.status).toBe(200);
+    expect(ok.body.headers).toEqual(accepted);
+  });
+
+  test("recover windows are instants within the years 0000 to 9999 UTC", async () => {
+    const app = await createApplication();
+    const hook = await createWebhook(app.id, "https://example.com/h");
+    const recover = (body: Record<string, string>) =>
+      api("POST", `/v1/webhooks/${hook.id}/recover`, body);
+    for (const [body, path] of [
+      [{ since: "9999-12-31T23:59:59-23:59" }, "since"], // 10000-01-01T23:58:59Z
+      [{ since: "2026-01-01T00:00:00Z", until: "9999-12-31T23:59:59-00:01" }, "until"],
+      [{ since: "0000-01-01T00:00:00+00:01" }, "since"], // the year -1 in UTC
+    ] as const) {
+      const res = await recover(body);
+      expectProblem(res, 422);
+      expect(res.body.errors.map((e: any) => e.path)).toEqual([path]);
+    }
+    // The last instant there is, and the first: a valid window, however it is written.
+    const widest = await recover({ since: "0000-01-01T00:00:00Z", until: "9999-12-31T23:59:59+00:00" });
+    expect(widest.status).toBe(202);
+    expect(widest.body).toMatchObject({
+      since: "0000-01-01T00:00:00.000Z",
+      until: "9999-12-31T23:59:59.000Z",
+    });
+    // Compared as instants: 10:00+02:00 is 08:00Z, before 09:00Z.
+    const offset = await recover({ since: "2026-05-01T10:00:00+02:00", until: "2026-05-01T09:00:00Z" });
+    expect(offset.status).toBe(202);
+    expect(offset.body).toMatchObject({ since: "2026-05-01T08:00:00.000Z" });
+    const reversed = await recover({ since: "2026-05-01T09:00:00Z", until: "2026-05-01T10:00:00+02:00" });
+    expectProblem(reversed, 422);
+    expect(reversed.body.errors[0].path).toBe("until");
+  });
+
+  test("a URL too long once normalised is refused on PATCH too, and nothing changes", async () => {
+    const app = await createApplication();
+    const hook = await createWebhook(app.id, "https://example.com/h");
+    const res = await api("PATCH", `/v1/webhooks/${hook.id}`, {
+      url: `https://example.com/${"é".repeat(1000)}`,
+    });
+    expectProblem(res, 422);
+    expect(res.body.errors[0].path).toBe("url");
+    expect((await api("GET", `/v1/webhooks/${hook.id}`)).body.url).toBe("https://example.com/h");
+  });
+
+  test("ids are accepted in uppercase, as the same resource", async () => {
+    const app = await createApplication();
+    const APP = app.id.toUpperCase();
+    const created = await api("POST", "/v1/webhooks", {
+      application_id: APP,
+      url: "https://example.com/h",
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.application_id).toBe(app.id);
+    const HOOK = String(created.body.id).toUpperCase();
+    const message = await api("POST", "/v1/messages", {
+      application_id: APP,
+      event_type: "case.test",
+      payload: {},
+    });
+    expect(message.status).toBe(202);
+    expect(message.body.application_id).toBe(app.id);
+    const MESSAGE = String(message.body.id).toUpperCase();
+    // Readable once fan-out has recorded it.
+    await eventually(async () => expect((await api("GET", `/v1/messages/${message.body.id}`)).status).toBe(200));
+    for (const path of [
+      `/v1/applications/${APP}`,
+      `/v1/webhooks/${HOOK}`,
+      `/v1/webhooks?application_id=${APP}`,
+      `/v1/webhooks/${HOOK}/secret`,
+      `/v1/messages/${MESSAGE}`,
+      `/v1/events?webhook_id=${HOOK}`,
+    ]) {
+      expect((await api("GET", path)).status, path).toBe(200);
+    }
+    expect((await api("GET", `/v1/applications/${APP}`)).body.id).toBe(app.id);
+    expect((await api("GET", `/v1/webhooks?application_id=${APP}`)).body.data).toHaveLength(1);
+    expect((await api("PATCH", `/v1/webhooks/${HOOK}`, { name: "upper" })).body.name).toBe("upper");
+    // A confined key reaches its own application by either spelling.
+    const key = await api("POST", "/v1/api-keys", { name: "k", scope: "reader", application_id: APP });
+    expect(key.status).toBe(201);
+    expect(key.body.application_id).toBe(app.id);
+    expect((await api("GET", `/v1/applications/${APP}`, undefined, { token: key.body.key })).status).toBe(200);
   });
 
   test("messages: missing payload, bad event types, bad ids", async () => {

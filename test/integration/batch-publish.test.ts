@@ -112,6 +112,25 @@ describe("batch publish", () => {
     await eventually(async () => expect(await recordedCount(app.id)).toBe(3));
   });
 
+  test("each item's payload reaches the receiver byte for byte", async () => {
+    const hook = newHook(receiverUrl);
+    const app = await createApplication();
+    await createWebhook(app.id, hook.url);
+    const payloads = ['{"amount_wei":12345678901234567890123}', '[1e400, -0, 0.10000000000000000001]'];
+    const raw = `{"messages":[${payloads
+      .map((p) => `{"application_id":"${app.id}","event_type":"exact", "payload" : ${p} }`)
+      .join(" , ")}]}`;
+    const res = await api("POST", "/v1/messages/batch", undefined, {
+      raw,
+      headers: { "content-type": "application/json" },
+    });
+    expect(res.body.data.map((e: any) => e.status)).toEqual([202, 202]);
+    await eventually(async () => {
+      const bodies = (await hook.received()).requests.map((r) => r.body);
+      expect(bodies.sort()).toEqual([...payloads].sort());
+    });
+  });
+
   test("a reader may not publish a batch", async () => {
     const app = await createApplication();
     const reader = await createKey({ name: "r", scope: "reader", application_id: app.id });

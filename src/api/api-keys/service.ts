@@ -1,12 +1,14 @@
 /** @module API key logic, free of HTTP: only admin-scope principals manage keys. */
 import type { z } from "@hono/zod-openapi";
 import { getApplication } from "../../db/queries/applications";
+import { constraintViolated } from "../../db/errors";
 import type { ApiKeyRow } from "../../db/schema";
 import type { Deps } from "../../deps";
 import { forbidden, notFound } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { toRfc3339 } from "../../lib/time";
 import { issueApiKey } from "../../security/api-keys";
+import { cidrWithin, parseCidrList } from "../../security/ip-allowlist";
 import { type Principal, requireAccess, requireApplication } from "../../security/principal";
 import { deleteApiKey, getApiKey, insertApiKey, listApiKeys } from "./queries";
 import type { createApiKeySchema } from "./schemas";
@@ -32,22 +34,52 @@ export async function createApiKey(
     }
     requireApplication(principal, applicationId, "Application");
   }
+  requireWithinAllowlist(principal, input.allowed_ips ?? null);
   if (applicationId !== null && !(await getApplication(deps.db, applicationId))) {
     throw notFound("Application not found (application_id).");
   }
   const issued = await issueApiKey();
-  const row = await insertApiKey(deps.db, {
-    id: uuidv7(),
-    name: input.name,
-    scope: input.scope,
-    applicationId,
-    allowedIps: input.allowed_ips ?? null,
-    keyHash: issued.hash,
-    keyPrefix: issued.prefix,
-    lastUsedAt: null,
-    createdAt: toRfc3339(deps.now()),
-  });
-  return { row, key: issued.key };
+  try {
+    const row = await insertApiKey(deps.db, {
+      id: uuidv7(),
+      name: input.name,
+      scope: input.scope,
+      applicationId,
+      allowedIps: input.allowed_ips ?? null,
+      keyHash: issued.hash,
+      keyPrefix: issued.prefix,
+      lastUsedAt: null,
+      createdAt: toRfc3339(deps.now()),
+    });
+    return { row, key: issued.key };
+  } catch (error) {
+    // The application was deleted between the check above and the insert.
+    if (constraintViolated(error) === "foreign_key") {
+      throw notFound("Application not found (application_id).");
+    }
+    throw error;
+  }
+}
+
+/**
+ * A key restricted to client ranges mints keys restricted to (sub)ranges of
+ * them: otherwise a stolen key used from an allowed address could mint one
+ * usable from anywhere, shedding its own restriction.
+ */
+function requireWithinAllowlist(principal: Principal, requested: readonly string[] | null) {
+  if (!principal.allowedIps || principal.allowedIps.length === 0) return;
+  const own = parseCidrList([...principal.allowedIps]);
+  const wanted = requested === null ? null : parseCidrList([...requested]);
+  const fits =
+    own.ok &&
+    wanted !== null &&
+    wanted.ok &&
+    wanted.cidrs.every((range) => own.cidrs.some((allowed) => cidrWithin(range, allowed)));
+  if (!fits) {
+    throw forbidden(
+      "This key is restricted to client addresses: allowed_ips is required and must lie within its own ranges.",
+    );
+  }
 }
 
 /** Keys the principal may manage: a confined admin key sees its application's only. */

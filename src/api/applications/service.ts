@@ -8,6 +8,7 @@ import {
   listApplications,
   updateApplication,
 } from "../../db/queries/applications";
+import { constraintViolated } from "../../db/errors";
 import type { ApplicationRow } from "../../db/schema";
 import type { Deps } from "../../deps";
 import { forgetApplication } from "../../ingest/publish";
@@ -39,19 +40,36 @@ export async function createApplication(
   requireAccess(principal, "manage");
   if (principal.applicationId)
     throw forbidden("A key confined to one application may not create others.");
-  if (input.uid && (await getApplicationByUid(deps.db, input.uid))) {
-    throw conflict(`An application with uid "${input.uid}" exists already.`);
-  }
+  if (input.uid && (await getApplicationByUid(deps.db, input.uid))) throw uidConflict(input.uid);
   const now = toRfc3339(deps.now());
-  return insertApplication(deps.db, {
-    id: uuidv7(),
-    name: input.name,
-    uid: input.uid ?? null,
-    webhookLimit: input.webhook_limit,
-    metadata: input.metadata,
-    createdAt: now,
-    updatedAt: now,
-  });
+  return uidTakenAsConflict(input.uid, () =>
+    insertApplication(deps.db, {
+      id: uuidv7(),
+      name: input.name,
+      uid: input.uid ?? null,
+      webhookLimit: input.webhook_limit,
+      metadata: input.metadata,
+      createdAt: now,
+      updatedAt: now,
+    }),
+  );
+}
+
+/**
+ * The uid check before a write is for a clear answer; the unique index is the
+ * guard. A request that loses the race to the same uid gets the same 409.
+ */
+async function uidTakenAsConflict<T>(uid: string | null | undefined, write: () => Promise<T>) {
+  try {
+    return await write();
+  } catch (error) {
+    if (uid && constraintViolated(error) === "unique") throw uidConflict(uid);
+    throw error;
+  }
+}
+
+function uidConflict(uid: string) {
+  return conflict(`An application with uid "${uid}" exists already.`);
 }
 
 export async function changeApplication(
@@ -62,16 +80,28 @@ export async function changeApplication(
 ): Promise<ApplicationRow> {
   requireAccess(principal, "manage");
   const app = await findApplication(deps, principal, id);
-  if (input.uid && input.uid !== app.uid && (await getApplicationByUid(deps.db, input.uid))) {
-    throw conflict(`An application with uid "${input.uid}" exists already.`);
+  // The operator's fields: a tenant may not raise its own limit, nor probe
+  // other tenants' uids through the conflict answer.
+  if (principal.applicationId !== null) {
+    const fields = (["uid", "webhook_limit"] as const).filter((f) => input[f] !== undefined);
+    if (fields.length > 0) {
+      throw forbidden(
+        `A key confined to one application may not change ${fields.join(" or ")}.`,
+      );
+    }
   }
-  const updated = await updateApplication(deps.db, id, {
-    ...(input.name !== undefined ? { name: input.name } : {}),
-    ...(input.uid !== undefined ? { uid: input.uid } : {}),
-    ...(input.webhook_limit !== undefined ? { webhookLimit: input.webhook_limit } : {}),
-    ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
-    updatedAt: toRfc3339(deps.now()),
-  });
+  if (input.uid && input.uid !== app.uid && (await getApplicationByUid(deps.db, input.uid))) {
+    throw uidConflict(input.uid);
+  }
+  const updated = await uidTakenAsConflict(input.uid, () =>
+    updateApplication(deps.db, id, {
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.uid !== undefined ? { uid: input.uid } : {}),
+      ...(input.webhook_limit !== undefined ? { webhookLimit: input.webhook_limit } : {}),
+      ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
+      updatedAt: toRfc3339(deps.now()),
+    }),
+  );
   if (!updated) throw notFound("Application not found.");
   return updated;
 }

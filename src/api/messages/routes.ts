@@ -1,5 +1,6 @@
 /** @module /v1/messages: publish and inspect. */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { elementTexts, JsonText, memberText } from "../../lib/json-text";
 import { BODY_PROBLEMS, idParams, jsonBodyOf, jsonContent, problems } from "../common";
 import type { AppEnv } from "../context";
 import { toEventObject } from "../events/schemas";
@@ -66,16 +67,29 @@ const getMessageRoute = createRoute({
 export function registerMessageRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(publishRoute, async (c) => {
     const headerKey = c.req.valid("header")["idempotency-key"];
+    const input = c.req.valid("json");
+    // The payload's own text from the body, not a re-serialisation: numbers
+    // such as 1e400 or 12345678901234567890123 must reach receivers unchanged.
+    const source = c.var.rawBody === undefined ? undefined : memberText(c.var.rawBody, "payload");
+    const payload = source === undefined ? input.payload : new JsonText(source);
     const { message, created } = await publishMessage(
       c.var.deps,
       c.var.principal,
-      c.req.valid("json"),
+      { ...input, payload },
       headerKey,
     );
     return created ? c.json(toMessageObject(message), 202) : c.json(toMessageObject(message), 200);
   });
   app.openapi(publishBatchRoute, async (c) => {
-    const entries = await publishBatch(c.var.deps, c.var.principal, c.req.valid("json").messages);
+    // Each payload's own text from the body, as for a single publish.
+    const items = c.var.rawBody === undefined ? undefined : memberText(c.var.rawBody, "messages");
+    const payloadTexts = items === undefined ? [] : elementTexts(items).map((item) => memberText(item, "payload"));
+    const entries = await publishBatch(
+      c.var.deps,
+      c.var.principal,
+      c.req.valid("json").messages,
+      payloadTexts,
+    );
     return c.json(
       {
         object: "list" as const,

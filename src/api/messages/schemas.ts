@@ -1,6 +1,7 @@
 /** @module Message: one published event, fanned out to its application's webhooks. */
 import { z } from "@hono/zod-openapi";
 import type { MessageRow } from "../../db/schema";
+import { parseKeepingNumbers } from "../../lib/json-text";
 import { idSchema, problemSchema, timestampSchema } from "../common";
 import { eventSchema } from "../events/schemas";
 
@@ -107,7 +108,8 @@ export function toMessageObject(row: MessageFields): z.infer<typeof messageSchem
     id: row.id,
     application_id: row.applicationId,
     event_type: row.eventType,
-    payload: JSON.parse(row.payload),
+    // Numbers JavaScript would change (1e400, 2^53 + 1) are written back as stored.
+    payload: parseKeepingNumbers(row.payload),
     idempotency_key: row.idempotencyKey,
     resource:
       row.resourceType !== null && row.resourceId !== null

@@ -10,6 +10,7 @@ import type { Deps } from "../../deps";
 import type { StoredMessage } from "../../ingest/ingest-do";
 import { type Publication, type PublishResult, publish } from "../../ingest/publish";
 import { ApiError, conflict, notFound, payloadTooLarge, unprocessable } from "../../lib/errors";
+import { jsonTextOf } from "../../lib/json-text";
 import { type Principal, requireAccess, requireApplication } from "../../security/principal";
 import { zodProblem } from "../problem";
 import { publishMessageSchema } from "./schemas";
@@ -37,7 +38,7 @@ export async function publishMessage(
     {
       applicationId: input.application_id,
       eventType: input.event_type,
-      payload: JSON.stringify(input.payload),
+      payload: jsonTextOf(input.payload),
       idempotencyKey: input.idempotency_key ?? headerKey ?? null,
       resource: input.resource ?? null,
     },
@@ -75,13 +76,15 @@ export async function publishBatch(
   deps: Deps,
   principal: Principal,
   items: unknown[],
+  /** Each item's payload as its exact source text, where the route could take it from the body. */
+  payloadTexts: (string | undefined)[] = [],
 ): Promise<BatchEntry[]> {
   requireAccess(principal, "publish");
   const entries: BatchEntry[] = [];
   const valid: { index: number; publication: Publication }[] = [];
   items.forEach((item, index) => {
     try {
-      valid.push({ index, publication: judge(deps, principal, item) });
+      valid.push({ index, publication: judge(deps, principal, item, payloadTexts[index]) });
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       entries.push({ index, status: error.status, error });
@@ -105,12 +108,17 @@ export async function publishBatch(
 }
 
 /** One batch item as a single publish would judge it; throws the problem it would answer. */
-function judge(deps: Deps, principal: Principal, item: unknown): Publication {
+function judge(
+  deps: Deps,
+  principal: Principal,
+  item: unknown,
+  payloadText: string | undefined,
+): Publication {
   const parsed = publishMessageSchema.safeParse(item);
   if (!parsed.success) throw zodProblem(parsed.error, "json");
   const input = parsed.data;
   requireApplication(principal, input.application_id, "Application");
-  const payload = JSON.stringify(input.payload);
+  const payload = payloadText ?? jsonTextOf(input.payload);
   const limit = deps.settings.maxPayloadBytes;
   if (new TextEncoder().encode(payload).byteLength > limit) {
     throw payloadTooLarge(`The payload is larger than ${limit} bytes.`);

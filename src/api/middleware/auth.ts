@@ -6,6 +6,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { tooManyRequests } from "../../lib/errors";
+import { describeError } from "../../lib/log";
 import { ADMIN_PRINCIPAL_ID, bearerToken, resolvePrincipal } from "../../security/auth";
 import { chooseRateLimiter } from "../../security/rate-limit";
 import type { AppEnv } from "../context";
@@ -34,7 +35,10 @@ export const limitRate = createMiddleware<AppEnv>(async (c, next) => {
   if (principal.id === ADMIN_PRINCIPAL_ID) return next();
   const { settings, log } = c.var.deps;
   const limiter = chooseRateLimiter(c.env, settings.rateLimitPerMinute, (error) =>
-    log("warn", "rate limiter unavailable; request let through", { error: String(error) }),
+    log("warn", "rate limiter unavailable; request let through", {
+      request_id: c.var.requestId,
+      ...describeError(error),
+    }),
   );
   const decision = await limiter.check(`api-key:${principal.id}`);
   if (!decision.allowed) {

@@ -2,7 +2,8 @@
  * @module Request bodies before validation: JSON only (415), at most
  * RELAY_MAX_PAYLOAD_BYTES (413), well-formed (400). An empty body on an action
  * route is an empty object. The text read is left in Hono's body cache, so the
- * route's validator does not read the stream again.
+ * route's validator does not read the stream again, and as `rawBody` for
+ * routes that must keep a member's exact text (lib/json-text.ts).
  */
 import { createMiddleware } from "hono/factory";
 import { badRequest, payloadTooLarge, unsupportedMediaType } from "../../lib/errors";
@@ -39,6 +40,8 @@ export const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
     throw badRequest(`The request body is not valid JSON${at ? ` (at character ${at[1]})` : ""}.`);
   }
   (c.req.bodyCache as Record<string, Promise<unknown>>).text = Promise.resolve(text);
+  // Kept for what must pass through unchanged (a published payload's bytes).
+  c.set("rawBody", text);
   await next();
 });
 

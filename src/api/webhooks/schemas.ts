@@ -3,7 +3,7 @@ import { z } from "@hono/zod-openapi";
 import type { WebhookRow } from "../../db/schema";
 import { DEFAULT_RETRY_POLICY, retryPolicySchema } from "../../delivery/retry-policy";
 import { isValidSecret } from "../../delivery/signing";
-import { idSchema, metadataSchema, timestampSchema } from "../common";
+import { idSchema, instantSchema, metadataSchema, timestampSchema } from "../common";
 import { eventTypeSchema } from "../messages/schemas";
 import { listSchema, paginationQuery } from "../pagination";
 
@@ -27,22 +27,45 @@ const RESERVED_HEADERS = new Set([
   "webhook-signature",
 ]);
 
+/** RFC 9110 §5.1 field-name: a token. */
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
+/**
+ * RFC 9110 §5.5 field-value: visible characters (and obs-text), with spaces
+ * and tabs only between them. Anything else (controls, CR/LF, leading or
+ * trailing whitespace) is refused by the receiver's HTTP stack or changed by
+ * fetch(), and every delivery would then fail.
+ */
+const FIELD_VALUE = /^(?:[\x21-\x7e\x80-\xff](?:[ \t\x21-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/;
+
+/** Each problem is reported at `headers.<name>`, so the client sees which header. */
 const headersSchema = z
-  .record(
-    z
-      .string()
-      .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/, "header names must be HTTP tokens")
-      .refine(
-        (name) => !RESERVED_HEADERS.has(name.toLowerCase()) && !/^cf-/i.test(name),
-        "this header is set by the relay and cannot be overridden",
-      ),
-    z
-      .string()
-      .max(4096)
-      .regex(/^[^\r\n\0]*$/, "header values must not contain CR, LF or NUL"),
-  )
-  .refine((h) => Object.keys(h).length <= 20, "at most 20 headers")
-  .openapi({ example: { "x-api-version": "2026-01-01" } });
+  .record(z.string(), z.string())
+  .superRefine((headers, ctx) => {
+    const names = Object.keys(headers);
+    if (names.length > 20) ctx.addIssue({ code: "custom", message: "at most 20 headers" });
+    const seen = new Map<string, string>();
+    for (const name of names) {
+      const value = headers[name]!;
+      const problem = !FIELD_NAME.test(name)
+        ? "header names must be HTTP tokens (RFC 9110), 1 to 128 characters"
+        : RESERVED_HEADERS.has(name.toLowerCase()) || /^cf-/i.test(name)
+          ? "this header is set by the relay and cannot be overridden"
+          : seen.has(name.toLowerCase())
+            ? `duplicates header ${seen.get(name.toLowerCase())}: header names are case-insensitive`
+            : value.length > 4096
+              ? "header values must be at most 4096 characters"
+              : !FIELD_VALUE.test(value)
+                ? "header values must be visible characters, with spaces or tabs only between them (RFC 9110)"
+                : null;
+      seen.set(name.toLowerCase(), name);
+      if (problem) ctx.addIssue({ code: "custom", path: [name], message: problem });
+    }
+  })
+  .openapi({
+    description:
+      "Static headers added to every delivery: RFC 9110 field names and values, names unique regardless of case",
+    example: { "x-api-version": "2026-01-01" },
+  });
 
 const urlSchema = z.string().min(1).max(2048).openapi({ example: "https://example.com/webhooks" });
 const nameSchema = z.string().trim().max(256);
@@ -133,8 +156,8 @@ export const rotateSecretSchema = z
 
 export const recoverSchema = z
   .object({
-    since: z.iso.datetime({ offset: true }),
-    until: z.iso.datetime({ offset: true }).optional(),
+    since: instantSchema,
+    until: instantSchema.optional(),
   })
   .strict()
   .openapi("Recover");

@@ -4,10 +4,9 @@ import { getApplication } from "../../db/queries/applications";
 import { countFailed } from "../../db/queries/events";
 import { insertMessages } from "../../db/queries/messages";
 import {
-  countWebhooks,
   deleteWebhook,
   getWebhook,
-  insertWebhook,
+  insertWebhookWithinLimit,
   listWebhooks,
   updateWebhook,
   type WebhookChanges,
@@ -61,17 +60,12 @@ export async function createWebhook(
   requireAccess(principal, "manage");
   requireApplication(principal, input.application_id, "Application");
   const url = safeUrl(deps, input.url);
-  const app = await getApplication(deps.db, input.application_id);
-  if (!app) throw notFound("Application not found (application_id).");
-  if ((await countWebhooks(deps.db, app.id)) >= app.webhookLimit) {
-    throw conflict(`The application has reached its limit of ${app.webhookLimit} webhooks.`);
-  }
   const now = toRfc3339(deps.now());
   const enabled = input.enabled ?? true;
   const ordering = input.ordering ?? WEBHOOK_DEFAULTS.ordering;
-  return insertWebhook(deps.db, {
+  const created = await insertWebhookWithinLimit(deps.db, {
     id: uuidv7(),
-    applicationId: app.id,
+    applicationId: input.application_id,
     url,
     name: input.name ?? null,
     eventTypes: input.event_types ?? [],
@@ -89,6 +83,11 @@ export async function createWebhook(
     createdAt: now,
     updatedAt: now,
   });
+  if (created) return created;
+  // Nothing inserted: the application is gone (perhaps deleted meanwhile) or full.
+  const app = await getApplication(deps.db, input.application_id);
+  if (!app) throw notFound("Application not found (application_id).");
+  throw conflict(`The application has reached its limit of ${app.webhookLimit} webhooks.`);
 }
 
 export async function changeWebhook(
@@ -246,10 +245,13 @@ export async function recoverEvents(
   requireAccess(principal, "manage");
   const webhook = await findWebhook(deps, principal, id);
   const now = deps.now();
-  const since = toRfc3339(new Date(input.since));
-  const until = toRfc3339(input.until ? new Date(input.until) : now);
-  if (until < since)
+  // Instants, not strings: "…T10:00:00+02:00" is before "…T09:00:00Z".
+  const sinceMs = Date.parse(input.since);
+  const untilMs = input.until ? Date.parse(input.until) : now.getTime();
+  if (untilMs < sinceMs)
     throw unprocessable([{ path: "until", message: "until must not be before since" }]);
+  const since = toRfc3339(sinceMs);
+  const until = toRfc3339(untilMs);
   const task = { webhookId: webhook.id, since, until };
   const matched = await countFailed(deps.db, task);
   if (matched > 0) await deps.queue.send({ kind: "recover", ...task });

@@ -1,8 +1,8 @@
 /** @module Webhook rows. */
-import { and, asc, count, desc, eq, gt, inArray, lt } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, inArray, lt, sql } from "drizzle-orm";
 import { chunked } from "../chunked";
 import type { Db } from "../client";
-import { type WebhookRow, webhooks } from "../schema";
+import { applications, type WebhookRow, webhooks } from "../schema";
 
 export type NewWebhook = typeof webhooks.$inferInsert;
 export type WebhookChanges = Partial<Omit<NewWebhook, "id" | "applicationId" | "createdAt">>;
@@ -11,18 +11,31 @@ export async function getWebhook(db: Db, id: string): Promise<WebhookRow | undef
   return db.select().from(webhooks).where(eq(webhooks.id, id)).get();
 }
 
-export async function countWebhooks(db: Db, applicationId: string): Promise<number> {
-  const row = await db
-    .select({ n: count() })
-    .from(webhooks)
-    .where(eq(webhooks.applicationId, applicationId))
-    .get();
-  return row?.n ?? 0;
-}
-
-export async function insertWebhook(db: Db, row: NewWebhook): Promise<WebhookRow> {
-  const [created] = await db.insert(webhooks).values(row).returning();
-  return created!;
+/**
+ * Inserts the webhook unless its application is gone or already has
+ * `webhook_limit` webhooks, in one statement (INSERT … SELECT … WHERE), so
+ * concurrent creates cannot pass the limit between a count and an insert.
+ * Undefined when nothing was inserted; the caller tells 404 from 409.
+ */
+export async function insertWebhookWithinLimit(
+  db: Db,
+  row: NewWebhook,
+): Promise<WebhookRow | undefined> {
+  const values = Object.entries(getTableColumns(webhooks))
+    .filter(([, column]) => !column.generated)
+    .map(([key, column]) => {
+      const value = (row as Record<string, unknown>)[key];
+      return sql.param(value ?? column.default ?? null, column);
+    });
+  const [created] = await db
+    .insert(webhooks)
+    .select(
+      sql`select ${sql.join(values, sql`, `)}
+          where (select count(*) from ${webhooks} where ${webhooks.applicationId} = ${row.applicationId})
+              < (select ${applications.webhookLimit} from ${applications} where ${applications.id} = ${row.applicationId})`,
+    )
+    .returning();
+  return created;
 }
 
 export async function updateWebhook(

@@ -300,6 +300,53 @@ describe("IP allowlists", () => {
   });
 });
 
+describe("minted keys stay within the minting key's allowlist", () => {
+  test("an admin key with allowed_ips mints keys inside its ranges only", async () => {
+    const application = await createApplication();
+    const { key: admin } = await createKey({
+      name: "pinned admin",
+      scope: "admin",
+      allowed_ips: ["203.0.113.0/24", "2001:db8::/32"],
+    });
+    const mint = (allowed_ips?: string[] | null) =>
+      api(
+        "POST",
+        "/v1/api-keys",
+        {
+          name: "minted",
+          scope: "publisher",
+          application_id: application.id,
+          ...(allowed_ips === undefined ? {} : { allowed_ips }),
+        },
+        { token: admin, headers: { "cf-connecting-ip": "203.0.113.9" } },
+      );
+    for (const shed of [undefined, null, ["0.0.0.0/0"], ["203.0.0.0/16"], ["198.51.100.7"],
+      ["203.0.113.0/25", "2001:db9::/32"], ["2001::/16"], ["::/0"]]) {
+      const res = await mint(shed);
+      expect(res.status, JSON.stringify(shed)).toBe(403);
+      expect(res.body.detail).toContain("allowed_ips");
+    }
+    for (const inside of [["203.0.113.0/24"], ["203.0.113.128/25", "2001:db8:1::/48"], ["203.0.113.7"],
+      ["::ffff:203.0.113.0/120"], ["2001:db8::1"]]) {
+      expect((await mint(inside)).status, JSON.stringify(inside)).toBe(201);
+    }
+  });
+
+  test("the admin token under RELAY_ADMIN_ALLOWED_IPS mints keys inside those ranges only", async () => {
+    const call = appWith({ adminAllowedIps: ["203.0.113.0/24"] });
+    const mint = (body: Record<string, unknown>) =>
+      call("POST", "/v1/api-keys", {
+        address: "203.0.113.9",
+        body: { name: "minted", scope: "reader", ...body },
+      });
+    expect((await mint({})).status).toBe(403);
+    expect((await mint({ allowed_ips: ["198.51.100.0/24"] })).status).toBe(403);
+    expect((await mint({ allowed_ips: ["203.0.113.64/26"] })).status).toBe(201);
+    // Without the setting the admin token mints as before.
+    expect((await appWith({})("POST", "/v1/api-keys", { body: { name: "free", scope: "reader" } })).status).toBe(201);
+  });
+});
+
 describe("per-key rate limits", () => {
   test("a key over its limit gets 429 with Retry-After; other keys and the admin token do not", async () => {
     const app = await createApplication();

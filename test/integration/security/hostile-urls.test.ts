@@ -61,6 +61,7 @@ describe("hostile webhook URLs", () => {
         const stored = new URL(body.url);
         expect(stored.protocol, url).toBe("https:");
         expect(stored.username + stored.password, url).toBe("");
+        expect(body.url.length, url).toBeLessThanOrEqual(2048);
       }),
       { numRuns: 60 },
     );

@@ -88,6 +88,16 @@ export const hostileUrls = fc.oneof(
     `https://example.com/${"a".repeat(3000)}`,
     "https://xn--80ak6aa92e.com/",
     "https://例え.テスト/",
+    // Issue #17: IPv6 forms carrying refused IPv4, metadata names, length once normalised.
+    "https://[::ffff:0:7f00:1]/",
+    "https://[::ffff:0:a9fe:a9fe]/",
+    "https://[64:ff9b:1::7f00:1]/",
+    "https://[64:ff9b:1::a9fe:a9fe]/",
+    "https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",
+    "https://[2002:7f00:1::]/",
+    "https://[fec0::1]/",
+    "https://metadata.goog/",
+    `https://example.com/${"é".repeat(1000)}`,
   ),
   printable(200),
 );

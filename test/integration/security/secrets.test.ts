@@ -11,7 +11,10 @@ import { createKey, createTenants } from "./tenants";
 
 const receiverUrl = inject("receiverUrl");
 
-const SHAPES = [/whsec_[A-Za-z0-9+/=]{8,}/, /hr_[A-Za-z0-9_-]{20,}/];
+const SHAPES = [/whsec_[A-Za-z0-9+/=]{8,}/, /whsk_[A-Za-z0-9+/=]{8,}/, /hr_[A-Za-z0-9_-]{20,}/];
+
+/** Logs show no key prefix (lists may) and no key hash either. */
+const LOG_SHAPES = [...SHAPES, /hr_[A-Za-z0-9_-]{4,}/, /\b[0-9a-f]{64}\b/];
 
 let logged: string[] = [];
 
@@ -30,10 +33,10 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-function expectClean(where: string, text: string, secrets: string[]) {
+function expectClean(where: string, text: string, secrets: string[], shapes = SHAPES) {
   const shown = secrets.filter((secret) => text.includes(secret)).map((s) => s.slice(0, 8));
   expect(shown, `${where} shows a secret`).toEqual([]);
-  const shaped = SHAPES.flatMap((shape) => text.match(shape) ?? []);
+  const shaped = shapes.flatMap((shape) => text.match(shape) ?? []);
   expect(shaped, `${where} shows key or secret material`).toEqual([]);
 }
 
@@ -152,7 +155,78 @@ describe("secrets stay out of answers and logs", () => {
       const received = await hook.received();
       expect(received.requests.length).toBeGreaterThan(0);
     });
-    expectClean("logs", logged.join("\n"), secrets.concat(wrongSecret));
+    expectClean("logs", logged.join("\n"), secrets.concat(wrongSecret), LOG_SHAPES);
     expect(logged.length).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * A D1 binding whose inserts fail, as a lost race or a full disk makes them
+ * fail: drizzle then throws "Failed query: … params: …", every bound value
+ * (signing secret, key hash, key prefix) in its message.
+ */
+function failingInserts(db: D1Database): D1Database {
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === "prepare") {
+        return (query: string) => {
+          const statement = target.prepare(query);
+          if (!/^\s*insert/i.test(query)) return statement;
+          const fail = () =>
+            Promise.reject(new Error("D1_ERROR: database or disk is full: SQLITE_FULL"));
+          const failing = { bind: () => failing, run: fail, all: fail, raw: fail, first: fail };
+          return failing;
+        };
+      }
+      const value = Reflect.get(target, property) as unknown;
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+describe("secrets stay out of the logs when a query fails", () => {
+  test("a failed insert logs its class, statement and request id, never its parameters", async () => {
+    const { env } = await import("cloudflare:workers");
+    const { createApp } = await import("../../../src/app");
+    const { makeDeps } = await import("../../../src/deps");
+    const { createDb } = await import("../../../src/db/client");
+    const broken = createApp((e) => ({ ...makeDeps(e), db: createDb(failingInserts(e.DB)) }));
+    const call = (path: string, body: unknown) =>
+      broken.request(
+        path,
+        {
+          method: "POST",
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        },
+        env,
+      );
+    const app = (await api("POST", "/v1/applications", { name: "failing inserts" })).body;
+    const secret = "whsec_QUJDREVGR0hJSktMTU5PUFFSU1RVVldY";
+    const answers = [
+      await call("/v1/webhooks", { application_id: app.id, url: `${receiverUrl}/x`, secret }),
+      await call("/v1/api-keys", { name: "doomed", scope: "admin", application_id: app.id }),
+      await call("/v1/applications", { name: "doomed", uid: "uid-in-params" }),
+    ];
+    for (const answer of answers) {
+      expect(answer.status).toBe(500);
+      const text = await answer.text();
+      expectClean("a 500's body", text, [secret]);
+      expect(text).not.toContain("Failed query");
+    }
+    const errors = logged.filter((line) => line.includes('"unhandled error"'));
+    expect(errors).toHaveLength(3);
+    const all = logged.join("\n");
+    expectClean("logs of failed queries", all, [secret], LOG_SHAPES);
+    expect(all).not.toContain("Failed query");
+    expect(all).not.toContain("uid-in-params");
+    const first = JSON.parse(errors[0]!) as Record<string, unknown>;
+    expect(first).toMatchObject({
+      error_class: "DrizzleQueryError",
+      error_code: "SQLITE_FULL",
+      operation: "insert webhooks",
+    });
+    expect(first.request_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(JSON.parse(errors[1]!)).toMatchObject({ operation: "insert api_keys" });
   });
 });

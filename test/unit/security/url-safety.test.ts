@@ -63,6 +63,36 @@ const HOSTILE: Array<[url: string, always: boolean]> = [
   ["https://metadata/", true],
   ["https://metadata.google.internal./", true],
   ["https://anything.internal/", true],
+  // Issue #17: IPv6 forms that carry a refused IPv4 address, and deprecated ranges.
+  ["https://[::ffff:0:7f00:1]/", false], // IPv4-translated 127.0.0.1
+  ["https://[::ffff:0:127.0.0.1]/", false],
+  ["https://[::ffff:0:a00:1]/", false], // translated 10.0.0.1
+  ["https://[64:ff9b:1::7f00:1]/", false], // local-use NAT64, /96 layout
+  ["https://[64:ff9b:1::10.0.0.1]/", false],
+  ["https://[64:ff9b:1:7f00:0:100::]/", false], // local-use NAT64, RFC 6052 /48 layout
+  ["https://[64:ff9b:1::5db8:d822]/", false], // local-use NAT64 is private whatever it carries
+  ["https://[64:ff9b::7f00:1]/", false], // well-known NAT64 127.0.0.1
+  ["https://[64:ff9b::127.0.0.1]/", false],
+  ["https://[64:ff9b::c0a8:101]/", false],
+  ["https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/", false], // Teredo, client 127.0.0.1
+  ["https://[2001:0:7f00:1::1]/", false], // Teredo, server 127.0.0.1
+  ["https://[2001:0:5db8:d822:0:0:a247:dd4c]/", false], // Teredo, any: a tunnel
+  ["https://[2002:7f00:1::]/", false], // 6to4 127.0.0.1
+  ["https://[2002:a00:1::1]/", false], // 6to4 10.0.0.1
+  ["https://[2002:7f00:0001:0:0:0:0:1]/", false],
+  ["https://[fec0::1]/", false], // site-local
+  ["https://[feff::1]/", false],
+  ["https://192.88.99.1/", false], // 6to4 relay anycast
+  ["https://[::ffff:0:a9fe:a9fe]/", true], // translated 169.254.169.254
+  ["https://[64:ff9b:1::a9fe:a9fe]/", true], // local-use NAT64 169.254.169.254
+  ["https://[64:ff9b::a9fe:a9fe]/", true],
+  ["https://[64:ff9b::169.254.169.254]/", true],
+  ["https://[2002:a9fe:a9fe::1]/", true], // 6to4 169.254.169.254
+  ["https://[2001:0:a9fe:a9fe::1]/", true], // Teredo server 169.254.169.254
+  ["https://[2001:0:4136:e378:8000:63bf:5601:5601]/", true], // Teredo client 169.254.169.254
+  ["https://[::169.254.169.254]/", true],
+  ["https://metadata.goog/computeMetadata/v1/", true],
+  ["https://METADATA.GOOG./", true],
 ];
 
 describe("webhook URL safety", () => {
@@ -94,6 +124,10 @@ describe("webhook URL safety", () => {
       "https://sub.domain.example.org/path%20with%20space",
       "https://172.32.0.1/h",
       "https://100.128.0.1/h",
+      "https://[64:ff9b::5db8:d822]/h", // well-known NAT64 of a public address
+      "https://[2002:5db8:d822::1]/h", // 6to4 of a public address
+      "https://[2001:db8::1]/h".replace("2001:db8", "2a00:1450"),
+      "https://[fe00::1]/h".replace("fe00", "2600"),
     ];
     for (const url of good) {
       const verdict = strict(url);
@@ -146,6 +180,21 @@ describe("webhook URL safety", () => {
     }
   });
 
+  test("the URL length limit holds for the normalised form that is stored", () => {
+    // 1,000 × "é" is 1,020 characters as given and 6,020 once percent-encoded.
+    const long = `https://example.com/${"é".repeat(1000)}`;
+    expect(long.length).toBeLessThanOrEqual(2048);
+    for (const check of [strict, local]) {
+      expect(check(long)).toEqual({
+        ok: false,
+        reason: "url must be at most 2048 characters once normalised",
+      });
+    }
+    const fits = `https://example.com/${"é".repeat(300)}`;
+    const verdict = strict(fits);
+    expect(verdict.ok && verdict.url.length).toBeLessThanOrEqual(2048);
+  });
+
   test("every IPv4 spelling is judged as the address fetch() would reach", () => {
     fc.assert(
       fc.property(fc.ipV4Extended(), (host) => {
@@ -174,7 +223,14 @@ describe("IP parsing", () => {
     expect(parseIp("1.2.3")).toBeNull();
     expect(parseIp("::1")?.value).toBe(1n);
     expect(parseIp("2001:db8::8a2e:370:7334")?.version).toBe(6);
-    expect(parseIp("::ffff:1.2.3.4")?.embeddedV4?.value).toBe(0x01020304n);
+    expect(parseIp("::ffff:1.2.3.4")?.carriedV4?.[0]?.value).toBe(0x01020304n);
+    expect(parseIp("::ffff:0:1.2.3.4")?.carriedV4?.[0]?.value).toBe(0x01020304n);
+    expect(parseIp("64:ff9b:1:102:3:400::")?.carriedV4?.map((a) => a.value)).toContain(0x01020304n);
+    expect(parseIp("2001:0:4136:e378:8000:63bf:fefd:fcfb")?.carriedV4?.map((a) => a.value)).toEqual([
+      0x4136e378n,
+      0x01020304n,
+    ]);
+    expect(parseIp("2606:4700::1111")?.carriedV4).toBeUndefined();
     expect(parseIp("1::2::3")).toBeNull();
     expect(parseIp("12345::")).toBeNull();
     expect(parseIp("fe80::1%eth0")).toBeNull();
@@ -208,5 +264,40 @@ describe("client address allowlists", () => {
     expect(ipAllowed("not an ip", cidrs)).toBe(false);
     expect(ipAllowed("", cidrs)).toBe(false);
     expect(parseCidrList(["10.0.0.0/8", "nope"])).toEqual({ ok: false, invalid: "nope" });
+  });
+
+  /** [client address, allowlist entry, allowed?]: IPv6 matches as IPv6, only ::ffff:a.b.c.d as its IPv4. */
+  const SPELLINGS: Array<[string, string, boolean]> = [
+    ["::ffff:203.0.113.5", "203.0.113.0/24", true],
+    ["::ffff:cb00:7105", "203.0.113.0/24", true],
+    ["203.0.113.5", "::ffff:203.0.113.0/120", true],
+    ["::ffff:203.0.113.5", "::ffff:203.0.113.0/120", true],
+    ["203.0.114.5", "::ffff:203.0.113.0/120", false],
+    ["::ffff:0:203.0.113.5", "203.0.113.0/24", false], // IPv4-translated: another host
+    ["::ffff:0:cb00:7105", "203.0.113.0/24", false],
+    ["::203.0.113.5", "203.0.113.0/24", false], // IPv4-compatible
+    ["64:ff9b::203.0.113.5", "203.0.113.0/24", false], // NAT64
+    ["64:ff9b::cb00:7105", "203.0.113.0/24", false],
+    ["64:ff9b:1::cb00:7105", "203.0.113.0/24", false], // local-use NAT64
+    ["2002:cb00:7105::1", "203.0.113.0/24", false], // 6to4
+    ["2001:0:cb00:7105::1", "203.0.113.0/24", false], // Teredo server
+    ["2001:0:4136:e378:8000:63bf:34ff:8efa", "203.0.113.0/24", false], // Teredo client
+    ["2002:cb00:7105::1", "2002::/16", true],
+    ["64:ff9b::cb00:7105", "64:ff9b::/96", true],
+    ["2001:db8::5", "2001:db8::/32", true],
+    ["2001:DB8::5", "2001:db8::/32", true],
+    ["127.0.0.1", "::1/128", false],
+    ["::1", "127.0.0.0/8", false],
+    ["::ffff:127.0.0.1", "127.0.0.0/8", true],
+    ["0.0.0.0", "::/0", false],
+    // The mapped form is the host 1.2.3.4, which an IPv6 range does not hold, however it arrives.
+    ["::ffff:1.2.3.4", "::/0", false],
+  ];
+
+  test.each(SPELLINGS)("%s against %s: %s", async (address, entry, allowed) => {
+    const { ipAllowed, parseCidrList } = await import("../../../src/security/ip-allowlist");
+    const parsed = parseCidrList([entry]);
+    expect(parsed.ok).toBe(true);
+    expect(ipAllowed(address, parsed.ok ? parsed.cidrs : [])).toBe(allowed);
   });
 });

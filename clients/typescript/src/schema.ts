@@ -824,18 +824,24 @@ export type components = {
             /** @enum {string} */
             object: "usage";
             isolates: number;
+            /** @description Worker invocations: API requests, queue batches, cron runs */
             workerRequests: number;
+            /** @description Queue operations as billed: one per message written, read and deleted (acked) */
             queueOperations: number;
+            /** @description Durable Object requests: RPC calls and alarms */
             doRequests: number;
             doRowsRead: number;
             doRowsWritten: number;
+            /** @description Wall time the objects spent running alarms (billed as duration while active) */
             doActiveMs: number;
             d1: {
                 queries: number;
                 rowsRead: number;
                 rowsWritten: number;
             };
+            /** @description Outbound fetches to receivers */
             subrequests: number;
+            /** @description Events that reached a final state (success or failed) */
             finishedEvents: number;
         };
         Maintenance: {

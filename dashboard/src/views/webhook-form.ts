@@ -3,23 +3,20 @@
  * policy, static headers, ordering and the advanced delivery settings. The
  * API validates; its 422 field errors are shown under the matching inputs.
  */
+import type { Application } from "../../../src/api/applications/schemas";
+import { WEBHOOK_DEFAULTS } from "../../../src/api/webhooks/defaults";
+import type { Webhook } from "../../../src/api/webhooks/schemas";
+import type { RetryPolicy } from "../../../src/delivery/retry-policy";
+import type { WebhookInput } from "../api";
 import { h } from "../dom";
 import { navigate } from "../state";
-import type {
-  Application,
-  Ordering,
-  PayloadFormat,
-  RetryPolicy,
-  Webhook,
-  WebhookInput,
-} from "../types";
 import { field, formDialog, toast } from "../ui";
 import type { ViewContext } from "./context";
 
-/** SPEC §5's default: retries after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  schedule_seconds: [5, 300, 1800, 7200, 18000, 36000, 36000],
-};
+/** The API's own default (SPEC §5): what a new webhook gets when the form leaves it. */
+const DEFAULT_RETRY_POLICY = WEBHOOK_DEFAULTS.retry_policy;
+type Ordering = NonNullable<WebhookInput["ordering"]>;
+type PayloadFormat = NonNullable<WebhookInput["payload_format"]>;
 
 type PolicyKind = "default" | "none" | "schedule" | "fixed" | "exponential";
 
@@ -222,15 +219,15 @@ function advancedSection(
       ["raw", "Raw: the published payload as is"],
       ["jsonapi", "JSON:API event envelope"],
     ],
-    existing?.payload_format ?? "raw",
+    existing?.payload_format ?? WEBHOOK_DEFAULTS.payload_format,
   );
-  const timeout = numberInput("timeout_ms", existing?.timeout_ms ?? 15_000, {
+  const timeout = numberInput("timeout_ms", existing?.timeout_ms ?? WEBHOOK_DEFAULTS.timeout_ms, {
     min: "1000",
     max: "30000",
     step: "500",
     "data-path": "timeout_ms",
   });
-  const maxInFlight = numberInput("max_in_flight", existing?.max_in_flight ?? 10, {
+  const maxInFlight = numberInput("max_in_flight", existing?.max_in_flight ?? WEBHOOK_DEFAULTS.max_in_flight, {
     min: "1",
     max: "100",
     "data-path": "max_in_flight",
@@ -252,9 +249,9 @@ function advancedSection(
 
   const open =
     !!existing &&
-    (existing.payload_format !== "raw" ||
-      existing.timeout_ms !== 15_000 ||
-      existing.max_in_flight !== 10 ||
+    (existing.payload_format !== WEBHOOK_DEFAULTS.payload_format ||
+      existing.timeout_ms !== WEBHOOK_DEFAULTS.timeout_ms ||
+      existing.max_in_flight !== WEBHOOK_DEFAULTS.max_in_flight ||
       existing.rate_limit_per_second !== null);
   return {
     element: h(

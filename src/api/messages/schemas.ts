@@ -53,7 +53,11 @@ export const messageWithEventsSchema = messageSchema
   .extend({ events: z.array(eventSchema) })
   .openapi("MessageWithEvents");
 
-export function toMessageObject(row: MessageRow): z.infer<typeof messageSchema> {
+/** The API's answers, derived from the schemas above: clients import these, type-only. */
+export type Message = z.infer<typeof messageSchema>;
+export type MessageWithEvents = z.infer<typeof messageWithEventsSchema>;
+
+export function toMessageObject(row: MessageRow): Message {
   return {
     object: "message",
     id: row.id,

@@ -6,31 +6,20 @@
  * Relay-wide, so for operators only.
  */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { currentIsolateId, sumUsage, type Usage, usage } from "../../lib/usage";
+import {
+  currentIsolateId,
+  sumUsage,
+  type Usage,
+  usage,
+  usageCountersSchema,
+} from "../../lib/usage";
 import { requireOperator } from "../../security/principal";
 import { idSchema, jsonContent, problems } from "../common";
 import type { AppEnv } from "../context";
 
-const countsSchema = z.object({
-  queries: z.number(),
-  rowsRead: z.number(),
-  rowsWritten: z.number(),
-});
-
 const usageSchema = z
-  .object({
-    object: z.literal("usage"),
-    isolates: z.number().int(),
-    workerRequests: z.number(),
-    queueOperations: z.number(),
-    doRequests: z.number(),
-    doRowsRead: z.number(),
-    doRowsWritten: z.number(),
-    doActiveMs: z.number(),
-    d1: countsSchema,
-    subrequests: z.number(),
-    finishedEvents: z.number(),
-  })
+  .object({ object: z.literal("usage"), isolates: z.number().int() })
+  .extend(usageCountersSchema.shape)
   .openapi("Usage");
 
 const usageRoute = createRoute({

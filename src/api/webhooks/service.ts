@@ -28,8 +28,8 @@ import {
   type createWebhookSchema,
   type recoverSchema,
   type updateWebhookSchema,
-  WEBHOOK_DEFAULTS,
 } from "./schemas";
+import { WEBHOOK_DEFAULTS } from "./defaults";
 
 /** The webhook, if the principal may see it; 404 otherwise (also for other tenants'). */
 export async function findWebhook(

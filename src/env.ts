@@ -7,6 +7,8 @@ export type Env = {
   DB: D1Database;
   DELIVERY_QUEUE: Queue<QueueTask>;
   WEBHOOK_DO: DurableObjectNamespace<WebhookDO>;
+  /** Workers Rate Limiting (wrangler.toml `[[ratelimits]]`); absent: each isolate counts alone. */
+  API_RATE_LIMITER?: RateLimit;
   RELAY_ADMIN_TOKEN?: string;
   RELAY_ADMIN_ALLOWED_IPS?: string;
   RELAY_ALLOW_PRIVATE_URLS?: string;

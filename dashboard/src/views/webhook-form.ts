@@ -9,6 +9,7 @@ import type { Webhook } from "../../../src/api/webhooks/schemas";
 import type { RetryPolicy } from "../../../src/delivery/retry-policy";
 import type { WebhookInput } from "../api";
 import { h } from "../dom";
+import { parseEventTypes, parseHeaders, parseSchedule } from "../form-parsers";
 import { navigate } from "../state";
 import { field, formDialog, toast } from "../ui";
 import type { ViewContext } from "./context";
@@ -28,35 +29,6 @@ function policyKind(policy: RetryPolicy | undefined): PolicyKind {
     return isDefault ? "default" : "schedule";
   }
   return policy.strategy;
-}
-
-/** Text such as "x-env: live" per line → a headers object; a bad line throws. */
-export function parseHeaders(text: string): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [index, raw] of text.split(/\r?\n/).entries()) {
-    const line = raw.trim();
-    if (!line) continue;
-    const colon = line.indexOf(":");
-    if (colon <= 0) throw new Error(`Header line ${index + 1} needs the form “Name: value”.`);
-    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
-  }
-  return headers;
-}
-
-/** "a.created, b.paid c.done" → ["a.created", "b.paid", "c.done"], without repeats. */
-export function parseEventTypes(text: string): string[] {
-  return [...new Set(text.split(/[\s,]+/).filter(Boolean))];
-}
-
-/** "5, 300, 1800" → [5, 300, 1800]; anything but whole seconds throws. */
-export function parseSchedule(text: string): number[] {
-  const parts = text.split(/[\s,]+/).filter(Boolean);
-  return parts.map((part) => {
-    const value = Number(part);
-    if (!Number.isInteger(value) || value < 0)
-      throw new Error(`Retry schedule: “${part}” is not a whole number of seconds.`);
-    return value;
-  });
 }
 
 function numberInput(name: string, value: number | string, extra: Record<string, string> = {}) {

@@ -1,5 +1,6 @@
 /** @module API key logic, free of HTTP: only admin-scope principals manage keys. */
 import type { z } from "@hono/zod-openapi";
+import { deleteApiKey, getApiKey, insertApiKey, listApiKeys } from "../../db/queries/api-keys";
 import { getApplication } from "../../db/queries/applications";
 import type { ApiKeyRow } from "../../db/schema";
 import type { Deps } from "../../deps";
@@ -8,7 +9,6 @@ import { uuidv7 } from "../../lib/ids";
 import { toRfc3339 } from "../../lib/time";
 import { issueApiKey } from "../../security/api-keys";
 import { type Principal, requireAccess, requireApplication } from "../../security/principal";
-import { deleteApiKey, getApiKey, insertApiKey, listApiKeys } from "./queries";
 import type { createApiKeySchema } from "./schemas";
 
 export type CreatedApiKey = { row: ApiKeyRow; key: string };

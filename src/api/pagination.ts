@@ -70,6 +70,23 @@ export function toList<R, O>(
   };
 }
 
+/**
+ * One page of a list route: the cursor read back into its key (`readKey`,
+ * the plain key by default), `page` asked for rows after it (the services
+ * fetch `limit + 1`, the extra row only telling that there is more), and
+ * the list envelope, whose cursor wraps `keyOf` the last row shown.
+ */
+export async function paginate<R, O, K = string | undefined>(
+  query: { cursor?: string | undefined; limit: number },
+  page: (after: K, limit: number) => Promise<R[]>,
+  toObject: (row: R) => O,
+  keyOf: (row: R) => string,
+  readKey: (cursor: string | undefined) => K = readCursor as (cursor: string | undefined) => K,
+) {
+  const rows = await page(readKey(query.cursor), query.limit);
+  return toList(rows, query.limit, toObject, keyOf);
+}
+
 /** The key inside `cursor`; a cursor we did not issue is a 422 naming the field. */
 export function readCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined || cursor === "") return undefined;

@@ -1,8 +1,16 @@
 /** @module /v1/api-keys: create (the key is shown once), list, delete. */
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { BODY_PROBLEMS, idParams, jsonBodyOf, jsonContent, problems } from "../common";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import {
+  BODY_PROBLEMS,
+  deleted,
+  deletedSchema,
+  idParams,
+  jsonBodyOf,
+  jsonContent,
+  problems,
+} from "../common";
 import type { AppEnv } from "../context";
-import { readCursor, toList } from "../pagination";
+import { paginate } from "../pagination";
 import {
   apiKeyListSchema,
   apiKeyWithKeySchema,
@@ -49,14 +57,7 @@ const deleteApiKeyRoute = createRoute({
   security,
   request: { params: idParams },
   responses: {
-    200: jsonContent(
-      z.object({
-        object: z.literal("api_key"),
-        id: z.string(),
-        deleted: z.literal(true),
-      }),
-      "Revoked: the key is refused from the next request on",
-    ),
+    200: jsonContent(deletedSchema("api_key"), "Revoked: the key is refused from the next request on"),
     ...problems(404, 422),
   },
 });
@@ -67,22 +68,18 @@ export function registerApiKeyRoutes(app: OpenAPIHono<AppEnv>) {
     return c.json({ ...toApiKeyObject(row), key }, 201);
   });
   app.openapi(listApiKeysRoute, async (c) => {
-    const { application_id, cursor, limit } = c.req.valid("query");
-    const rows = await pageApiKeys(
-      c.var.deps,
-      c.var.principal,
-      application_id,
-      readCursor(cursor),
-      limit,
+    const query = c.req.valid("query");
+    const page = await paginate(
+      query,
+      (after, limit) => pageApiKeys(c.var.deps, c.var.principal, query.application_id, after, limit),
+      toApiKeyObject,
+      (r) => r.id,
     );
-    return c.json(
-      toList(rows, limit, toApiKeyObject, (r) => r.id),
-      200,
-    );
+    return c.json(page, 200);
   });
   app.openapi(deleteApiKeyRoute, async (c) => {
     const { id } = c.req.valid("param");
     await revokeApiKey(c.var.deps, c.var.principal, id);
-    return c.json({ object: "api_key" as const, id, deleted: true as const }, 200);
+    return c.json(deleted("api_key", id), 200);
   });
 }

@@ -1,8 +1,16 @@
 /** @module /v1/applications */
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { BODY_PROBLEMS, idParams, jsonBodyOf, jsonContent, problems } from "../common";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import {
+  BODY_PROBLEMS,
+  deleted,
+  deletedSchema,
+  idParams,
+  jsonBodyOf,
+  jsonContent,
+  problems,
+} from "../common";
 import type { AppEnv } from "../context";
-import { readCursor, toList } from "../pagination";
+import { paginate } from "../pagination";
 import {
   applicationListSchema,
   applicationSchema,
@@ -76,10 +84,7 @@ const deleteApplicationRoute = createRoute({
   security,
   request: { params: idParams },
   responses: {
-    200: jsonContent(
-      z.object({ object: z.literal("application"), id: z.string(), deleted: z.literal(true) }),
-      "Deleted with its webhooks, messages and history",
-    ),
+    200: jsonContent(deletedSchema("application"), "Deleted with its webhooks, messages and history"),
     ...problems(404, 422),
   },
 });
@@ -90,12 +95,13 @@ export function registerApplicationRoutes(app: OpenAPIHono<AppEnv>) {
     return c.json(toApplicationObject(row), 201);
   });
   app.openapi(listApplicationsRoute, async (c) => {
-    const { limit, cursor } = c.req.valid("query");
-    const rows = await pageApplications(c.var.deps, c.var.principal, readCursor(cursor), limit);
-    return c.json(
-      toList(rows, limit, toApplicationObject, (r) => r.id),
-      200,
+    const page = await paginate(
+      c.req.valid("query"),
+      (after, limit) => pageApplications(c.var.deps, c.var.principal, after, limit),
+      toApplicationObject,
+      (r) => r.id,
     );
+    return c.json(page, 200);
   });
   app.openapi(getApplicationRoute, async (c) => {
     const row = await findApplication(c.var.deps, c.var.principal, c.req.valid("param").id);
@@ -113,6 +119,6 @@ export function registerApplicationRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(deleteApplicationRoute, async (c) => {
     const { id } = c.req.valid("param");
     await removeApplication(c.var.deps, c.var.principal, id);
-    return c.json({ object: "application" as const, id, deleted: true as const }, 200);
+    return c.json(deleted("application", id), 200);
   });
 }

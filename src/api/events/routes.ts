@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { unprocessable } from "../../lib/errors";
 import { BODY_PROBLEMS, idParams, jsonBodyOf, jsonContent, problems } from "../common";
 import type { AppEnv } from "../context";
-import { paginationQuery, readCursor, toList } from "../pagination";
+import { paginate, paginationQuery, readCursor } from "../pagination";
 import {
   attemptListSchema,
   eventListSchema,
@@ -79,17 +79,20 @@ function attemptCursor(cursor: string | undefined): number {
 export function registerEventRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(listEventsRoute, async (c) => {
     const q = c.req.valid("query");
-    const rows = await pageEvents(c.var.deps, c.var.principal, {
-      webhookId: q.webhook_id,
-      deliveryStatus: q.delivery_status,
-      type: q.type,
-      before: readCursor(q.cursor),
-      limit: q.limit,
-    });
-    return c.json(
-      toList(rows, q.limit, toEventObject, (r) => r.id),
-      200,
+    const page = await paginate(
+      q,
+      (before, limit) =>
+        pageEvents(c.var.deps, c.var.principal, {
+          webhookId: q.webhook_id,
+          deliveryStatus: q.delivery_status,
+          type: q.type,
+          before,
+          limit,
+        }),
+      toEventObject,
+      (r) => r.id,
     );
+    return c.json(page, 200);
   });
   app.openapi(getEventRoute, async (c) => {
     const event = await findEvent(
@@ -110,17 +113,14 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>) {
     return c.json(toEventObject(event), 200);
   });
   app.openapi(listAttemptsRoute, async (c) => {
-    const { limit, cursor } = c.req.valid("query");
-    const rows = await pageAttempts(
-      c.var.deps,
-      c.var.principal,
-      c.req.valid("param").id,
-      attemptCursor(cursor),
-      limit,
+    const { id } = c.req.valid("param");
+    const page = await paginate(
+      c.req.valid("query"),
+      (after, limit) => pageAttempts(c.var.deps, c.var.principal, id, after, limit),
+      toAttemptObject,
+      (r) => String(r.attempt),
+      attemptCursor,
     );
-    return c.json(
-      toList(rows, limit, toAttemptObject, (r) => String(r.attempt)),
-      200,
-    );
+    return c.json(page, 200);
   });
 }

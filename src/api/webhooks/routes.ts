@@ -1,11 +1,19 @@
 /** @module /v1/webhooks and its actions (secret, rotate, test, recover). */
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { WebhookRow } from "../../db/schema";
 import { requireAccess } from "../../security/principal";
-import { BODY_PROBLEMS, idParams, jsonBodyOf, jsonContent, problems } from "../common";
+import {
+  BODY_PROBLEMS,
+  deleted,
+  deletedSchema,
+  idParams,
+  jsonBodyOf,
+  jsonContent,
+  problems,
+} from "../common";
 import type { AppEnv } from "../context";
 import { eventSchema, toEventObject } from "../events/schemas";
-import { readCursor, toList } from "../pagination";
+import { paginate } from "../pagination";
 import {
   createWebhookSchema,
   emptyActionSchema,
@@ -76,10 +84,7 @@ const deleteWebhookRoute = createRoute({
   ...route("delete", "/v1/webhooks/{id}", "deleteWebhook"),
   request: { params: idParams },
   responses: {
-    200: jsonContent(
-      z.object({ object: z.literal("webhook"), id: z.string(), deleted: z.literal(true) }),
-      "Deleted with its history",
-    ),
+    200: jsonContent(deletedSchema("webhook"), "Deleted with its history"),
     ...problems(404, 422),
   },
 });
@@ -144,18 +149,14 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>) {
     return c.json({ ...toWebhookObject(row), secret: row.secret }, 201);
   });
   app.openapi(listWebhooksRoute, async (c) => {
-    const { application_id, cursor, limit } = c.req.valid("query");
-    const rows = await pageWebhooks(
-      c.var.deps,
-      c.var.principal,
-      application_id,
-      readCursor(cursor),
-      limit,
+    const query = c.req.valid("query");
+    const page = await paginate(
+      query,
+      (after, limit) => pageWebhooks(c.var.deps, c.var.principal, query.application_id, after, limit),
+      toWebhookObject,
+      (r) => r.id,
     );
-    return c.json(
-      toList(rows, limit, toWebhookObject, (r) => r.id),
-      200,
-    );
+    return c.json(page, 200);
   });
   app.openapi(getWebhookRoute, async (c) => {
     requireAccess(c.var.principal, "read");
@@ -174,7 +175,7 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(deleteWebhookRoute, async (c) => {
     const { id } = c.req.valid("param");
     await removeWebhook(c.var.deps, c.var.principal, id);
-    return c.json({ object: "webhook" as const, id, deleted: true as const }, 200);
+    return c.json(deleted("webhook", id), 200);
   });
   app.openapi(getSecretRoute, async (c) => {
     // Reading the secret is managing the webhook: reader keys may not.

@@ -61,15 +61,6 @@ export function problems(...statuses: number[]) {
 
 export const BODY_PROBLEMS = [400, 413, 415, 422];
 
-/** What a DELETE answers: which object went. */
-export function deletedSchema<K extends string>(object: K) {
-  return z.object({ object: z.literal(object), id: z.string(), deleted: z.literal(true) });
-}
-
-export function deleted<K extends string>(object: K, id: string) {
-  return { object, id, deleted: true as const };
-}
-
 export function jsonContent<T extends z.ZodTypeAny>(schema: T, description: string) {
   return { description, content: { "application/json": { schema } } };
 }

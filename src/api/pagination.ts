@@ -71,20 +71,23 @@ export function toList<R, O>(
 }
 
 /**
- * One page of a list route: the cursor read back into its key (`readKey`,
- * the plain key by default), `page` asked for rows after it (the services
- * fetch `limit + 1`, the extra row only telling that there is more), and
- * the list envelope, whose cursor wraps `keyOf` the last row shown.
+ * One page of a list route: the cursor read back into its key, `page` asked
+ * for rows after it (the services fetch `limit + 1`, the extra row only
+ * telling that there is more), and the list envelope, whose cursor wraps the
+ * key of the last row shown. Keys are row ids unless `keys` says otherwise
+ * (attempts page by attempt number).
  */
-export async function paginate<R, O, K = string | undefined>(
+export async function paginate<R extends { id: string }, O, K = string | undefined>(
   query: { cursor?: string | undefined; limit: number },
   page: (after: K, limit: number) => Promise<R[]>,
   toObject: (row: R) => O,
-  keyOf: (row: R) => string,
-  readKey: (cursor: string | undefined) => K = readCursor as (cursor: string | undefined) => K,
+  keys: { keyOf: (row: R) => string; read: (cursor: string | undefined) => K } = {
+    keyOf: (row) => row.id,
+    read: readCursor as (cursor: string | undefined) => K,
+  },
 ) {
-  const rows = await page(readKey(query.cursor), query.limit);
-  return toList(rows, query.limit, toObject, keyOf);
+  const rows = await page(keys.read(query.cursor), query.limit);
+  return toList(rows, query.limit, toObject, keys.keyOf);
 }
 
 /** The key inside `cursor`; a cursor we did not issue is a 422 naming the field. */

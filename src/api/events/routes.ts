@@ -79,20 +79,15 @@ function attemptCursor(cursor: string | undefined): number {
 export function registerEventRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(listEventsRoute, async (c) => {
     const q = c.req.valid("query");
-    const page = await paginate(
-      q,
-      (before, limit) =>
-        pageEvents(c.var.deps, c.var.principal, {
-          webhookId: q.webhook_id,
-          deliveryStatus: q.delivery_status,
-          type: q.type,
-          before,
-          limit,
-        }),
-      toEventObject,
-      (r) => r.id,
-    );
-    return c.json(page, 200);
+    const page = (before: string | undefined, limit: number) =>
+      pageEvents(c.var.deps, c.var.principal, {
+        webhookId: q.webhook_id,
+        deliveryStatus: q.delivery_status,
+        type: q.type,
+        before,
+        limit,
+      });
+    return c.json(await paginate(q, page, toEventObject), 200);
   });
   app.openapi(getEventRoute, async (c) => {
     const event = await findEvent(
@@ -114,13 +109,9 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>) {
   });
   app.openapi(listAttemptsRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const page = await paginate(
-      c.req.valid("query"),
-      (after, limit) => pageAttempts(c.var.deps, c.var.principal, id, after, limit),
-      toAttemptObject,
-      (r) => String(r.attempt),
-      attemptCursor,
-    );
-    return c.json(page, 200);
+    const page = (after: number, limit: number) =>
+      pageAttempts(c.var.deps, c.var.principal, id, after, limit);
+    const keys = { keyOf: (r: { attempt: number }) => String(r.attempt), read: attemptCursor };
+    return c.json(await paginate(c.req.valid("query"), page, toAttemptObject, keys), 200);
   });
 }

@@ -25,6 +25,14 @@ export type Deps = {
   requestId: string;
 };
 
+/**
+ * The Durable Object that serialises webhook `id`'s deliveries: one per
+ * webhook, addressed by its id as name, so every caller reaches the same one.
+ */
+export function webhookObject(deps: Pick<Deps, "webhookObjects">, id: string) {
+  return deps.webhookObjects.get(deps.webhookObjects.idFromName(id));
+}
+
 export function makeDeps(env: Env, requestId: string = uuidv7()): Deps {
   const settings = readSettings(env);
   return {

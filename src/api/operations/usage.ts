@@ -13,6 +13,7 @@ import {
   usage,
   usageCountersSchema,
 } from "../../lib/usage";
+import { webhookObject } from "../../deps";
 import { requireOperator } from "../../security/principal";
 import { idSchema, jsonContent, problems } from "../common";
 import type { AppEnv } from "../context";
@@ -48,10 +49,9 @@ export function registerUsageRoutes(app: OpenAPIHono<AppEnv>) {
     const { webhook_id } = c.req.valid("query");
     const ids =
       webhook_id === undefined ? [] : Array.isArray(webhook_id) ? webhook_id : [webhook_id];
-    const { webhookObjects } = c.var.deps;
     const parts = new Map<string, Usage>([[currentIsolateId(), usage]]);
     for (const id of ids) {
-      const part = await webhookObjects.get(webhookObjects.idFromName(id)).usage();
+      const part = await webhookObject(c.var.deps, id).usage();
       parts.set(part.isolateId, part.usage);
     }
     return c.json(

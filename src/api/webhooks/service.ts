@@ -18,7 +18,7 @@ import { events } from "../../db/schema";
 import { handOver, toQueuedEvent } from "../../delivery/publish";
 import { recoverableFilter } from "../../delivery/recover";
 import { generateSecret } from "../../delivery/signing";
-import type { Deps } from "../../deps";
+import { type Deps, webhookObject } from "../../deps";
 import { conflict, notFound, unprocessable } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { DAY_MS, toRfc3339, unixSeconds } from "../../lib/time";
@@ -129,7 +129,7 @@ export async function removeWebhook(deps: Deps, principal: Principal, id: string
   requireAccess(principal, "manage");
   await findWebhook(deps, principal, id);
   await deleteWebhook(deps.db, id);
-  await deps.webhookObjects.get(deps.webhookObjects.idFromName(id)).forget();
+  await webhookObject(deps, id).forget();
 }
 
 export async function pageWebhooks(
@@ -248,5 +248,5 @@ export async function recoverEvents(
 export async function webhookStats(deps: Deps, principal: Principal, id: string) {
   requireAccess(principal, "read");
   const webhook = await findWebhook(deps, principal, id);
-  return deps.webhookObjects.get(deps.webhookObjects.idFromName(webhook.id)).stats(webhook.id);
+  return webhookObject(deps, webhook.id).stats(webhook.id);
 }

@@ -5,7 +5,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".wrangler/", "migrations/", "public/", "bench/results/", "test/artifacts/"] },
+  { ignores: ["node_modules/", ".wrangler/", "migrations/", "public/", "bench/results/", "test/artifacts/", "clients/typescript/dist/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -14,13 +14,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ["scripts/**/*.mjs", "dashboard/**/*.mjs"],
+    files: ["scripts/**/*.mjs", "dashboard/**/*.mjs", "clients/typescript/scripts/**/*.mjs"],
     languageOptions: {
       globals: { process: "readonly", Buffer: "readonly", console: "readonly", fetch: "readonly", setTimeout: "readonly", clearInterval: "readonly", setInterval: "readonly", URL: "readonly" },
     },
   },
   {
-    files: ["test/**/*.ts", "bench/**/*.ts"],
+    files: ["test/**/*.ts", "bench/**/*.ts", "clients/typescript/test/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
 );

@@ -5,7 +5,8 @@ export const ADMIN_TOKEN = "test-admin-token";
 
 /**
  * Two projects: `workers` runs inside workerd with real local D1, Queues and
- * Durable Objects; `e2e` runs in Node against `npm start`'s server, black-box.
+ * Durable Objects; `e2e` runs in Node against `npm start`'s server, black-box
+ * (the typed client's tests among them).
  */
 export default defineConfig({
   test: {
@@ -40,7 +41,8 @@ export default defineConfig({
         test: {
           name: "e2e",
           environment: "node",
-          include: ["test/e2e/**/*.test.ts"],
+          // The typed client's suite drives the same local relay, so it runs here.
+          include: ["test/e2e/**/*.test.ts", "clients/typescript/test/**/*.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,

@@ -52,7 +52,24 @@ const options = {
   legalComments: "none",
   logLevel: "warning",
   write: false,
+  metafile: true,
 };
+
+/**
+ * The dashboard reads the API's types from src/api/<resource>/schemas.ts, type-only,
+ * and its defaults from Worker-free constants modules. A value import of a
+ * Worker file would bundle zod, drizzle or worse into the page: refuse any
+ * package, and any file of src/ that imports something itself.
+ */
+function checkInputs(metafile) {
+  for (const [path, input] of Object.entries(metafile?.inputs ?? {})) {
+    const fromWorker = path.startsWith("src/") && input.imports.length > 0;
+    if (path.includes("node_modules/") || fromWorker)
+      throw new Error(
+        `the dashboard bundle takes in ${path}: import the API's types with "import type", and values only from modules that import nothing`,
+      );
+  }
+}
 
 /** Writes `content` to `file` unless it already holds exactly that; atomic by rename. */
 function writeIfChanged(file, content) {
@@ -87,6 +104,7 @@ function emit(outputFiles) {
 export async function buildDashboard() {
   mkdirSync(out, { recursive: true });
   const result = await esbuild.build(options);
+  checkInputs(result.metafile);
   return emit(result.outputFiles ?? []);
 }
 
@@ -100,6 +118,12 @@ async function watch() {
         setup(build) {
           build.onEnd((result) => {
             if (result.errors.length > 0) return;
+            try {
+              checkInputs(result.metafile);
+            } catch (error) {
+              process.stderr.write(`[dashboard] ${error.message}\n`);
+              return;
+            }
             last = result.outputFiles ?? [];
             const changed = emit(last);
             if (changed > 0) process.stdout.write(`[dashboard] rebuilt ${relative(root, out)}/\n`);

@@ -27,6 +27,14 @@ export type Deps = {
   requestId: string;
 };
 
+/**
+ * The Durable Object that serialises webhook `id`'s deliveries: one per
+ * webhook, addressed by its id as name, so every caller reaches the same one.
+ */
+export function webhookObject(deps: Pick<Deps, "webhookObjects">, id: string) {
+  return deps.webhookObjects.get(deps.webhookObjects.idFromName(id));
+}
+
 export function makeDeps(env: Env, requestId: string = uuidv7()): Deps {
   const settings = readSettings(env);
   return {
@@ -56,4 +64,9 @@ function meterQueue(queue: Queue<QueueTask>): Queue<QueueTask> {
     },
     metrics: () => queue.metrics(),
   } as Queue<QueueTask>;
+}
+
+/** The ingest object of an application shard (src/ingest/shards.ts). */
+export function ingestObject(deps: Pick<Deps, "ingestObjects">, shard: string) {
+  return deps.ingestObjects.get(deps.ingestObjects.idFromName(shard));
 }

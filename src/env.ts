@@ -9,6 +9,8 @@ export type Env = {
   DELIVERY_QUEUE: Queue<QueueTask>;
   WEBHOOK_DO: DurableObjectNamespace<WebhookDO>;
   INGEST_DO: DurableObjectNamespace<IngestDO>;
+  /** Workers Rate Limiting (wrangler.toml `[[ratelimits]]`); absent: each isolate counts alone. */
+  API_RATE_LIMITER?: RateLimit;
   RELAY_ADMIN_TOKEN?: string;
   RELAY_ADMIN_ALLOWED_IPS?: string;
   RELAY_ALLOW_PRIVATE_URLS?: string;

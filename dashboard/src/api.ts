@@ -3,20 +3,23 @@
  * `Authorization: Bearer` (never in a URL) and failures as {@link ApiError}
  * carrying the problem+json `detail`.
  */
+import type { Application, ApplicationList } from "../../src/api/applications/schemas";
+import type { Problem } from "../../src/api/common";
+import type { AttemptList, DeliveryEvent, DeliveryStatus, EventList } from "../../src/api/events/schemas";
+import type { MessageWithEvents } from "../../src/api/messages/schemas";
 import type {
-  Application,
-  Attempt,
-  DeliveryEvent,
-  DeliveryStatus,
-  List,
-  Message,
-  Problem,
+  CreateWebhookInput,
   Recovery,
+  UpdateWebhookInput,
   Webhook,
-  WebhookInput,
+  WebhookList,
   WebhookSecret,
   WebhookStats,
-} from "./types";
+  WebhookWithSecret,
+} from "../../src/api/webhooks/schemas";
+
+/** The webhook settings the dashboard's form sends, on create and on update. */
+export type WebhookInput = Omit<CreateWebhookInput, "application_id" | "secret">;
 
 /** A failed call: the problem the API answered, or a network failure (status 0). */
 export class ApiError extends Error {
@@ -117,24 +120,24 @@ export function createClient(token: string, onUnauthorized: (error: ApiError) =>
 
   return {
     listApplications: (cursor?: string, limit = 50) =>
-      call<List<Application>>("GET", `/v1/applications${query({ cursor, limit })}`),
+      call<ApplicationList>("GET", `/v1/applications${query({ cursor, limit })}`),
     getApplication: (applicationId: string) =>
       call<Application>("GET", `/v1/applications/${id(applicationId)}`),
     createApplication: (input: { name: string; uid?: string; webhook_limit?: number }) =>
       call<Application>("POST", "/v1/applications", input),
 
     listWebhooks: (applicationId: string, cursor?: string) =>
-      call<List<Webhook>>(
+      call<WebhookList>(
         "GET",
         `/v1/webhooks${query({ application_id: applicationId, cursor, limit: 100 })}`,
       ),
     getWebhook: (webhookId: string) => call<Webhook>("GET", `/v1/webhooks/${id(webhookId)}`),
     createWebhook: (applicationId: string, input: WebhookInput) =>
-      call<Webhook & { secret: string }>("POST", "/v1/webhooks", {
+      call<WebhookWithSecret>("POST", "/v1/webhooks", {
         application_id: applicationId,
         ...input,
       }),
-    updateWebhook: (webhookId: string, input: Partial<WebhookInput> & { enabled?: boolean }) =>
+    updateWebhook: (webhookId: string, input: UpdateWebhookInput) =>
       call<Webhook>("PATCH", `/v1/webhooks/${id(webhookId)}`, input),
     deleteWebhook: (webhookId: string) =>
       call<{ deleted: true }>("DELETE", `/v1/webhooks/${id(webhookId)}`),
@@ -150,7 +153,7 @@ export function createClient(token: string, onUnauthorized: (error: ApiError) =>
       call<WebhookStats>("GET", `/v1/webhooks/${id(webhookId)}/stats`),
 
     listEvents: (filter: EventFilter) =>
-      call<List<DeliveryEvent>>(
+      call<EventList>(
         "GET",
         `/v1/events${query({
           webhook_id: filter.webhookId,
@@ -172,10 +175,10 @@ export function createClient(token: string, onUnauthorized: (error: ApiError) =>
         {},
       ),
     listAttempts: (eventId: string, cursor?: string) =>
-      call<List<Attempt>>(
+      call<AttemptList>(
         "GET",
         `/v1/events/${id(eventId)}/attempts${query({ cursor, limit: 100 })}`,
       ),
-    getMessage: (messageId: string) => call<Message>("GET", `/v1/messages/${id(messageId)}`),
+    getMessage: (messageId: string) => call<MessageWithEvents>("GET", `/v1/messages/${id(messageId)}`),
   };
 }

@@ -5,7 +5,7 @@
  * stacked bars. No chart library.
  */
 import { h, s } from "./dom";
-import type { WebhookStats } from "./types";
+import type { WebhookStats } from "../../src/api/webhooks/schemas";
 
 const HOUR_MS = 3_600_000;
 

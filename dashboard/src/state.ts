@@ -4,7 +4,22 @@
  * chosen by the URL's hash, so reloads and the back button work without the
  * Worker knowing any dashboard path.
  */
-import { DELIVERY_STATUSES, type DeliveryStatus } from "./types";
+import type { DeliveryStatus } from "../../src/api/events/schemas";
+
+/**
+ * The statuses, as a value for the filter and the URL check. The API's list
+ * lives beside the drizzle tables, which the bundle must not pull in; the
+ * type check below fails if this one misses a status the API has.
+ */
+export const DELIVERY_STATUSES = [
+  "pending",
+  "retrying",
+  "success",
+  "failed",
+] as const satisfies readonly DeliveryStatus[];
+const _everyStatus: Exclude<DeliveryStatus, (typeof DELIVERY_STATUSES)[number]> extends never
+  ? true
+  : never = true;
 
 const TOKEN_KEY = "hookrelay.token";
 

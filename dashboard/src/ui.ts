@@ -1,7 +1,8 @@
 /** @module Small pieces every view uses: badges, cards, errors, toasts, dialogs. */
 import { ApiError } from "./api";
 import { byId, type Children, h, replace } from "./dom";
-import type { DeliveryStatus, Webhook } from "./types";
+import type { DeliveryStatus } from "../../src/api/events/schemas";
+import type { Webhook } from "../../src/api/webhooks/schemas";
 
 const STATUS_LABELS: Record<DeliveryStatus, string> = {
   pending: "Pending",

@@ -54,6 +54,9 @@ export const problemSchema = z
   })
   .openapi("Problem");
 
+/** RFC 9457 problem details, as src/api/problem.ts writes them. */
+export type Problem = z.infer<typeof problemSchema>;
+
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: "Malformed JSON",
   401: "No or bad token",

@@ -70,6 +70,26 @@ export function toList<R, O>(
   };
 }
 
+/**
+ * One page of a list route: the cursor read back into its key, `page` asked
+ * for rows after it (the services fetch `limit + 1`, the extra row only
+ * telling that there is more), and the list envelope, whose cursor wraps the
+ * key of the last row shown. Keys are row ids unless `keys` says otherwise
+ * (attempts page by attempt number).
+ */
+export async function paginate<R extends { id: string }, O, K = string | undefined>(
+  query: { cursor?: string | undefined; limit: number },
+  page: (after: K, limit: number) => Promise<R[]>,
+  toObject: (row: R) => O,
+  keys: { keyOf: (row: R) => string; read: (cursor: string | undefined) => K } = {
+    keyOf: (row) => row.id,
+    read: readCursor as (cursor: string | undefined) => K,
+  },
+) {
+  const rows = await page(keys.read(query.cursor), query.limit);
+  return toList(rows, query.limit, toObject, keys.keyOf);
+}
+
 /** The key inside `cursor`; a cursor we did not issue is a 422 naming the field. */
 export function readCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined || cursor === "") return undefined;

@@ -5,7 +5,9 @@
  * delivery. Selects are answered through `all()` so their meta is seen too.
  */
 
-export type D1Usage = { queries: number; rowsRead: number; rowsWritten: number };
+import type { Usage } from "../lib/usage";
+
+export type D1Usage = Usage["d1"];
 
 export function newUsage(): D1Usage {
   return { queries: 0, rowsRead: 0, rowsWritten: 0 };

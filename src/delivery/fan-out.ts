@@ -10,7 +10,7 @@
 import { getMessages, insertMessages, recordedMessageIds, setWebhookIds } from "../db/queries/messages";
 import { listEnabledWebhooks } from "../db/queries/webhooks";
 import type { EventRow, MessageRow, WebhookRow } from "../db/schema";
-import type { Deps } from "../deps";
+import { type Deps, ingestObject, webhookObject } from "../deps";
 import { describeError } from "../lib/log";
 import { toRfc3339 } from "../lib/time";
 import { eventIdFor } from "./event-ids";
@@ -193,14 +193,6 @@ function bySize(items: QueuedEvent[], limit: number): QueuedEvent[][] {
     }
   }
   return parts;
-}
-
-export function webhookObject(deps: Deps, webhookId: string) {
-  return deps.webhookObjects.get(deps.webhookObjects.idFromName(webhookId));
-}
-
-export function ingestObject(deps: Deps, shard: string) {
-  return deps.ingestObjects.get(deps.ingestObjects.idFromName(shard));
 }
 
 export function fromRow(row: MessageRow): Omit<AcceptedMessage, "requestId"> & { payload: string } {

@@ -9,9 +9,8 @@
  */
 import { listApplicationIds } from "../db/queries/applications";
 import { listWebhookIds } from "../db/queries/webhooks";
-import type { Deps } from "../deps";
 import { allIngestShards } from "../ingest/shards";
-import { ingestObject, webhookObject } from "./fan-out";
+import { type Deps, ingestObject, webhookObject } from "../deps";
 
 const PAGE = 500;
 

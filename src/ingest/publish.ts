@@ -4,7 +4,7 @@
  * No D1 write here, and no D1 read while the application is known to exist.
  */
 import { getApplication } from "../db/queries/applications";
-import { ingestObject } from "../delivery/fan-out";
+import { ingestObject } from "../deps";
 import type { Deps } from "../deps";
 import { uuidv7 } from "../lib/ids";
 import { toRfc3339 } from "../lib/time";

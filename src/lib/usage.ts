@@ -3,25 +3,29 @@
  * spends them, per isolate. The benchmark reads them (GET /v1/usage) to price
  * a delivered event from what the code did, not from an estimate.
  */
-import type { D1Usage } from "../db/metered";
+import { z } from "zod";
 
-export type Usage = {
-  /** Worker invocations: API requests, queue batches, cron runs. */
-  workerRequests: number;
-  /** Queue operations as billed: one per message written, read and deleted (acked). */
-  queueOperations: number;
-  /** Durable Object requests: RPC calls and alarms. */
-  doRequests: number;
-  doRowsRead: number;
-  doRowsWritten: number;
-  /** Wall time the objects spent running alarms (billed as duration while active). */
-  doActiveMs: number;
-  d1: D1Usage;
-  /** Outbound fetches to receivers. */
-  subrequests: number;
-  /** Events that reached a final state (success or failed). */
-  finishedEvents: number;
-};
+/**
+ * The counters, once: their type here and GET /v1/usage's answer
+ * (src/api/operations/usage.ts) both come from this schema.
+ */
+export const usageCountersSchema = z.object({
+  workerRequests: z.number().describe("Worker invocations: API requests, queue batches, cron runs"),
+  queueOperations: z
+    .number()
+    .describe("Queue operations as billed: one per message written, read and deleted (acked)"),
+  doRequests: z.number().describe("Durable Object requests: RPC calls and alarms"),
+  doRowsRead: z.number(),
+  doRowsWritten: z.number(),
+  doActiveMs: z
+    .number()
+    .describe("Wall time the objects spent running alarms (billed as duration while active)"),
+  d1: z.object({ queries: z.number(), rowsRead: z.number(), rowsWritten: z.number() }),
+  subrequests: z.number().describe("Outbound fetches to receivers"),
+  finishedEvents: z.number().describe("Events that reached a final state (success or failed)"),
+});
+
+export type Usage = z.infer<typeof usageCountersSchema>;
 
 export function emptyUsage(): Usage {
   return {
@@ -49,10 +53,6 @@ let isolateId: string | undefined;
 export function currentIsolateId(): string {
   isolateId ??= crypto.randomUUID();
   return isolateId;
-}
-
-export function resetUsage(): void {
-  Object.assign(usage, emptyUsage());
 }
 
 /** Sums the counters of distinct isolates. */

@@ -4,7 +4,7 @@
  * optionally restricted to its `allowed_ips`). HTTP-free: the middleware in
  * `api/middleware/auth.ts` only reads headers and calls `resolvePrincipal`.
  */
-import { getApiKeyByHash, touchApiKey } from "../api/api-keys/queries";
+import { getApiKeyByHash, touchApiKey } from "../db/queries/api-keys";
 import type { Deps } from "../deps";
 import { timingSafeEqual } from "../lib/crypto";
 import { forbidden, notConfigured, unauthorized } from "../lib/errors";

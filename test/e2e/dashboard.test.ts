@@ -1,20 +1,21 @@
 /**
- * The dashboard in a real browser (Debian's Chromium through playwright-core)
+ * The dashboard in a real browser (a system Chromium, else the one from
+ * @sparticuz/chromium; see test/helpers/browser.ts) through playwright-core
  * against the relay as `npm start` runs it, with a loopback receiver: sign
  * in, create an application and a webhook, send a test, see it delivered,
  * make one fail, retry it, and the rest of what a person does there.
  * Screenshots go to test/artifacts/dashboard/.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildDashboard } from "../../scripts/build-dashboard.mjs";
+import { launchChromium } from "../helpers/browser";
 import { type Hook, newHook } from "../helpers/hooks";
 import { type Receiver, startReceiver } from "../helpers/receiver";
 import { type Relay, relayApi, startRelay } from "../helpers/server";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = join(import.meta.dirname, "..", "artifacts", "dashboard");
 const WAIT = { timeout: 30_000 };
 
@@ -24,27 +25,15 @@ let browser: Browser;
 let api: ReturnType<typeof relayApi>;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)`);
   mkdirSync(ARTIFACTS, { recursive: true });
   // The relay serves public/ as it is: make sure it holds this dashboard/.
   await buildDashboard();
-  [relay, receiver, browser] = await Promise.all([
-    startRelay(),
-    startReceiver(),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    }),
-  ]);
+  let launched: Awaited<ReturnType<typeof launchChromium>>;
+  [relay, receiver, launched] = await Promise.all([startRelay(), startReceiver(), launchChromium()]);
+  browser = launched.browser;
+  // Which browser ran, for whoever checks that the packaged one works without a system one.
+  const version = browser.version();
+  writeFileSync(join(ARTIFACTS, "browser.json"), JSON.stringify({ ...launched.source, version }));
   api = relayApi(relay);
 });
 

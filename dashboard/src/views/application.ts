@@ -11,7 +11,8 @@ import {
   webhookTitle,
 } from "../format";
 import { hrefFor, names } from "../state";
-import type { Application, Webhook } from "../types";
+import type { Application } from "../../../src/api/applications/schemas";
+import type { Webhook } from "../../../src/api/webhooks/schemas";
 import {
   button,
   card,

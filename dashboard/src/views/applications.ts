@@ -2,7 +2,7 @@
 import { h, replace } from "../dom";
 import { formatDateTime, formatRelative } from "../format";
 import { hrefFor, navigate } from "../state";
-import type { Application } from "../types";
+import type { Application } from "../../../src/api/applications/schemas";
 import {
   button,
   card,

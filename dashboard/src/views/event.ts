@@ -13,7 +13,8 @@ import {
   prettyJson,
   shortId,
 } from "../format";
-import type { Attempt, DeliveryEvent, Message } from "../types";
+import type { Attempt, DeliveryEvent } from "../../../src/api/events/schemas";
+import type { MessageWithEvents } from "../../../src/api/messages/schemas";
 import {
   button,
   card,
@@ -249,7 +250,7 @@ function attemptItem(attempt: Attempt): HTMLElement {
   );
 }
 
-function payloadView(message: Message): HTMLElement {
+function payloadView(message: MessageWithEvents): HTMLElement {
   const json = prettyJson(message.payload);
   const { idempotency_key: key, resource } = message;
   return h(

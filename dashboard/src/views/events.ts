@@ -4,14 +4,9 @@
  */
 import { h, replace } from "../dom";
 import { extraError, formatDateTime, formatRelative, shortId } from "../format";
-import { type EventQuery, hrefFor, navigate } from "../state";
-import {
-  DELIVERY_STATUSES,
-  type DeliveryEvent,
-  type DeliveryStatus,
-  type List,
-  type Webhook,
-} from "../types";
+import type { DeliveryEvent, DeliveryStatus, EventList } from "../../../src/api/events/schemas";
+import type { Webhook } from "../../../src/api/webhooks/schemas";
+import { DELIVERY_STATUSES, type EventQuery, hrefFor, navigate } from "../state";
 import { button, card, emptyState, errorBox, httpBadge, statusBadge, withBusy } from "../ui";
 import type { ViewContext } from "./context";
 
@@ -91,7 +86,7 @@ export function eventsPanel(
   /** Reads the current page; a failed background refresh keeps what is shown. */
   async function load(background = false): Promise<void> {
     const read = ++reads;
-    let list: List<DeliveryEvent>;
+    let list: EventList;
     try {
       list = await context.client.listEvents({
         webhookId: webhook.id,

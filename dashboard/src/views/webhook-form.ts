@@ -3,23 +3,21 @@
  * policy, static headers, ordering and the advanced delivery settings. The
  * API validates; its 422 field errors are shown under the matching inputs.
  */
+import type { Application } from "../../../src/api/applications/schemas";
+import { WEBHOOK_DEFAULTS } from "../../../src/api/webhooks/defaults";
+import type { Webhook } from "../../../src/api/webhooks/schemas";
+import type { RetryPolicy } from "../../../src/delivery/retry-policy";
+import type { WebhookInput } from "../api";
 import { h } from "../dom";
+import { parseEventTypes, parseHeaders, parseSchedule } from "../form-parsers";
 import { navigate } from "../state";
-import type {
-  Application,
-  Ordering,
-  PayloadFormat,
-  RetryPolicy,
-  Webhook,
-  WebhookInput,
-} from "../types";
 import { field, formDialog, toast } from "../ui";
 import type { ViewContext } from "./context";
 
-/** SPEC §5's default: retries after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  schedule_seconds: [5, 300, 1800, 7200, 18000, 36000, 36000],
-};
+/** The API's own default (SPEC §5): what a new webhook gets when the form leaves it. */
+const DEFAULT_RETRY_POLICY = WEBHOOK_DEFAULTS.retry_policy;
+type Ordering = NonNullable<WebhookInput["ordering"]>;
+type PayloadFormat = NonNullable<WebhookInput["payload_format"]>;
 
 type PolicyKind = "default" | "none" | "schedule" | "fixed" | "exponential";
 
@@ -31,35 +29,6 @@ function policyKind(policy: RetryPolicy | undefined): PolicyKind {
     return isDefault ? "default" : "schedule";
   }
   return policy.strategy;
-}
-
-/** Text such as "x-env: live" per line → a headers object; a bad line throws. */
-export function parseHeaders(text: string): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [index, raw] of text.split(/\r?\n/).entries()) {
-    const line = raw.trim();
-    if (!line) continue;
-    const colon = line.indexOf(":");
-    if (colon <= 0) throw new Error(`Header line ${index + 1} needs the form “Name: value”.`);
-    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
-  }
-  return headers;
-}
-
-/** "a.created, b.paid c.done" → ["a.created", "b.paid", "c.done"], without repeats. */
-export function parseEventTypes(text: string): string[] {
-  return [...new Set(text.split(/[\s,]+/).filter(Boolean))];
-}
-
-/** "5, 300, 1800" → [5, 300, 1800]; anything but whole seconds throws. */
-export function parseSchedule(text: string): number[] {
-  const parts = text.split(/[\s,]+/).filter(Boolean);
-  return parts.map((part) => {
-    const value = Number(part);
-    if (!Number.isInteger(value) || value < 0)
-      throw new Error(`Retry schedule: “${part}” is not a whole number of seconds.`);
-    return value;
-  });
 }
 
 function numberInput(name: string, value: number | string, extra: Record<string, string> = {}) {
@@ -222,15 +191,15 @@ function advancedSection(
       ["raw", "Raw: the published payload as is"],
       ["jsonapi", "JSON:API event envelope"],
     ],
-    existing?.payload_format ?? "raw",
+    existing?.payload_format ?? WEBHOOK_DEFAULTS.payload_format,
   );
-  const timeout = numberInput("timeout_ms", existing?.timeout_ms ?? 15_000, {
+  const timeout = numberInput("timeout_ms", existing?.timeout_ms ?? WEBHOOK_DEFAULTS.timeout_ms, {
     min: "1000",
     max: "30000",
     step: "500",
     "data-path": "timeout_ms",
   });
-  const maxInFlight = numberInput("max_in_flight", existing?.max_in_flight ?? 10, {
+  const maxInFlight = numberInput("max_in_flight", existing?.max_in_flight ?? WEBHOOK_DEFAULTS.max_in_flight, {
     min: "1",
     max: "100",
     "data-path": "max_in_flight",
@@ -252,9 +221,9 @@ function advancedSection(
 
   const open =
     !!existing &&
-    (existing.payload_format !== "raw" ||
-      existing.timeout_ms !== 15_000 ||
-      existing.max_in_flight !== 10 ||
+    (existing.payload_format !== WEBHOOK_DEFAULTS.payload_format ||
+      existing.timeout_ms !== WEBHOOK_DEFAULTS.timeout_ms ||
+      existing.max_in_flight !== WEBHOOK_DEFAULTS.max_in_flight ||
       existing.rate_limit_per_second !== null);
   return {
     element: h(

@@ -15,7 +15,7 @@ import {
   webhookTitle,
 } from "../format";
 import { type EventQuery, hrefFor, names, navigate } from "../state";
-import type { Webhook, WebhookSecret, WebhookStats } from "../types";
+import type { Webhook, WebhookSecret, WebhookStats } from "../../../src/api/webhooks/schemas";
 import {
   button,
   card,

@@ -1,8 +1,9 @@
 /** @module /v1/api-keys: create (the key is shown once), list, delete. */
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { BODY_PROBLEMS, idParams, jsonBodyOf, jsonContent, problems } from "../common";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { BODY_PROBLEMS, jsonBodyOf, jsonContent, problems } from "../common";
 import type { AppEnv } from "../context";
-import { readCursor, toList } from "../pagination";
+import { registerDeleteRoute } from "../delete-route";
+import { paginate } from "../pagination";
 import {
   apiKeyListSchema,
   apiKeyWithKeySchema,
@@ -41,48 +42,23 @@ const listApiKeysRoute = createRoute({
   },
 });
 
-const deleteApiKeyRoute = createRoute({
-  method: "delete",
-  path: "/v1/api-keys/{id}",
-  operationId: "deleteApiKey",
-  tags,
-  security,
-  request: { params: idParams },
-  responses: {
-    200: jsonContent(
-      z.object({
-        object: z.literal("api_key"),
-        id: z.string(),
-        deleted: z.literal(true),
-      }),
-      "Revoked: the key is refused from the next request on",
-    ),
-    ...problems(404, 422),
-  },
-});
-
 export function registerApiKeyRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(createApiKeyRoute, async (c) => {
     const { row, key } = await createApiKey(c.var.deps, c.var.principal, c.req.valid("json"));
     return c.json({ ...toApiKeyObject(row), key }, 201);
   });
   app.openapi(listApiKeysRoute, async (c) => {
-    const { application_id, cursor, limit } = c.req.valid("query");
-    const rows = await pageApiKeys(
-      c.var.deps,
-      c.var.principal,
-      application_id,
-      readCursor(cursor),
-      limit,
-    );
-    return c.json(
-      toList(rows, limit, toApiKeyObject, (r) => r.id),
-      200,
-    );
+    const q = c.req.valid("query");
+    const page = (after: string | undefined, limit: number) =>
+      pageApiKeys(c.var.deps, c.var.principal, q.application_id, after, limit);
+    return c.json(await paginate(q, page, toApiKeyObject), 200);
   });
-  app.openapi(deleteApiKeyRoute, async (c) => {
-    const { id } = c.req.valid("param");
-    await revokeApiKey(c.var.deps, c.var.principal, id);
-    return c.json({ object: "api_key" as const, id, deleted: true as const }, 200);
+  registerDeleteRoute(app, {
+    path: "/v1/api-keys/{id}",
+    operationId: "deleteApiKey",
+    tags,
+    object: "api_key",
+    description: "Revoked: the key is refused from the next request on",
+    remove: revokeApiKey,
   });
 }

@@ -73,7 +73,12 @@ export const listApiKeysQuery = z.object({
   ...paginationQuery,
 });
 
-export function toApiKeyObject(row: ApiKeyRow): z.infer<typeof apiKeySchema> {
+/** The API's answers, derived from the schemas above: clients import these, type-only. */
+export type ApiKey = z.infer<typeof apiKeySchema>;
+export type ApiKeyWithKey = z.infer<typeof apiKeyWithKeySchema>;
+export type ApiKeyList = z.infer<typeof apiKeyListSchema>;
+
+export function toApiKeyObject(row: ApiKeyRow): ApiKey {
   return {
     object: "api_key",
     id: row.id,

@@ -1,5 +1,6 @@
 /** @module API key logic, free of HTTP: only admin-scope principals manage keys. */
 import type { z } from "@hono/zod-openapi";
+import { deleteApiKey, getApiKey, insertApiKey, listApiKeys } from "../../db/queries/api-keys";
 import { getApplication } from "../../db/queries/applications";
 import { constraintViolated } from "../../db/errors";
 import type { ApiKeyRow } from "../../db/schema";
@@ -10,7 +11,6 @@ import { toRfc3339 } from "../../lib/time";
 import { issueApiKey } from "../../security/api-keys";
 import { cidrWithin, parseCidrList } from "../../security/ip-allowlist";
 import { type Principal, requireAccess, requireApplication } from "../../security/principal";
-import { deleteApiKey, getApiKey, insertApiKey, listApiKeys } from "./queries";
 import type { createApiKeySchema } from "./schemas";
 
 export type CreatedApiKey = { row: ApiKeyRow; key: string };

@@ -1,8 +1,9 @@
 /** @module /v1/applications */
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { BODY_PROBLEMS, idParams, jsonBodyOf, jsonContent, problems } from "../common";
 import type { AppEnv } from "../context";
-import { readCursor, toList } from "../pagination";
+import { registerDeleteRoute } from "../delete-route";
+import { paginate } from "../pagination";
 import {
   applicationListSchema,
   applicationSchema,
@@ -68,34 +69,15 @@ const updateApplicationRoute = createRoute({
   },
 });
 
-const deleteApplicationRoute = createRoute({
-  method: "delete",
-  path: "/v1/applications/{id}",
-  operationId: "deleteApplication",
-  tags,
-  security,
-  request: { params: idParams },
-  responses: {
-    200: jsonContent(
-      z.object({ object: z.literal("application"), id: z.string(), deleted: z.literal(true) }),
-      "Deleted with its webhooks, messages and history",
-    ),
-    ...problems(404, 422),
-  },
-});
-
 export function registerApplicationRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(createApplicationRoute, async (c) => {
     const row = await createApplication(c.var.deps, c.var.principal, c.req.valid("json"));
     return c.json(toApplicationObject(row), 201);
   });
   app.openapi(listApplicationsRoute, async (c) => {
-    const { limit, cursor } = c.req.valid("query");
-    const rows = await pageApplications(c.var.deps, c.var.principal, readCursor(cursor), limit);
-    return c.json(
-      toList(rows, limit, toApplicationObject, (r) => r.id),
-      200,
-    );
+    const page = (after: string | undefined, limit: number) =>
+      pageApplications(c.var.deps, c.var.principal, after, limit);
+    return c.json(await paginate(c.req.valid("query"), page, toApplicationObject), 200);
   });
   app.openapi(getApplicationRoute, async (c) => {
     const row = await findApplication(c.var.deps, c.var.principal, c.req.valid("param").id);
@@ -110,9 +92,12 @@ export function registerApplicationRoutes(app: OpenAPIHono<AppEnv>) {
     );
     return c.json(toApplicationObject(row), 200);
   });
-  app.openapi(deleteApplicationRoute, async (c) => {
-    const { id } = c.req.valid("param");
-    await removeApplication(c.var.deps, c.var.principal, id);
-    return c.json({ object: "application" as const, id, deleted: true as const }, 200);
+  registerDeleteRoute(app, {
+    path: "/v1/applications/{id}",
+    operationId: "deleteApplication",
+    tags,
+    object: "application",
+    description: "Deleted with its webhooks, messages and history",
+    remove: removeApplication,
   });
 }

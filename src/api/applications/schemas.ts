@@ -47,7 +47,12 @@ export const applicationSchema = z
 export const applicationListSchema = listSchema(applicationSchema, "ApplicationList");
 export const listApplicationsQuery = z.object(paginationQuery);
 
-export function toApplicationObject(row: ApplicationRow): z.infer<typeof applicationSchema> {
+/** The API's answers, derived from the schemas above: clients import these, type-only. */
+export type Application = z.infer<typeof applicationSchema>;
+export type ApplicationList = z.infer<typeof applicationListSchema>;
+export type CreateApplicationInput = z.input<typeof createApplicationSchema>;
+
+export function toApplicationObject(row: ApplicationRow): Application {
   return {
     object: "application",
     id: row.id,

@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { unprocessable } from "../../lib/errors";
 import { BODY_PROBLEMS, idParams, jsonBodyOf, jsonContent, problems } from "../common";
 import type { AppEnv } from "../context";
-import { paginationQuery, readCursor, toList } from "../pagination";
+import { paginate, paginationQuery, readCursor } from "../pagination";
 import {
   attemptListSchema,
   eventListSchema,
@@ -79,17 +79,15 @@ function attemptCursor(cursor: string | undefined): number {
 export function registerEventRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(listEventsRoute, async (c) => {
     const q = c.req.valid("query");
-    const rows = await pageEvents(c.var.deps, c.var.principal, {
-      webhookId: q.webhook_id,
-      deliveryStatus: q.delivery_status,
-      type: q.type,
-      before: readCursor(q.cursor),
-      limit: q.limit,
-    });
-    return c.json(
-      toList(rows, q.limit, toEventObject, (r) => r.id),
-      200,
-    );
+    const page = (before: string | undefined, limit: number) =>
+      pageEvents(c.var.deps, c.var.principal, {
+        webhookId: q.webhook_id,
+        deliveryStatus: q.delivery_status,
+        type: q.type,
+        before,
+        limit,
+      });
+    return c.json(await paginate(q, page, toEventObject), 200);
   });
   app.openapi(getEventRoute, async (c) => {
     const { event } = await findEvent(
@@ -110,17 +108,10 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>) {
     return c.json(toEventObject(event), 200);
   });
   app.openapi(listAttemptsRoute, async (c) => {
-    const { limit, cursor } = c.req.valid("query");
-    const rows = await pageAttempts(
-      c.var.deps,
-      c.var.principal,
-      c.req.valid("param").id,
-      attemptCursor(cursor),
-      limit,
-    );
-    return c.json(
-      toList(rows, limit, toAttemptObject, (r) => String(r.attempt)),
-      200,
-    );
+    const { id } = c.req.valid("param");
+    const page = (after: number, limit: number) =>
+      pageAttempts(c.var.deps, c.var.principal, id, after, limit);
+    const keys = { keyOf: (r: { attempt: number }) => String(r.attempt), read: attemptCursor };
+    return c.json(await paginate(c.req.valid("query"), page, toAttemptObject, keys), 200);
   });
 }

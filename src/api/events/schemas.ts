@@ -52,7 +52,14 @@ export const listEventsQuery = z.object({
 
 export const eventQuery = z.object({ webhook_id: idSchema.optional() });
 
-export function toEventObject(row: EventRow): z.infer<typeof eventSchema> {
+/** The API's answers, derived from the schemas above: clients import these, type-only. */
+export type DeliveryEvent = z.infer<typeof eventSchema>;
+export type DeliveryStatus = DeliveryEvent["delivery_status"];
+export type Attempt = z.infer<typeof attemptSchema>;
+export type EventList = z.infer<typeof eventListSchema>;
+export type AttemptList = z.infer<typeof attemptListSchema>;
+
+export function toEventObject(row: EventRow): DeliveryEvent {
   return {
     object: "event",
     id: row.id,
@@ -73,7 +80,7 @@ export function toEventObject(row: EventRow): z.infer<typeof eventSchema> {
   };
 }
 
-export function toAttemptObject(row: AttemptRow): z.infer<typeof attemptSchema> {
+export function toAttemptObject(row: AttemptRow): Attempt {
   return {
     object: "attempt",
     id: row.id,

@@ -6,7 +6,8 @@
 import { messagesInIdRange } from "../../db/queries/messages";
 import type { AttemptRow, DeliveryStatus, EventRow, WebhookRow } from "../../db/schema";
 import { eventIdFor, messageIdRange } from "../../delivery/event-ids";
-import { resend, webhookObject } from "../../delivery/fan-out";
+import { resend } from "../../delivery/fan-out";
+import { webhookObject } from "../../deps";
 import type { Deps } from "../../deps";
 import { conflict, notFound } from "../../lib/errors";
 import { type Principal, requireAccess } from "../../security/principal";

@@ -102,7 +102,12 @@ type MessageFields = Pick<
   | "createdAt"
 >;
 
-export function toMessageObject(row: MessageFields): z.infer<typeof messageSchema> {
+/** The API's answers, derived from the schemas above: clients import these, type-only. */
+export type Message = z.infer<typeof messageSchema>;
+export type MessageWithEvents = z.infer<typeof messageWithEventsSchema>;
+export type PublishBatchResult = z.infer<typeof publishBatchResultSchema>;
+
+export function toMessageObject(row: MessageFields): Message {
   return {
     object: "message",
     id: row.id,

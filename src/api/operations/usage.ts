@@ -6,31 +6,21 @@
  * Relay-wide, so for operators only.
  */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { currentIsolateId, sumUsage, type Usage, usage } from "../../lib/usage";
+import {
+  currentIsolateId,
+  sumUsage,
+  type Usage,
+  usage,
+  usageCountersSchema,
+} from "../../lib/usage";
+import { webhookObject } from "../../deps";
 import { requireOperator } from "../../security/principal";
 import { idSchema, jsonContent, problems } from "../common";
 import type { AppEnv } from "../context";
 
-const countsSchema = z.object({
-  queries: z.number(),
-  rowsRead: z.number(),
-  rowsWritten: z.number(),
-});
-
 const usageSchema = z
-  .object({
-    object: z.literal("usage"),
-    isolates: z.number().int(),
-    workerRequests: z.number(),
-    queueOperations: z.number(),
-    doRequests: z.number(),
-    doRowsRead: z.number(),
-    doRowsWritten: z.number(),
-    doActiveMs: z.number(),
-    d1: countsSchema,
-    subrequests: z.number(),
-    finishedEvents: z.number(),
-  })
+  .object({ object: z.literal("usage"), isolates: z.number().int() })
+  .extend(usageCountersSchema.shape)
   .openapi("Usage");
 
 const usageRoute = createRoute({
@@ -59,10 +49,9 @@ export function registerUsageRoutes(app: OpenAPIHono<AppEnv>) {
     const { webhook_id } = c.req.valid("query");
     const ids =
       webhook_id === undefined ? [] : Array.isArray(webhook_id) ? webhook_id : [webhook_id];
-    const { webhookObjects } = c.var.deps;
     const parts = new Map<string, Usage>([[currentIsolateId(), usage]]);
     for (const id of ids) {
-      const part = await webhookObjects.get(webhookObjects.idFromName(id)).usage();
+      const part = await webhookObject(c.var.deps, id).usage();
       parts.set(part.isolateId, part.usage);
     }
     return c.json(

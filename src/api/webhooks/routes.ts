@@ -1,11 +1,12 @@
 /** @module /v1/webhooks and its actions (secret, rotate, test, recover). */
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { WebhookRow } from "../../db/schema";
 import { requireAccess } from "../../security/principal";
 import { BODY_PROBLEMS, idParams, jsonBodyOf, jsonContent, problems } from "../common";
 import type { AppEnv } from "../context";
+import { registerDeleteRoute } from "../delete-route";
 import { eventSchema, toEventObject } from "../events/schemas";
-import { readCursor, toList } from "../pagination";
+import { paginate } from "../pagination";
 import {
   createWebhookSchema,
   emptyActionSchema,
@@ -72,18 +73,6 @@ const updateWebhookRoute = createRoute({
   responses: { 200: jsonContent(webhookSchema, "Updated"), ...problems(404, ...BODY_PROBLEMS) },
 });
 
-const deleteWebhookRoute = createRoute({
-  ...route("delete", "/v1/webhooks/{id}", "deleteWebhook"),
-  request: { params: idParams },
-  responses: {
-    200: jsonContent(
-      z.object({ object: z.literal("webhook"), id: z.string(), deleted: z.literal(true) }),
-      "Deleted with its history",
-    ),
-    ...problems(404, 422),
-  },
-});
-
 const getSecretRoute = createRoute({
   ...route("get", "/v1/webhooks/{id}/secret", "getWebhookSecret"),
   request: { params: idParams },
@@ -144,18 +133,10 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>) {
     return c.json({ ...toWebhookObject(row), secret: row.secret }, 201);
   });
   app.openapi(listWebhooksRoute, async (c) => {
-    const { application_id, cursor, limit } = c.req.valid("query");
-    const rows = await pageWebhooks(
-      c.var.deps,
-      c.var.principal,
-      application_id,
-      readCursor(cursor),
-      limit,
-    );
-    return c.json(
-      toList(rows, limit, toWebhookObject, (r) => r.id),
-      200,
-    );
+    const q = c.req.valid("query");
+    const page = (after: string | undefined, limit: number) =>
+      pageWebhooks(c.var.deps, c.var.principal, q.application_id, after, limit);
+    return c.json(await paginate(q, page, toWebhookObject), 200);
   });
   app.openapi(getWebhookRoute, async (c) => {
     requireAccess(c.var.principal, "read");
@@ -171,10 +152,13 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>) {
     );
     return c.json(toWebhookObject(row), 200);
   });
-  app.openapi(deleteWebhookRoute, async (c) => {
-    const { id } = c.req.valid("param");
-    await removeWebhook(c.var.deps, c.var.principal, id);
-    return c.json({ object: "webhook" as const, id, deleted: true as const }, 200);
+  registerDeleteRoute(app, {
+    path: "/v1/webhooks/{id}",
+    operationId: "deleteWebhook",
+    tags,
+    object: "webhook",
+    description: "Deleted with its history",
+    remove: removeWebhook,
   });
   app.openapi(getSecretRoute, async (c) => {
     // Reading the secret is managing the webhook: reader keys may not.

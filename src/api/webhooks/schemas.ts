@@ -1,7 +1,7 @@
 /** @module Webhook: an endpoint of an application, with its delivery settings. */
 import { z } from "@hono/zod-openapi";
 import type { WebhookRow } from "../../db/schema";
-import { DEFAULT_RETRY_POLICY, retryPolicySchema } from "../../delivery/retry-policy";
+import { retryPolicySchema } from "../../delivery/retry-policy";
 import { isValidSecret } from "../../delivery/signing";
 import { idSchema, instantSchema, metadataSchema, timestampSchema } from "../common";
 import { eventTypeSchema } from "../messages/schemas";
@@ -105,14 +105,6 @@ export const updateWebhookSchema = settings
   .strict()
   .openapi("UpdateWebhook");
 
-export const WEBHOOK_DEFAULTS = {
-  retry_policy: DEFAULT_RETRY_POLICY,
-  timeout_ms: 15_000,
-  ordering: "none" as const,
-  max_in_flight: 10,
-  payload_format: "raw" as const,
-};
-
 export const webhookSchema = z
   .object({
     object: z.literal("webhook"),
@@ -210,7 +202,18 @@ export const listWebhooksQuery = z.object({
   ...paginationQuery,
 });
 
-export function toWebhookObject(row: WebhookRow): z.infer<typeof webhookSchema> {
+/** The API's answers, derived from the schemas above: clients import these, type-only. */
+export type Webhook = z.infer<typeof webhookSchema>;
+export type WebhookWithSecret = z.infer<typeof webhookWithSecretSchema>;
+export type WebhookSecret = z.infer<typeof secretObjectSchema>;
+export type WebhookStats = z.infer<typeof webhookStatsSchema>;
+export type Recovery = z.infer<typeof recoverResultSchema>;
+export type WebhookList = z.infer<typeof webhookListSchema>;
+/** What POST /v1/webhooks and PATCH /v1/webhooks/{id} accept. */
+export type CreateWebhookInput = z.input<typeof createWebhookSchema>;
+export type UpdateWebhookInput = z.input<typeof updateWebhookSchema>;
+
+export function toWebhookObject(row: WebhookRow): Webhook {
   return {
     object: "webhook",
     id: row.id,

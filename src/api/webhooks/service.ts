@@ -13,10 +13,9 @@ import {
 } from "../../db/queries/webhooks";
 import type { EventRow, WebhookRow } from "../../db/schema";
 import { eventIdFor } from "../../delivery/event-ids";
-import { webhookObject } from "../../delivery/fan-out";
 import type { QueuedEvent } from "../../delivery/webhook-do";
 import { generateSecret } from "../../delivery/signing";
-import type { Deps } from "../../deps";
+import { type Deps, webhookObject } from "../../deps";
 import { conflict, notFound, unprocessable } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { DAY_MS, toRfc3339, unixSeconds } from "../../lib/time";
@@ -26,8 +25,8 @@ import {
   type createWebhookSchema,
   type recoverSchema,
   type updateWebhookSchema,
-  WEBHOOK_DEFAULTS,
 } from "./schemas";
+import { WEBHOOK_DEFAULTS } from "./defaults";
 
 /** The webhook, if the principal may see it; 404 otherwise (also for other tenants'). */
 export async function findWebhook(

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
+import { WEBHOOK_DEFAULTS } from "../../../src/api/webhooks/defaults";
 import {
-  DEFAULT_RETRY_POLICY,
   maxAttempts,
   nextDelayMs,
   parseRetryAfter,
@@ -18,6 +18,7 @@ function schedule(policy: RetryPolicy): number[] {
 
 describe("retry policies", () => {
   test("the default: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h — 8 attempts over about 28 hours", () => {
+    const DEFAULT_RETRY_POLICY = WEBHOOK_DEFAULTS.retry_policy;
     expect(maxAttempts(DEFAULT_RETRY_POLICY)).toBe(8);
     const waits = schedule(DEFAULT_RETRY_POLICY);
     expect(waits).toEqual([5, 300, 1800, 7200, 18000, 36000, 36000]);

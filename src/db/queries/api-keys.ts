@@ -1,11 +1,7 @@
-/**
- * @module API key rows: plain functions taking the db first, no HTTP. (They
- * live beside the resource rather than in `src/db/queries/` only because of
- * who owned which folder when they were written.)
- */
+/** @module API key rows: plain functions taking the db first, no HTTP. */
 import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
-import type { Db } from "../../db/client";
-import { type ApiKeyRow, apiKeys } from "../../db/schema";
+import type { Db } from "../client";
+import { type ApiKeyRow, apiKeys } from "../schema";
 
 export type NewApiKey = typeof apiKeys.$inferInsert;
 

@@ -1,0 +1,272 @@
+/**
+ * The client against the relay as `npm start` runs it (test/helpers/server.ts),
+ * with a loopback receiver: every route through its typed method, problems
+ * as HookrelayError, pagination by iterator, a publish whose answer is lost
+ * retried under the same idempotency key, and a delivery verified with
+ * verifyWebhook.
+ */
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { newHook } from "../../../test/helpers/hooks";
+import { type Receiver, startReceiver } from "../../../test/helpers/receiver";
+import { type Relay, startRelay } from "../../../test/helpers/server";
+import { type DeliveryEvent, HookrelayClient } from "../src/client";
+import { HookrelayError } from "../src/errors";
+import { verifyWebhook, WebhookVerificationError } from "../src/webhooks";
+
+let relay: Relay | undefined;
+let receiver: Receiver | undefined;
+let client: HookrelayClient;
+
+beforeAll(async () => {
+  [relay, receiver] = await Promise.all([startRelay(), startReceiver()]);
+  client = new HookrelayClient({ baseUrl: relay.url, token: relay.token });
+});
+
+afterAll(async () => {
+  await relay?.stop();
+  await receiver?.close();
+  if (relay?.persistTo.startsWith(tmpdir()))
+    await rm(relay.persistTo, { recursive: true, force: true });
+});
+
+const eventually = <T>(check: () => Promise<T>) =>
+  vi.waitFor(check, { timeout: 30_000, interval: 200 });
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
+
+async function setup() {
+  const hook = newHook(receiver!.url);
+  const application = await client.applications.create({ name: `client ${crypto.randomUUID()}` });
+  const webhook = await client.webhooks.create({
+    application_id: application.id,
+    url: hook.url,
+    event_types: ["order.paid"],
+    retry_policy: { schedule_seconds: [] },
+  });
+  return { hook, application, webhook };
+}
+
+describe("typed client against the local relay", () => {
+  test("health, and the operator routes", async () => {
+    expect(await client.health()).toEqual({ status: "ok" });
+    const usage = await client.operations.usage();
+    expect(usage.object).toBe("usage");
+    const maintenance = await client.operations.maintenance();
+    expect(maintenance.object).toBe("maintenance");
+  });
+
+  test("publishBatch: each item answered in order, the accepted delivered", async () => {
+    const { hook, application } = await setup();
+    const result = await client.messages.publishBatch([
+      { application_id: application.id, event_type: "order.paid", payload: { n: 1 } },
+      { application_id: application.id, event_type: "bad type!", payload: {} },
+      { application_id: application.id, event_type: "order.paid", payload: { n: 2 } },
+    ]);
+    expect(result.data.map((e) => e.status)).toEqual([202, 422, 202]);
+    expect(result.data[1]!.error?.errors?.[0]?.path).toBe("event_type");
+    await eventually(async () => {
+      const bodies = (await hook.received()).requests.map((r) => JSON.parse(r.body).n).sort();
+      if (bodies.length < 2) throw new Error("not delivered yet");
+      expect(bodies).toEqual([1, 2]);
+    });
+  });
+
+  test("publish, delivery verified with standardwebhooks, the event, its attempts, stats", async () => {
+    const { hook, application, webhook } = await setup();
+    expect(webhook.secret).toMatch(/^whsec_/);
+    const message = await client.messages.publish({
+      application_id: application.id,
+      event_type: "order.paid",
+      payload: { amount: 1000, currency: "NGN" },
+    });
+    expect(message.object).toBe("message");
+    expect(message.idempotency_key).toBeTruthy();
+
+    const request = await eventually(async () => {
+      const [first] = (await hook.received()).requests;
+      if (!first) throw new Error("not delivered yet");
+      return first;
+    });
+    expect(verifyWebhook(webhook.secret, request.body, request.headers)).toEqual({
+      amount: 1000,
+      currency: "NGN",
+    });
+    const other = await client.webhooks.create({ application_id: application.id, url: hook.url });
+    expect(() => verifyWebhook(other.secret, request.body, request.headers)).toThrow(
+      WebhookVerificationError,
+    );
+    expect(() => verifyWebhook(webhook.secret, `${request.body} `, new Headers(request.headers))).toThrow(
+      WebhookVerificationError,
+    );
+
+    // Readable once fan-out has recorded it, a moment after the delivery went out.
+    const withEvents = await eventually(() => client.messages.get(message.id));
+    const eventId = withEvents.events.find((e) => e.webhook_id === webhook.id)!.id;
+    const event = await eventually(async () => {
+      const e = await client.events.get(eventId, { webhook_id: webhook.id });
+      expect(e.delivery_status).toBe("success");
+      return e;
+    });
+    expect(event.http_status_code).toBe(200);
+    const attempts = await client.events.attempts(event.id);
+    expect(attempts.data.map((a) => a.attempt)).toEqual([1]);
+    expect(await collect(client.events.iterateAttempts(event.id))).toEqual(attempts.data);
+
+    const retried = await client.events.retry(event.id, { webhook_id: webhook.id });
+    expect(retried.max_attempts).toBe(event.max_attempts + 1);
+    const stats = await client.webhooks.stats(webhook.id);
+    expect(stats.object).toBe("webhook_stats");
+    expect(stats.webhook_id).toBe(webhook.id);
+  });
+
+  test("a publish whose answer is lost is retried under one idempotency key: one message, one delivery", async () => {
+    const { hook, application } = await setup();
+    let lost = 0;
+    const keys: string[] = [];
+    const flaky = new HookrelayClient({
+      baseUrl: relay!.url,
+      token: relay!.token,
+      retry: { baseDelayMs: 10 },
+      fetch: async (request) => {
+        if (request.method === "POST" && new URL(request.url).pathname === "/v1/messages") {
+          keys.push((await request.clone().json()).idempotency_key);
+          if (lost === 0) {
+            lost += 1;
+            await fetch(request); // the relay accepts it…
+            throw new TypeError("fetch failed"); // …and the answer never arrives.
+          }
+        }
+        return fetch(request);
+      },
+    });
+    const message = await flaky.messages.publish({
+      application_id: application.id,
+      event_type: "order.paid",
+      payload: { n: 1 },
+    });
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toBe(keys[1]);
+    expect(message.idempotency_key).toBe(keys[0]);
+    await eventually(async () => expect((await hook.received()).requests).toHaveLength(1));
+    // Still one a little later: the second publish delivered nothing.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await hook.received()).requests).toHaveLength(1);
+  });
+
+  test("lists page by cursor, and the iterator walks every page", async () => {
+    const { application, webhook } = await setup();
+    for (let i = 0; i < 5; i++) {
+      await client.messages.publish({
+        application_id: application.id,
+        event_type: "order.paid",
+        payload: { i },
+      });
+    }
+    // Fan-out runs in the queue consumer: wait until all five events exist.
+    await eventually(async () =>
+      expect((await client.events.list({ webhook_id: webhook.id })).data).toHaveLength(5),
+    );
+    const first = await client.events.list({ webhook_id: webhook.id, limit: 2 });
+    expect(first.data).toHaveLength(2);
+    expect(first.next_cursor).not.toBeNull();
+    const all: DeliveryEvent[] = await collect(client.events.iterate({ webhook_id: webhook.id, limit: 2 }));
+    expect(all).toHaveLength(5);
+    expect(new Set(all.map((e) => e.id)).size).toBe(5);
+
+    const created = [webhook.id];
+    for (let i = 0; i < 2; i++) {
+      const w = await client.webhooks.create({ application_id: application.id, url: webhook.url });
+      created.push(w.id);
+    }
+    const webhooks = await collect(
+      client.webhooks.iterate({ application_id: application.id, limit: 1 }),
+    );
+    expect(webhooks.map((w) => w.id).sort()).toEqual(created.sort());
+    const applications = await collect(client.applications.iterate({ limit: 100 }));
+    expect(applications.map((a) => a.id)).toContain(application.id);
+  });
+
+  test("applications and webhooks: get, update, secret, rotate, test, recover, delete", async () => {
+    const { hook, application, webhook } = await setup();
+    expect((await client.applications.get(application.id)).name).toBe(application.name);
+    const renamed = await client.applications.update(application.id, { name: "renamed" });
+    expect(renamed.name).toBe("renamed");
+
+    expect((await client.webhooks.get(webhook.id)).url).toBe(hook.url);
+    const updated = await client.webhooks.update(webhook.id, { name: "orders", timeout_ms: 5000 });
+    expect(updated).toMatchObject({ name: "orders", timeout_ms: 5000 });
+    expect((await client.webhooks.secret(webhook.id)).secret).toBe(webhook.secret);
+    const rotated = await client.webhooks.rotateSecret(webhook.id);
+    expect(rotated.secret).not.toBe(webhook.secret);
+    expect(rotated.previous_secret_expires_at).not.toBeNull();
+
+    const test = await client.webhooks.sendTest(webhook.id);
+    expect(test.type).toBe("TEST_EVENT");
+    const recovery = await client.webhooks.recover(webhook.id, {
+      since: new Date(Date.now() - 3_600_000).toISOString(),
+    });
+    expect(recovery).toMatchObject({ object: "recovery", webhook_id: webhook.id });
+
+    expect(await client.webhooks.delete(webhook.id)).toEqual({
+      object: "webhook",
+      id: webhook.id,
+      deleted: true,
+    });
+    expect(await client.applications.delete(application.id)).toMatchObject({ deleted: true });
+  });
+
+  test("API keys: create, list, iterate, delete; a reader key is refused writes", async () => {
+    const { application } = await setup();
+    const key = await client.apiKeys.create({
+      name: "reader",
+      scope: "reader",
+      application_id: application.id,
+    });
+    expect(key.key).toBeTruthy();
+    const page = await client.apiKeys.list({ application_id: application.id });
+    expect(page.data.map((k) => k.id)).toEqual([key.id]);
+    expect(await collect(client.apiKeys.iterate({ application_id: application.id }))).toEqual(
+      page.data,
+    );
+
+    const reader = new HookrelayClient({ baseUrl: relay!.url, token: key.key });
+    expect((await reader.applications.get(application.id)).id).toBe(application.id);
+    const refused = await reader.applications.create({ name: "nope" }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(HookrelayError);
+    expect((refused as HookrelayError).status).toBe(403);
+
+    expect(await client.apiKeys.delete(key.id)).toMatchObject({ deleted: true });
+    const revoked = await reader.applications.get(application.id).catch((e: unknown) => e);
+    expect((revoked as HookrelayError).status).toBe(401);
+  });
+
+  test("problems arrive as typed errors: 404, and 422 naming the field", async () => {
+    const missing = await client.applications
+      .get("01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00")
+      .catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(HookrelayError);
+    const notFound = missing as HookrelayError;
+    expect(notFound.status).toBe(404);
+    expect(notFound.problem.status).toBe(404);
+    expect(notFound.requestId).toBeTruthy();
+
+    const invalid = await client.webhooks
+      // @ts-expect-error timeout_ms is a number in the API's types; sent wrong on purpose.
+      .create({ application_id: "01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00", url: "x", timeout_ms: "1" })
+      .catch((e: unknown) => e);
+    expect(invalid).toBeInstanceOf(HookrelayError);
+    const problem = (invalid as HookrelayError).problem;
+    expect(problem.status).toBe(422);
+    expect(problem.errors?.map((e) => e.path)).toContain("timeout_ms");
+
+    const unauthorised = new HookrelayClient({ baseUrl: relay!.url, token: "wrong" });
+    const refused = await unauthorised.applications.list().catch((e: unknown) => e);
+    expect((refused as HookrelayError).status).toBe(401);
+  });
+});

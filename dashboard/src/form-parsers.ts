@@ -1,0 +1,34 @@
+/**
+ * @module The webhook form's text fields as the API's values: pure, so that
+ * they are unit-tested without a browser (test/unit/dashboard/). A bad entry
+ * throws an Error whose message the form shows as it is.
+ */
+
+/** Text such as "x-env: live" per line → a headers object; a bad line throws. */
+export function parseHeaders(text: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [index, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trim();
+    if (!line) continue;
+    const colon = line.indexOf(":");
+    if (colon <= 0) throw new Error(`Header line ${index + 1} needs the form “Name: value”.`);
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+/** "a.created, b.paid c.done" → ["a.created", "b.paid", "c.done"], without repeats. */
+export function parseEventTypes(text: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).filter(Boolean))];
+}
+
+/** "5, 300, 1800" → [5, 300, 1800]; anything but whole seconds throws. */
+export function parseSchedule(text: string): number[] {
+  const parts = text.split(/[\s,]+/).filter(Boolean);
+  return parts.map((part) => {
+    const value = Number(part);
+    if (!Number.isInteger(value) || value < 0)
+      throw new Error(`Retry schedule: “${part}” is not a whole number of seconds.`);
+    return value;
+  });
+}

@@ -1,0 +1,48 @@
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { parseEventTypes, parseHeaders, parseSchedule } from "../../../dashboard/src/form-parsers";
+
+describe("the webhook form's parsers", () => {
+  test("headers: one “Name: value” per line; blank lines skipped; values may hold colons", () => {
+    expect(parseHeaders("x-env: live\r\n\n  x-url: https://a.example:8443/x  \n")).toEqual({
+      "x-env": "live",
+      "x-url": "https://a.example:8443/x",
+    });
+    expect(parseHeaders("")).toEqual({});
+    expect(parseHeaders("x-empty:")).toEqual({ "x-empty": "" });
+  });
+
+  test("headers: a line without a name says which line", () => {
+    expect(() => parseHeaders("x-a: 1\nno colon here")).toThrow("Header line 2");
+    expect(() => parseHeaders(": value")).toThrow("Header line 1");
+  });
+
+  test("event types: commas or white space, no repeats, order kept", () => {
+    expect(parseEventTypes("a.created, b.paid  c.done\na.created,,")).toEqual([
+      "a.created",
+      "b.paid",
+      "c.done",
+    ]);
+    expect(parseEventTypes("  ")).toEqual([]);
+  });
+
+  test("schedule: whole seconds only, and the message names the bad part", () => {
+    expect(parseSchedule("5, 300 1800")).toEqual([5, 300, 1800]);
+    expect(parseSchedule("")).toEqual([]);
+    expect(() => parseSchedule("5, 1.5")).toThrow("“1.5”");
+    expect(() => parseSchedule("-1")).toThrow("“-1”");
+    expect(() => parseSchedule("5m")).toThrow("“5m”");
+  });
+
+  test("any list of whole seconds, however joined, reads back as itself", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat({ max: 30 * 86_400 })),
+        fc.constantFrom(",", " ", ", ", "\n"),
+        (seconds, separator) => {
+          expect(parseSchedule(seconds.join(separator))).toEqual(seconds);
+        },
+      ),
+    );
+  });
+});

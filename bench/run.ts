@@ -357,7 +357,7 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
   const fds = sampleFds(relay.child.pid!);
   const started = Date.now();
   const ingest = await publishAll(
-    `${relay.url}/v1/messages`,
+    `${relay.url}/v1/messages${BATCH > 1 ? "/batch" : ""}`,
     { authorization: `Bearer ${relay.token}` },
     (i) =>
       JSON.stringify({

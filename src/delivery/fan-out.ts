@@ -68,7 +68,7 @@ export async function fanOutLegacy(deps: Deps, tasks: LegacyFanoutTask[]): Promi
   ).filter((m) => m.webhookIds === null);
   const handed = await handOverAll(
     deps,
-    rows.map((row) => ({ ...fromRow(row), requestId: deps.requestId })),
+    rows.map((row) => ({ ...fromRow(row), requestId: deps.requestId, shard: "" })),
     HANDOVER_CHARS,
   );
   for (const { message, webhookIds } of handed) await setWebhookIds(deps.db, message.id, webhookIds);
@@ -82,17 +82,30 @@ async function withPayloads(
   deps: Deps,
   tasks: PublishTask[],
 ): Promise<(AcceptedMessage & { payload: string })[]> {
-  const out: (AcceptedMessage & { payload: string })[] = [];
-  for (const task of tasks) {
-    const missing = task.messages.filter((m) => m.payload === null).map((m) => m.id);
-    const fetched = missing.length > 0 ? await ingestObject(deps, task.shard).payloads(missing) : {};
-    for (const message of task.messages) {
-      const payload = message.payload ?? fetched[message.id];
-      // Not held any more: recorded already by an earlier delivery of this task.
-      if (payload !== undefined) out.push({ ...message, payload });
-    }
+  const messages = tasks.flatMap((t) => t.messages);
+  const fetched: Record<string, string> = {};
+  for (const [shard, ids] of groupBy(
+    messages.filter((m) => m.payload === null),
+    (m) => m.shard,
+    (m) => m.id,
+  )) {
+    Object.assign(fetched, await ingestObject(deps, shard).payloads(ids));
   }
-  return out;
+  return messages.flatMap((message) => {
+    const payload = message.payload ?? fetched[message.id];
+    // Not held any more: recorded already by an earlier delivery of this task.
+    return payload === undefined ? [] : [{ ...message, payload }];
+  });
+}
+
+function groupBy<T, V>(items: T[], key: (item: T) => string, value: (item: T) => V): Map<string, V[]> {
+  const groups = new Map<string, V[]>();
+  for (const item of items) {
+    const list = groups.get(key(item)) ?? [];
+    list.push(value(item));
+    groups.set(key(item), list);
+  }
+  return groups;
 }
 
 /**
@@ -157,17 +170,13 @@ async function handOverAll(
 
 /** Tells the ingest objects which of their messages are recorded; they may forget them. */
 async function confirm(deps: Deps, tasks: PublishTask[], done: Set<string>): Promise<void> {
-  const byShard = new Map<string, { id: string; idempotencyKey: string | null }[]>();
-  for (const task of tasks) {
-    const list = byShard.get(task.shard) ?? [];
-    for (const m of task.messages) {
-      if (done.has(m.id)) list.push({ id: m.id, idempotencyKey: m.idempotencyKey });
-    }
-    byShard.set(task.shard, list);
-  }
+  const byShard = groupBy(
+    tasks.flatMap((t) => t.messages).filter((m) => done.has(m.id)),
+    (m) => m.shard,
+    (m) => ({ id: m.id, idempotencyKey: m.idempotencyKey }),
+  );
   await Promise.all(
     [...byShard].map(async ([shard, list]) => {
-      if (list.length === 0) return;
       try {
         await ingestObject(deps, shard).confirm(list);
       } catch (error) {
@@ -195,7 +204,7 @@ function bySize(items: QueuedEvent[], limit: number): QueuedEvent[][] {
   return parts;
 }
 
-export function fromRow(row: MessageRow): Omit<AcceptedMessage, "requestId"> & { payload: string } {
+export function fromRow(row: MessageRow): Omit<AcceptedMessage, "requestId" | "shard"> & { payload: string } {
   return {
     id: row.id,
     applicationId: row.applicationId,

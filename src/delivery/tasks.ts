@@ -16,16 +16,14 @@ export type AcceptedMessage = {
   createdAt: string;
   /** The API request that published it, for the logs. */
   requestId: string;
+  /** The ingest object that holds it until the consumer confirms it is recorded. */
+  shard: string;
 };
 
 export type QueueTask =
-  /**
-   * Fan out accepted messages. `shard` names the ingest object that holds
-   * them until the consumer confirms they are recorded.
-   */
+  /** Fan out accepted messages (of any shards: a batch publish travels as one). */
   | {
       kind: "publish";
-      shard: string;
       messages: AcceptedMessage[];
       /**
        * Sent again (by the ingest object, or redelivered by the queue): some

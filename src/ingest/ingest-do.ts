@@ -15,21 +15,17 @@ import { DurableObject } from "cloudflare:workers";
 import { getMessage } from "../db/queries/messages";
 import type { MessageRow } from "../db/schema";
 import { meteredSql, type SqlRunner } from "../delivery/sql";
-import type { AcceptedMessage, QueueTask } from "../delivery/tasks";
+import type { AcceptedMessage } from "../delivery/tasks";
 import { type Deps, makeDeps } from "../deps";
 import type { Env } from "../env";
-import { describeError } from "../lib/log";
 import { DAY_MS, HOUR_MS } from "../lib/time";
+import { sendToQueue } from "./enqueue";
 import { usage } from "../lib/usage";
 
 /** A message not confirmed after this long is sent to the queue again. */
 export const RESEND_AFTER_MS = 60_000;
 /** Idempotency keys hold this long (SPEC §4). */
 const KEY_TTL_MS = DAY_MS;
-/** A queue message carries at most this much JSON (the queue's limit is 128 KB). */
-const QUEUE_MESSAGE_CHARS = 96 * 1024;
-/** A payload bigger than this travels by reference: the consumer reads it from here. */
-const INLINE_PAYLOAD_CHARS = 64 * 1024;
 
 /** An accepted message with its payload (as stored here, whatever travels on the queue). */
 export type StoredMessage = AcceptedMessage & { payload: string };
@@ -43,9 +39,8 @@ export type IngestResult =
   /** The key's first message, published within 24 hours. */
   | { status: 200; message: StoredMessage }
   /** Another publish with the same key is in progress. */
-  | { status: 409 }
-  /** The queue refused it: nothing was accepted. */
-  | { status: 503 };
+  | { status: 409 };
+
 
 type OutboxRow = { slot: string; message_id: string; body: string | null; created_at: number };
 
@@ -87,15 +82,17 @@ export class IngestDO extends DurableObject<Env> {
   }
 
   /**
-   * Accepts messages: each is stored, then all are sent to the queue in as
-   * few queue messages as fit. A key seen within 24 hours answers its first
-   * message instead. Answers in the order given.
+   * Accepts messages: each is stored (one row), which is what makes it
+   * accepted; the caller then sends the accepted ones to the queue, and
+   * should that fail, this object's alarm sends them a minute later. A key
+   * seen within 24 hours answers its first message instead. Answers in the
+   * order given.
    */
   async accept(shard: string, items: IngestItem[]): Promise<IngestResult[]> {
     usage.doRequests += 1;
+    this.rememberShard(shard);
     const now = this.deps.now().getTime();
     const results: IngestResult[] = [];
-    const fresh: { slot: string; message: StoredMessage }[] = [];
     const taken = new Map<string, StoredMessage>();
     for (const item of items) {
       const slot = slotOf(item);
@@ -110,47 +107,30 @@ export class IngestDO extends DurableObject<Env> {
         continue;
       }
       this.sending.add(slot);
-      const first = item.key === null ? null : await this.firstWithKey(slot, now);
-      if (first) {
+      try {
+        const first = item.key === null ? null : await this.firstWithKey(slot, now);
+        if (first) {
+          results.push({ status: 200, message: first });
+          continue;
+        }
+        const message = { ...item.message, shard };
+        this.run(
+          `INSERT INTO outbox (slot, message_id, body, created_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (slot) DO UPDATE SET message_id = excluded.message_id,
+             body = excluded.body, created_at = excluded.created_at`,
+          slot,
+          message.id,
+          JSON.stringify(message),
+          now,
+        );
+        this.unconfirmed.set(slot, now);
+        taken.set(slot, message);
+        results.push({ status: 202, message });
+      } finally {
         this.sending.delete(slot);
-        results.push({ status: 200, message: first });
-        continue;
       }
-      this.run(
-        `INSERT INTO outbox (slot, message_id, body, created_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (slot) DO UPDATE SET message_id = excluded.message_id,
-           body = excluded.body, created_at = excluded.created_at`,
-        slot,
-        item.message.id,
-        JSON.stringify(item.message),
-        now,
-      );
-      this.unconfirmed.set(slot, now);
-      taken.set(slot, item.message);
-      fresh.push({ slot, message: item.message });
-      results.push({ status: 202, message: item.message });
     }
-    if (fresh.length === 0) return results;
-    try {
-      await this.send(
-        shard,
-        fresh.map((f) => f.message),
-      );
-    } catch (error) {
-      // Not on the queue, so not accepted: forget them, the client may publish again.
-      this.deps.log("error", "enqueue failed", { shard, ...describeError(error) });
-      for (const f of fresh) {
-        this.run("DELETE FROM outbox WHERE slot = ?", f.slot);
-        this.unconfirmed.delete(f.slot);
-      }
-      const failed = new Set(fresh.map((f) => f.message.id));
-      return results.map((r) =>
-        (r.status === 202 || r.status === 200) && failed.has(r.message.id) ? { status: 503 } : r,
-      );
-    } finally {
-      for (const f of fresh) this.sending.delete(f.slot);
-    }
-    await this.armAlarm(Date.now() + RESEND_AFTER_MS);
+    if (taken.size > 0) await this.armAlarm(Date.now() + RESEND_AFTER_MS);
     return results;
   }
 
@@ -219,42 +199,13 @@ export class IngestDO extends DurableObject<Env> {
       else this.unconfirmed.delete(slot);
     }
     if (messages.length > 0) {
-      await this.send(shard, messages, true);
+      await sendToQueue(this.deps.queue, messages, true);
       // Counted from now: a backlog longer than a minute is not re-sent every minute.
       const now = this.deps.now().getTime();
       for (const m of messages) this.unconfirmed.set(slotOf({ key: m.idempotencyKey, message: m }), now);
       this.deps.log("warn", "re-sent unconfirmed messages", { shard, count: messages.length });
     }
     return messages.length;
-  }
-
-  /** Sends messages to the queue, as few queue messages as fit its size limit. */
-  private async send(shard: string, messages: AcceptedMessage[], again = false): Promise<void> {
-    this.rememberShard(shard);
-    const tasks: QueueTask[] = [];
-    let current: AcceptedMessage[] = [];
-    let size = 0;
-    for (const message of messages) {
-      const travelling =
-        message.payload !== null && message.payload.length > INLINE_PAYLOAD_CHARS
-          ? { ...message, payload: null }
-          : message;
-      const chars = JSON.stringify(travelling).length;
-      if (current.length > 0 && size + chars > QUEUE_MESSAGE_CHARS) {
-        tasks.push({ kind: "publish", shard, messages: current, ...(again ? { again } : {}) });
-        current = [];
-        size = 0;
-      }
-      current.push(travelling);
-      size += chars;
-    }
-    if (current.length > 0) {
-      tasks.push({ kind: "publish", shard, messages: current, ...(again ? { again } : {}) });
-    }
-    // sendBatch takes at most 100 messages and 256 KB: send them a few at a time.
-    for (let i = 0; i < tasks.length; i += 2) {
-      await this.deps.queue.sendBatch(tasks.slice(i, i + 2).map((body) => ({ body })));
-    }
   }
 
   /** The key's first message if it is younger than 24 hours. */
@@ -296,5 +247,6 @@ function fromRow(row: MessageRow): StoredMessage {
     resourceId: row.resourceId,
     createdAt: row.createdAt,
     requestId: "",
+    shard: "",
   };
 }

@@ -7,7 +7,9 @@ import { getApplication } from "../db/queries/applications";
 import { ingestObject } from "../deps";
 import type { Deps } from "../deps";
 import { uuidv7 } from "../lib/ids";
+import { describeError } from "../lib/log";
 import { toRfc3339 } from "../lib/time";
+import { sendToQueue } from "./enqueue";
 import type { IngestItem, IngestResult, StoredMessage } from "./ingest-do";
 import { ingestShard } from "./shards";
 
@@ -67,6 +69,7 @@ export async function publish(deps: Deps, publications: Publication[]): Promise<
       resourceId: p.resource?.id ?? null,
       createdAt: toRfc3339(now),
       requestId: deps.requestId,
+      shard: "",
     };
     const shard = ingestShard(p.applicationId, p.idempotencyKey, message.id);
     const list = byShard.get(shard) ?? [];
@@ -84,5 +87,16 @@ export async function publish(deps: Deps, publications: Publication[]): Promise<
       });
     }),
   );
+  // Accepted: held by their shards. One queue send for all of them; if it
+  // fails, each shard's alarm sends its own a minute later.
+  const accepted = results.flatMap((r) => (r.status === 202 ? [r.message] : []));
+  if (accepted.length > 0) {
+    await sendToQueue(deps.queue, accepted).catch((error) => {
+      deps.log("warn", "enqueue failed; the ingest objects will send again", {
+        count: accepted.length,
+        ...describeError(error),
+      });
+    });
+  }
   return results;
 }

@@ -31,11 +31,12 @@ function accepted(applicationId: string, eventType: string, payload: unknown = {
     resourceId: null,
     createdAt: new Date().toISOString(),
     requestId: "test",
+    shard: `${applicationId}/0`,
   };
 }
 
 function task(messages: AcceptedMessage[]): PublishTask {
-  return { kind: "publish", shard: `${messages[0]!.applicationId}/0`, messages };
+  return { kind: "publish", messages };
 }
 
 async function recordedWebhooks(messageId: string): Promise<string[] | null> {

@@ -54,10 +54,8 @@ function settled(result: PublishResult): Published {
       return { message: result.message, created: false };
     case 404:
       throw notFound("Application not found (application_id).");
-    case 409:
-      throw conflict("The idempotency key is being used by a publish in progress; retry.");
     default:
-      throw new ApiError(503, "Service Unavailable", "The message could not be queued; retry.");
+      throw conflict("The idempotency key is being used by a publish in progress; retry.");
   }
 }
 

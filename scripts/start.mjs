@@ -143,6 +143,9 @@ const mf = new Miniflare({
   cf: false,
   log: new Log(LogLevel.WARN),
   handleRuntimeStdio: passRuntimeOutput,
+  // runScheduled's way in: /cdn-cgi/handler/scheduled, as `wrangler dev
+  // --test-scheduled` offers it.
+  unsafeTriggerHandlers: true,
   workers: [
     {
       ...workerOptions,
@@ -177,18 +180,37 @@ try {
   await stop(1);
 }
 
-const worker = await mf.getWorker();
 const crons = config.triggers?.crons ?? [];
 for (const cron of crons) {
   if (cron !== "* * * * *") log(`the cron "${cron}" is run every minute locally`);
 }
 
-/** One run of the scheduled handler; true when it succeeded. */
+/**
+ * One run of the scheduled handler; true when it succeeded.
+ *
+ * A request to Miniflare's /cdn-cgi/handler/scheduled, routed (header
+ * MF-Route-Override) to the Worker itself rather than to the static assets in
+ * front of it, and awaited like any fetch. Not
+ * `(await mf.getWorker()).scheduled(...)`: Miniflare's proxy resolves
+ * `env[...]` and `.scheduled`, and makes the first call of a method, with a
+ * synchronous fetch that blocks this thread in Atomics.wait until workerd
+ * answers, and that first call is the whole "@restart" sweep. While this
+ * thread is blocked nothing reads workerd's stdout, and after a restart
+ * workerd writes a lot there at once (the Durable Objects' persisted alarms
+ * log each delivery attempt): once the socket's buffer is full, workerd's
+ * main thread blocks in write(2) and never finishes the sweep nor answers
+ * anything else (not even /v1/health), so neither side moves again. Nothing
+ * here may block this thread on workerd.
+ */
 async function runScheduled(cron) {
+  const url = new URL("http://localhost/cdn-cgi/handler/scheduled");
+  url.searchParams.set("cron", cron);
+  url.searchParams.set("time", String(Date.now()));
   try {
-    const { outcome } = await worker.scheduled({ cron, scheduledTime: new Date() });
-    if (outcome === "ok") return true;
-    log(`scheduled (${cron}) ended with outcome ${outcome}`);
+    const res = await mf.dispatchFetch(url, { headers: { "MF-Route-Override": config.name } });
+    const outcome = (await res.text()).trim();
+    if (res.ok && outcome === "ok") return true;
+    log(`scheduled (${cron}) ended with outcome ${outcome || res.status}`);
   } catch (error) {
     if (!stopping) log(`scheduled (${cron}) failed: ${error}`);
   }

@@ -18,10 +18,8 @@
  * PORT and HOST set where it listens; INSPECTOR_PORT, if set, opens a
  * DevTools port. RELAY_PERSIST_TO moves the state out of .wrangler/state
  * (the tests use it); RELAY_CRON_INTERVAL_MS shortens the cron's minute (the
- * tests use it); RELAY_SKIP_RESTART_CRON=true skips the boot run, so that
- * only the minute's cron recovers what a crash stranded (a test of that cron
- * uses it; never set it otherwise). Other RELAY_* variables in the
- * environment are passed to the Worker as settings.
+ * tests use it). Other RELAY_* variables in the environment are passed to
+ * the Worker as settings.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -45,9 +43,7 @@ const CRON_EVERY_MS = Number(process.env.RELAY_CRON_INTERVAL_MS || 60_000);
 const RUNTIME_ONLY = new Set([
   "RELAY_PERSIST_TO",
   "RELAY_CRON_INTERVAL_MS",
-  "RELAY_SKIP_RESTART_CRON",
 ]);
-const RESTART_CRON = process.env.RELAY_SKIP_RESTART_CRON !== "true";
 
 function log(line) {
   process.stdout.write(`[hookrelay] ${line}\n`);
@@ -219,7 +215,7 @@ async function runScheduled(cron) {
 
 // After a restart the local queue is empty: the Worker re-enqueues whatever
 // was accepted and not yet dispatched (src/index.ts, cron "@restart").
-for (let attempt = 1; RESTART_CRON && !(await runScheduled("@restart")); attempt++) {
+for (let attempt = 1; !(await runScheduled("@restart")); attempt++) {
   if (attempt === 5) {
     log("the boot run of the cron failed 5 times; the minute's runs will sweep instead");
     break;

@@ -54,11 +54,6 @@ export const retryPolicySchema = z
 
 export type RetryPolicy = z.infer<typeof retryPolicySchema>;
 
-/** 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: 8 attempts over about 28 hours. */
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  schedule_seconds: [5, 300, 1800, 7200, 18000, 36000, 36000],
-};
-
 /** Share of a delay that jitter may take off. */
 export const JITTER = 0.1;
 

@@ -1,7 +1,6 @@
 /** @module /v1/webhooks and its actions (secret, rotate, test, recover). */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { WebhookRow } from "../../db/schema";
-import { requireAccess } from "../../security/principal";
 import { BODY_PROBLEMS, idParams, jsonBodyOf, jsonContent, problems } from "../common";
 import type { AppEnv } from "../context";
 import { registerDeleteRoute } from "../delete-route";
@@ -139,7 +138,6 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>) {
     return c.json(await paginate(q, page, toWebhookObject), 200);
   });
   app.openapi(getWebhookRoute, async (c) => {
-    requireAccess(c.var.principal, "read");
     const row = await findWebhook(c.var.deps, c.var.principal, c.req.valid("param").id);
     return c.json(toWebhookObject(row), 200);
   });
@@ -162,8 +160,7 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>) {
   });
   app.openapi(getSecretRoute, async (c) => {
     // Reading the secret is managing the webhook: reader keys may not.
-    requireAccess(c.var.principal, "manage");
-    const row = await findWebhook(c.var.deps, c.var.principal, c.req.valid("param").id);
+    const row = await findWebhook(c.var.deps, c.var.principal, c.req.valid("param").id, "manage");
     return c.json(secretObject(row), 200);
   });
   app.openapi(rotateSecretRoute, async (c) => {

@@ -19,7 +19,7 @@ import { type Deps, webhookObject } from "../../deps";
 import { conflict, notFound, unprocessable } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { DAY_MS, toRfc3339, unixSeconds } from "../../lib/time";
-import { type Principal, requireAccess, requireApplication } from "../../security/principal";
+import { type Access, type Principal, requireAccess, requireApplication } from "../../security/principal";
 import { checkWebhookUrl } from "../../security/url-safety";
 import {
   type createWebhookSchema,
@@ -28,12 +28,17 @@ import {
 } from "./schemas";
 import { WEBHOOK_DEFAULTS } from "./defaults";
 
-/** The webhook, if the principal may see it; 404 otherwise (also for other tenants'). */
+/**
+ * The webhook, if the principal's scope allows `access` (403 otherwise) and
+ * it may see the webhook (404 otherwise, also for other tenants').
+ */
 export async function findWebhook(
   deps: Deps,
   principal: Principal,
   id: string,
+  access: Access = "read",
 ): Promise<WebhookRow> {
+  requireAccess(principal, access);
   const webhook = await getWebhook(deps.db, id);
   if (!webhook) throw notFound("Webhook not found.");
   requireApplication(principal, webhook.applicationId, "Webhook");
@@ -95,8 +100,7 @@ export async function changeWebhook(
   id: string,
   input: z.infer<typeof updateWebhookSchema>,
 ): Promise<WebhookRow> {
-  requireAccess(principal, "manage");
-  const webhook = await findWebhook(deps, principal, id);
+  const webhook = await findWebhook(deps, principal, id, "manage");
   const ordering = input.ordering ?? webhook.ordering;
   const changes: WebhookChanges = {
     ...(input.url !== undefined ? { url: safeUrl(deps, input.url) } : {}),
@@ -124,8 +128,7 @@ export async function changeWebhook(
 }
 
 export async function removeWebhook(deps: Deps, principal: Principal, id: string): Promise<void> {
-  requireAccess(principal, "manage");
-  await findWebhook(deps, principal, id);
+  await findWebhook(deps, principal, id, "manage");
   await deleteWebhook(deps.db, id);
   await webhookObject(deps, id).forget();
 }
@@ -155,8 +158,7 @@ export async function rotateSecret(
   id: string,
   secret: string | undefined,
 ): Promise<WebhookRow> {
-  requireAccess(principal, "manage");
-  const webhook = await findWebhook(deps, principal, id);
+  const webhook = await findWebhook(deps, principal, id, "manage");
   const now = deps.now();
   const updated = await updateWebhook(deps.db, id, {
     secret: secret ?? generateSecret(),
@@ -178,8 +180,7 @@ export async function sendTestEvent(
   principal: Principal,
   id: string,
 ): Promise<EventRow> {
-  requireAccess(principal, "manage");
-  const webhook = await findWebhook(deps, principal, id);
+  const webhook = await findWebhook(deps, principal, id, "manage");
   if (!webhook.enabled) throw conflict("The webhook is disabled; enable it before sending a test.");
   const now = deps.now();
   const at = toRfc3339(now);
@@ -241,8 +242,7 @@ export async function recoverEvents(
   id: string,
   input: z.infer<typeof recoverSchema>,
 ) {
-  requireAccess(principal, "manage");
-  const webhook = await findWebhook(deps, principal, id);
+  const webhook = await findWebhook(deps, principal, id, "manage");
   const now = deps.now();
   // Instants, not strings: "…T10:00:00+02:00" is before "…T09:00:00Z".
   const sinceMs = Date.parse(input.since);
@@ -262,7 +262,6 @@ export async function recoverEvents(
  * however long the history (D1 is read once, for the webhook itself).
  */
 export async function webhookStats(deps: Deps, principal: Principal, id: string) {
-  requireAccess(principal, "read");
-  const webhook = await findWebhook(deps, principal, id);
+  const webhook = await findWebhook(deps, principal, id, "read");
   return webhookObject(deps, webhook.id).stats(webhook.id);
 }

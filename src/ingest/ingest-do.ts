@@ -13,7 +13,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { getMessage } from "../db/queries/messages";
-import type { MessageRow } from "../db/schema";
+import { fromRow } from "../delivery/fan-out";
 import { meteredSql, type SqlRunner } from "../delivery/sql";
 import type { AcceptedMessage } from "../delivery/tasks";
 import { type Deps, makeDeps } from "../deps";
@@ -215,7 +215,7 @@ export class IngestDO extends DurableObject<Env> {
     if (row.body) return JSON.parse(row.body) as StoredMessage;
     // Recorded already: D1 has it.
     const recorded = await getMessage(this.deps.db, row.message_id);
-    return recorded ? fromRow(recorded) : null;
+    return recorded ? { ...fromRow(recorded), requestId: "", shard: "" } : null;
   }
 
   private rememberShard(shard: string): void {
@@ -236,17 +236,3 @@ export class IngestDO extends DurableObject<Env> {
 
 }
 
-function fromRow(row: MessageRow): StoredMessage {
-  return {
-    id: row.id,
-    applicationId: row.applicationId,
-    eventType: row.eventType,
-    payload: row.payload,
-    idempotencyKey: row.idempotencyKey,
-    resourceType: row.resourceType,
-    resourceId: row.resourceId,
-    createdAt: row.createdAt,
-    requestId: "",
-    shard: "",
-  };
-}

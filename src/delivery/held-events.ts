@@ -15,6 +15,7 @@
  * costs storage, not memory.
  */
 import type { AttemptRecord } from "../db/schema";
+import { jsonChunks } from "../lib/json-chunks";
 import type { SqlRunner } from "./sql";
 
 /** An event handed to the webhook's object, with what it needs to be sent. */
@@ -107,17 +108,13 @@ export class HeldEvents {
    */
   addHandover(items: QueuedEvent[], dueAt: number): void {
     const fresh = items.filter((e) => !this.loaded.has(e.eventId));
-    if (fresh.length === 0) return;
-    const [row] = this.run<{ seq: number }>(
-      "INSERT INTO inbox (items) VALUES (?) RETURNING seq",
-      JSON.stringify(fresh),
-    );
-    const seq = row!.seq;
-    if (this.unloadedInbox.length > 0 || this.overBudget()) {
-      this.unloadedInbox.push(seq);
-      return;
+    // A row holds at most 2 MB: a large hand-over takes a few.
+    for (const json of jsonChunks(fresh)) {
+      const [row] = this.run<{ seq: number }>("INSERT INTO inbox (items) VALUES (?) RETURNING seq", json);
+      const seq = row!.seq;
+      if (this.unloadedInbox.length > 0 || this.overBudget()) this.unloadedInbox.push(seq);
+      else this.loadInbox(seq, JSON.parse(json) as QueuedEvent[], dueAt);
     }
-    this.loadInbox(seq, fresh, dueAt);
   }
 
   /**

@@ -6,7 +6,8 @@
 import { and, asc, desc, eq, gt, gte, lt, lte, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { type AttemptRecord, type DeliveryStatus, type EventRow, events } from "../schema";
-import { jsonChunks, runPerChunk } from "./json-rows";
+import { jsonChunks } from "../../lib/json-chunks";
+import { runPerChunk } from "./json-rows";
 
 /**
  * Writes finished events, attempts and all: one statement per megabyte of

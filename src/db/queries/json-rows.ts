@@ -4,28 +4,7 @@
  * bound as one parameter and read with `json_each` holds as many as fit the
  * parameter's size. Text values come back exactly as written (`->>`).
  */
-
-/** Characters of JSON one parameter carries at most; D1 allows 2 MB a value. */
-export const JSON_PARAM_CHARS = 1024 * 1024;
-
-/** The rows as JSON arrays of at most `limit` characters each (one row at least). */
-export function jsonChunks(rows: unknown[], limit = JSON_PARAM_CHARS): string[] {
-  const chunks: string[] = [];
-  let parts: string[] = [];
-  let size = 2;
-  for (const row of rows) {
-    const json = JSON.stringify(row);
-    if (parts.length > 0 && size + json.length + 1 > limit) {
-      chunks.push(`[${parts.join(",")}]`);
-      parts = [];
-      size = 2;
-    }
-    parts.push(json);
-    size += json.length + 1;
-  }
-  if (parts.length > 0) chunks.push(`[${parts.join(",")}]`);
-  return chunks;
-}
+import { jsonChunks } from "../../lib/json-chunks";
 
 /**
  * Runs one statement per chunk of rows, each bound to its JSON array, in one

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { jsonChunks } from "../../../src/db/queries/json-rows";
+import { jsonChunks } from "../../../src/lib/json-chunks";
 
 describe("rows as JSON parameters", () => {
   test("chunks stay under the limit and carry every row, in order", () => {

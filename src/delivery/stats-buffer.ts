@@ -4,6 +4,7 @@
  * of attempts. Approximate by design: a crash loses at most the last few
  * seconds of stats, never an event.
  */
+import type { WebhookStats } from "../api/webhooks/schemas";
 import { HOUR_MS } from "../lib/time";
 import {
   emptyHistogram,
@@ -11,7 +12,6 @@ import {
   latencyBucket,
   STATS_WINDOW_HOURS,
   summariseStats,
-  type WebhookStats,
 } from "./stats";
 import type { SqlRunner } from "./sql";
 

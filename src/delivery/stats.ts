@@ -4,6 +4,7 @@
  * history is. Latency percentiles come from a log-scale histogram
  * (buckets 2^(1/4) apart, so any percentile is within about 10 %).
  */
+import type { WebhookStats } from "../api/webhooks/schemas";
 import { HOUR_MS, toRfc3339 } from "../lib/time";
 
 export const STATS_WINDOW_HOURS = 24;
@@ -48,19 +49,6 @@ export type HourStats = { attempts: number; succeeded: number; failed: number; h
  */
 export type HourCounts = { hour: string; success: number; failed: number; retrying: number };
 
-export type WebhookStats = {
-  object: "webhook_stats";
-  webhook_id: string;
-  window_hours: number;
-  /** Events that finished in the window, and events waiting now. */
-  counts: { success: number; failed: number; pending: number; retrying: number };
-  /** Finished events that succeeded, 0–1; null when none finished. */
-  success_rate: number | null;
-  attempts: number;
-  latency_ms: { p50: number | null; p95: number | null };
-  /** The window hour by hour (UTC hours since the epoch), oldest first. */
-  hourly: HourCounts[];
-};
 
 /**
  * The stats of the {@link STATS_WINDOW_HOURS} hours ending with `nowHour`

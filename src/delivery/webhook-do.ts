@@ -21,6 +21,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { type EventFilter, getEvent, listEvents } from "../db/queries/events";
 import { getWebhook, updateWebhook } from "../db/queries/webhooks";
+import type { WebhookStats } from "../api/webhooks/schemas";
 import type { AttemptRow, EventRow, WebhookRow } from "../db/schema";
 import { type Deps, makeDeps } from "../deps";
 import type { Env } from "../env";
@@ -34,7 +35,6 @@ import { type HeldEvent, HeldEvents, type QueuedEvent } from "./held-events";
 import { boundedLog, HistoryWriter, type Recorded } from "./history";
 import { SlidingWindow } from "./rate-limit";
 import { meteredSql, type SqlRunner } from "./sql";
-import type { WebhookStats } from "./stats";
 import { StatsBuffer } from "./stats-buffer";
 
 export type { QueuedEvent } from "./held-events";

@@ -8,7 +8,7 @@
  */
 import { deleteEvents } from "./db/queries/events";
 import { deleteMessages, oldestMessages } from "./db/queries/messages";
-import { eventIdFor } from "./delivery/event-ids";
+import { eventKeysOf } from "./delivery/event-ids";
 import type { Deps } from "./deps";
 import { uuidv7Floor } from "./lib/ids";
 import { DAY_MS, toRfc3339 } from "./lib/time";
@@ -27,14 +27,7 @@ export async function purgeHistory(deps: Deps, batch = RETENTION_BATCH): Promise
   for (let i = 0; i < MAX_BATCHES; i++) {
     const old = await oldestMessages(deps.db, idFloor, batch);
     if (old.length === 0) break;
-    const keys = await Promise.all(
-      old.flatMap((m) =>
-        (m.webhookIds ?? []).map(async (webhookId) => ({
-          webhookId,
-          id: await eventIdFor(m.id, webhookId),
-        })),
-      ),
-    );
+    const keys = (await Promise.all(old.map(eventKeysOf))).flat();
     purged.events += await deleteEvents(deps.db, keys);
     await deleteMessages(
       deps.db,

@@ -25,3 +25,16 @@ export function messageIdRange(eventId: string): { from: string; to: string } {
   // "-" (0x2d) follows the prefix in every id; "." (0x2e) sorts just after it.
   return { from: `${prefix}-`, to: `${prefix}.` };
 }
+
+/** The (webhook, event id) keys of a message's events: one per webhook it went to. */
+export function eventKeysOf(message: {
+  id: string;
+  webhookIds: string[] | null;
+}): Promise<{ webhookId: string; id: string }[]> {
+  return Promise.all(
+    (message.webhookIds ?? []).map(async (webhookId) => ({
+      webhookId,
+      id: await eventIdFor(message.id, webhookId),
+    })),
+  );
+}

@@ -134,13 +134,8 @@ async function handOverAll(
     for (const webhook of targets) {
       const items = perWebhook.get(webhook.id) ?? [];
       items.push({
+        ...messageFields(message),
         eventId: await eventIdFor(message.id, webhook.id),
-        messageId: message.id,
-        eventType: message.eventType,
-        payload: message.payload,
-        messageCreatedAt: message.createdAt,
-        resourceType: message.resourceType,
-        resourceId: message.resourceId,
         createdAt,
         attempts: 0,
         attemptLog: [],
@@ -185,6 +180,23 @@ async function confirm(deps: Deps, tasks: PublishTask[], done: Set<string>): Pro
       }
     }),
   );
+}
+
+/** What an event carries of its message, to be sent without reading the message again. */
+export function messageFields(
+  message: Pick<MessageRow, "id" | "eventType" | "payload" | "createdAt" | "resourceType" | "resourceId">,
+): Pick<
+  QueuedEvent,
+  "messageId" | "eventType" | "payload" | "messageCreatedAt" | "resourceType" | "resourceId"
+> {
+  return {
+    messageId: message.id,
+    eventType: message.eventType,
+    payload: message.payload,
+    messageCreatedAt: message.createdAt,
+    resourceType: message.resourceType,
+    resourceId: message.resourceId,
+  };
 }
 
 /** Consecutive runs of items whose payloads add up to at most `limit` characters (one at least). */
@@ -234,13 +246,8 @@ export async function resend(deps: Deps, webhookId: string, events: EventRow[]):
     if (!message) return [];
     return [
       {
+        ...messageFields(message),
         eventId: event.id,
-        messageId: message.id,
-        eventType: message.eventType,
-        payload: message.payload,
-        messageCreatedAt: message.createdAt,
-        resourceType: message.resourceType,
-        resourceId: message.resourceId,
         createdAt: event.createdAt,
         attempts: event.deliveryAttempts,
         attemptLog: event.attemptLog,

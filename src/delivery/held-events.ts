@@ -91,7 +91,12 @@ export class HeldEvents {
 
   /** Whether anything is held, loaded or not. */
   isEmpty(): boolean {
-    return this.loaded.size === 0 && this.unloadedInbox.length === 0 && this.waitingCursor === null;
+    return this.loaded.size === 0 && this.isFullyLoaded();
+  }
+
+  /** Whether every event held is in memory (nothing left in storage to load). */
+  private isFullyLoaded(): boolean {
+    return this.unloadedInbox.length === 0 && this.waitingCursor === null;
   }
 
   get(eventId: string): HeldEvent | undefined {
@@ -176,6 +181,7 @@ export class HeldEvents {
   /** Events held in storage but not in memory, read without loading them (rare: a long backlog). */
   peekUnloaded(): QueuedEvent[] {
     const out: QueuedEvent[] = [];
+    if (this.isFullyLoaded()) return out;
     for (const seq of this.unloadedInbox) {
       const row = this.run<{ items: string }>("SELECT items FROM inbox WHERE seq = ?", seq)[0];
       if (row) out.push(...(JSON.parse(row.items) as QueuedEvent[]));

@@ -35,6 +35,8 @@ export function boundedLog(log: AttemptRecord[]): AttemptRecord[] {
 
 export class HistoryWriter {
   private buffer: Recorded[] = [];
+  /** The buffer by event id, for the events API and the pump's look-ups. */
+  private readonly byEvent = new Map<string, Recorded>();
   private flushing: Promise<void> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private failures = 0;
@@ -55,11 +57,12 @@ export class HistoryWriter {
   }
 
   find(eventId: string): Recorded | undefined {
-    return this.buffer.find((r) => r.event.eventId === eventId);
+    return this.byEvent.get(eventId);
   }
 
   add(recorded: Recorded): void {
     this.buffer.push(recorded);
+    this.byEvent.set(recorded.event.eventId, recorded);
     if (this.buffer.length >= FLUSH_COUNT) this.schedule(0);
     else this.schedule(FLUSH_MS);
   }
@@ -67,6 +70,7 @@ export class HistoryWriter {
   /** Drops everything buffered: the webhook was deleted. */
   discard(): void {
     this.buffer = [];
+    this.byEvent.clear();
   }
 
   /** Writes what is buffered now; resolves once it is written or the write failed. */
@@ -101,6 +105,9 @@ export class HistoryWriter {
     this.failures = 0;
     const written = new Set(batch);
     this.buffer = this.buffer.filter((r) => !written.has(r));
+    for (const r of batch) {
+      if (this.byEvent.get(r.event.eventId) === r) this.byEvent.delete(r.event.eventId);
+    }
     this.onWritten(batch);
     if (this.buffer.length > 0) this.schedule(this.buffer.length >= FLUSH_COUNT ? 0 : FLUSH_MS);
     return true;

@@ -197,7 +197,7 @@ export class WebhookDO extends DurableObject<Env> {
   /** One event of this webhook: in flight here, or as D1 recorded it. */
   async getEvent(eventId: string): Promise<EventRow | null> {
     usage.doRequests += 1;
-    const here = this.inFlightViews().get(eventId);
+    const here = this.inFlightView(eventId);
     if (here) return here;
     if (!this.webhookId) return null;
     return (await getEvent(this.deps.db, this.webhookId, eventId)) ?? null;
@@ -206,9 +206,8 @@ export class WebhookDO extends DurableObject<Env> {
   /** These events as held here, if they are (no D1 read). */
   peekEvents(eventIds: string[]): EventRow[] {
     usage.doRequests += 1;
-    const here = this.inFlightViews();
     return eventIds.flatMap((id) => {
-      const row = here.get(id);
+      const row = this.inFlightView(id);
       return row ? [row] : [];
     });
   }
@@ -256,6 +255,17 @@ export class WebhookDO extends DurableObject<Env> {
     }
     for (const row of this.history.rows()) views.set(row.id, row);
     return views;
+  }
+
+  /** One event in flight here, if it is: its outcome waiting to be written, or as held. */
+  private inFlightView(eventId: string): EventRow | undefined {
+    const recorded = this.history.find(eventId);
+    if (recorded) return recorded.row;
+    const held = this.held.get(eventId);
+    if (held) return this.view(held);
+    // Beyond the memory budget (rare): read from storage.
+    const unloaded = this.held.peekUnloaded().find((e) => e.eventId === eventId);
+    return unloaded && this.view({ ...unloaded, dueAt: 0 });
   }
 
   /** A held event as an event row: pending before its first attempt, retrying after. */

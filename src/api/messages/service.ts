@@ -4,7 +4,7 @@ import { getApplication } from "../../db/queries/applications";
 import { getEventsByKey } from "../../db/queries/events";
 import { getMessage } from "../../db/queries/messages";
 import type { EventRow, MessageRow } from "../../db/schema";
-import { eventIdFor } from "../../delivery/event-ids";
+import { eventKeysOf } from "../../delivery/event-ids";
 import { type Deps, webhookObject } from "../../deps";
 import type { StoredMessage } from "../../ingest/ingest-do";
 import { type Publication, type PublishResult, publish } from "../../ingest/publish";
@@ -148,12 +148,7 @@ export async function findMessage(
 
 /** Its events: as recorded in D1, or as their webhooks' objects hold them while in flight. */
 export async function eventsOfMessage(deps: Deps, message: MessageRow): Promise<EventRow[]> {
-  const keys = await Promise.all(
-    (message.webhookIds ?? []).map(async (webhookId) => ({
-      webhookId,
-      id: await eventIdFor(message.id, webhookId),
-    })),
-  );
+  const keys = await eventKeysOf(message);
   const recorded = new Map((await getEventsByKey(deps.db, keys)).map((e) => [e.id, e]));
   const inFlight = await Promise.all(
     keys.map(({ webhookId, id }) => webhookObject(deps, webhookId).peekEvents([id])),

@@ -13,6 +13,7 @@ import {
 } from "../../db/queries/webhooks";
 import type { EventRow, WebhookRow } from "../../db/schema";
 import { eventIdFor } from "../../delivery/event-ids";
+import { messageFields } from "../../delivery/fan-out";
 import type { QueuedEvent } from "../../delivery/webhook-do";
 import { generateSecret } from "../../delivery/signing";
 import { type Deps, webhookObject } from "../../deps";
@@ -203,13 +204,8 @@ export async function sendTestEvent(
   };
   await insertMessages(deps.db, [message]);
   const event: QueuedEvent = {
+    ...messageFields(message),
     eventId: await eventIdFor(message.id, webhook.id),
-    messageId: message.id,
-    eventType: message.eventType,
-    payload,
-    messageCreatedAt: at,
-    resourceType: null,
-    resourceId: null,
     createdAt: at,
     attempts: 0,
     attemptLog: [],

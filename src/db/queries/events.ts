@@ -6,7 +6,6 @@
 import { and, asc, desc, eq, gt, gte, lt, lte, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { type AttemptRecord, type DeliveryStatus, type EventRow, events } from "../schema";
-import { jsonChunks } from "../../lib/json-chunks";
 import { runPerChunk } from "./json-rows";
 
 /**
@@ -16,9 +15,7 @@ import { runPerChunk } from "./json-rows";
  * fewer attempts than were recorded, keeps the longer attempt log.
  */
 export async function writeHistory(db: Db, rows: EventRow[]): Promise<void> {
-  const d1 = db.$client;
-  const statements = jsonChunks(rows).map((json) => d1.prepare(WRITE_EVENTS).bind(json));
-  if (statements.length > 0) await d1.batch(statements);
+  await runPerChunk(db, WRITE_EVENTS, rows);
 }
 
 const WRITE_EVENTS = `INSERT INTO events (webhook_id, id, message_id, type, delivery_status,

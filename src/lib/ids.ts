@@ -1,5 +1,24 @@
 /** @module UUIDv7 ids: time-ordered, so "newest first" is "largest id first". */
 
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+/**
+ * Random bytes drawn 4 KiB at a time: a call into the runtime's CSPRNG costs
+ * more than the id it feeds, and an API request makes two or three ids.
+ */
+const POOL_SIZE = 4096;
+let pool = new Uint8Array(0);
+let poolAt = 0;
+
+function randomBytes10(): Uint8Array {
+  if (poolAt + 10 > pool.length) {
+    pool = crypto.getRandomValues(new Uint8Array(POOL_SIZE));
+    poolAt = 0;
+  }
+  poolAt += 10;
+  return pool.subarray(poolAt - 10, poolAt);
+}
+
 let lastMs = 0;
 let sequence = 0;
 
@@ -9,22 +28,22 @@ let sequence = 0;
  * created in the same millisecond.
  */
 export function uuidv7(now: number = Date.now()): string {
+  const random = randomBytes10();
   if (now <= lastMs) {
     sequence = (sequence + 1) & 0xfff;
     if (sequence === 0) lastMs += 1;
     now = lastMs;
   } else {
     lastMs = now;
-    sequence = crypto.getRandomValues(new Uint16Array(1))[0]! & 0x7ff;
+    sequence = ((random[8]! << 8) | random[9]!) & 0x7ff;
   }
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  const ms = BigInt(now);
-  for (let i = 0; i < 6; i++) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
-  bytes[6] = 0x70 | (sequence >> 8);
-  bytes[7] = sequence & 0xff;
-  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  // Hex by table and the 48-bit time by toString: the bytes-and-BigInt form
+  // cost more than the rest of an API request's id handling.
+  const ms = now.toString(16).padStart(12, "0");
+  const seq = sequence.toString(16).padStart(3, "0");
+  let tail = "";
+  for (let i = 2; i < 8; i++) tail += HEX[random[i]!];
+  return `${ms.slice(0, 8)}-${ms.slice(8)}-7${seq}-${HEX[0x80 | (random[0]! & 0x3f)]}${HEX[random[1]!]}-${tail}`;
 }
 
 /** The smallest UUIDv7 of millisecond `ms`: every id made before it sorts lower. */

@@ -22,7 +22,9 @@ import { usage } from "./lib/usage";
 import { VERSION } from "./version";
 
 /** Builds the app; `depsFor` lets tests swap collaborators per request. */
-export function createApp(depsFor: (env: AppEnv["Bindings"]) => Deps = makeDeps) {
+export function createApp(
+  depsFor: (env: AppEnv["Bindings"], requestId: string) => Deps = makeDeps,
+) {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) return problemResponse(zodProblem(result.error, result.target));
@@ -34,7 +36,7 @@ export function createApp(depsFor: (env: AppEnv["Bindings"]) => Deps = makeDeps)
 
   app.use("*", async (c, next) => {
     const requestId = uuidv7();
-    const deps = { ...depsFor(c.env), requestId };
+    const deps = { ...depsFor(c.env, requestId), requestId };
     c.set("requestId", requestId);
     c.set("deps", deps);
     const started = Date.now();

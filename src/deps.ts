@@ -35,20 +35,27 @@ export function webhookObject(deps: Pick<Deps, "webhookObjects">, id: string) {
   return deps.webhookObjects.get(deps.webhookObjects.idFromName(id));
 }
 
+/** What an isolate's requests share: building the drizzle client alone costs more than routing a publish. */
+const shared = new WeakMap<Env, Omit<Deps, "requestId">>();
+
 export function makeDeps(env: Env, requestId: string = uuidv7()): Deps {
-  const settings = readSettings(env);
-  return {
-    db: createDb(meterD1(env.DB, usage.d1)),
-    settings,
-    queue: meterQueue(env.DELIVERY_QUEUE),
-    webhookObjects: env.WEBHOOK_DO,
-    ingestObjects: env.INGEST_DO,
-    now: () => new Date(),
-    random: Math.random,
-    fetch: (input, init) => fetch(input, init),
-    log: createLogger(settings.logLevel),
-    requestId,
-  };
+  let base = shared.get(env);
+  if (!base) {
+    const settings = readSettings(env);
+    base = {
+      db: createDb(meterD1(env.DB, usage.d1)),
+      settings,
+      queue: meterQueue(env.DELIVERY_QUEUE),
+      webhookObjects: env.WEBHOOK_DO,
+      ingestObjects: env.INGEST_DO,
+      now: () => new Date(),
+      random: Math.random,
+      fetch: (input, init) => fetch(input, init),
+      log: createLogger(settings.logLevel),
+    };
+    shared.set(env, base);
+  }
+  return { ...base, requestId };
 }
 
 /** Counts queue writes (one operation per message) on their way out. */

@@ -97,6 +97,12 @@ function errorText(error: unknown): string {
  */
 async function readPrefix(response: Response, limit: number): Promise<string> {
   if (!response.body) return "";
+  // The common answer is short and says so: read it whole, no stream loop.
+  // Not when encoded: fetch decodes, and the length told is the encoded one.
+  const length = response.headers.get("content-length");
+  if (length !== null && Number(length) <= limit && !response.headers.has("content-encoding")) {
+    return fitUtf8(await response.text(), limit);
+  }
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -127,6 +133,8 @@ async function readPrefix(response: Response, limit: number): Promise<string> {
 
 /** `text` cut at a code point so that its UTF-8 is at most `limit` bytes (invalid input decodes to 3-byte U+FFFD). */
 export function fitUtf8(text: string, limit: number): string {
+  // A UTF-16 unit encodes to at most 3 bytes.
+  if (text.length * 3 <= limit) return text;
   const { read } = new TextEncoder().encodeInto(text, new Uint8Array(limit));
   return text.slice(0, read);
 }

@@ -114,8 +114,15 @@ export class HistoryWriter {
   }
 
   private schedule(ms: number): void {
-    if (this.timer && ms > 0) return;
-    if (this.timer) clearTimeout(this.timer);
+    if (ms === 0) {
+      // A full buffer goes now, not through a timer: a busy runtime runs
+      // timers late. A flush under way schedules the next when it ends.
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      if (!this.flushing) void this.flush();
+      return;
+    }
+    if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.flush();

@@ -72,6 +72,8 @@ export class WebhookDO extends DurableObject<Env> {
   private wake: (() => void) | null = null;
   private readonly window = new SlidingWindow();
   private circuit: Circuit;
+  /** The circuit changed since it was last written (see setCircuit). */
+  private circuitUnsaved = false;
   /** Events with an attempt in flight. */
   private readonly leased = new Set<string>();
   /** Events that may go now, in publication order (message id, then event id). */
@@ -530,6 +532,10 @@ export class WebhookDO extends DurableObject<Env> {
 
   /** D1 has these outcomes: they leave storage, and are remembered for a while. */
   private released(written: Recorded[]): void {
+    if (this.circuitUnsaved) {
+      this.circuitUnsaved = false;
+      this.writeMeta("circuit", this.circuit);
+    }
     for (const { event } of written) {
       if (this.held.get(event.eventId) !== event) continue;
       this.held.release(event);
@@ -560,11 +566,18 @@ export class WebhookDO extends DurableObject<Env> {
     this.later.clear();
   }
 
-  /** Keeps the circuit, writing it only when it changed (most successes change nothing). */
+  /**
+   * Keeps the circuit. Opening or closing it is written at once; a failure
+   * streak's count is written with the next history flush, as the outcomes
+   * that make it are (a crash repeats those attempts anyway), which spares a
+   * storage write per failed attempt and per success after one.
+   */
   private setCircuit(next: Circuit): void {
     if (JSON.stringify(next) === JSON.stringify(this.circuit)) return;
+    const openedOrClosed = next.openUntil !== this.circuit.openUntil;
     this.circuit = next;
-    this.writeMeta("circuit", next);
+    this.circuitUnsaved = !openedOrClosed;
+    if (openedOrClosed) this.writeMeta("circuit", next);
   }
 
   /** Arms the alarm for the next due event, no earlier than the circuit allows. */

@@ -15,6 +15,11 @@ const TASKS_PER_SEND = 2;
 /** The publish tasks that carry these messages; `again` marks a re-send. */
 export function publishTasks(messages: AcceptedMessage[], again = false): QueueTask[] {
   const tasks: QueueTask[] = [];
+  // A single publish needs no measuring: one message is one task.
+  const only = messages.length === 1 ? messages[0]! : null;
+  if (only && (only.payload === null || only.payload.length <= INLINE_PAYLOAD_CHARS)) {
+    return [{ kind: "publish", messages: [only], ...(again ? { again } : {}) }];
+  }
   let current: AcceptedMessage[] = [];
   let size = 0;
   const flush = () => {

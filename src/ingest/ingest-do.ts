@@ -20,6 +20,7 @@ import { type Deps, makeDeps } from "../deps";
 import type { Env } from "../env";
 import { DAY_MS, HOUR_MS } from "../lib/time";
 import { sendToQueue } from "./enqueue";
+import { describeError } from "../lib/log";
 import { usage } from "../lib/usage";
 
 /** A message not confirmed after this long is sent to the queue again. */
@@ -54,6 +55,9 @@ export class IngestDO extends DurableObject<Env> {
   private readonly run: SqlRunner;
   /** Slots being sent right now: a second publish with the same key waits its turn (409). */
   private readonly sending = new Set<string>();
+  /** Accepted messages this object sends itself (see sendOutgoing). */
+  private outgoing: AcceptedMessage[] = [];
+  private sendingOutgoing = false;
   /** Slots stored but not yet confirmed, with when they were accepted. */
   private readonly unconfirmed = new Map<string, number>();
   private alarmArmed = false;
@@ -88,7 +92,7 @@ export class IngestDO extends DurableObject<Env> {
    * seen within 24 hours answers its first message instead. Answers in the
    * order given.
    */
-  async accept(shard: string, items: IngestItem[]): Promise<IngestResult[]> {
+  async accept(shard: string, items: IngestItem[], sendHere = false): Promise<IngestResult[]> {
     usage.doRequests += 1;
     this.rememberShard(shard);
     const now = this.deps.now().getTime();
@@ -131,7 +135,38 @@ export class IngestDO extends DurableObject<Env> {
       }
     }
     if (taken.size > 0) await this.armAlarm(Date.now() + RESEND_AFTER_MS);
+    if (sendHere && taken.size > 0) {
+      this.outgoing.push(...taken.values());
+      this.sendOutgoing();
+    }
     return results;
+  }
+
+  /**
+   * Sends what single publishes left here, without holding up their 202s:
+   * everything that arrives while a send is out goes in the next one, so
+   * under load one queue message carries many messages (fewer queue
+   * operations, and fewer events for the queue to schedule) and alone a
+   * message leaves at once. A failed send is left to the alarm.
+   */
+  private sendOutgoing(): void {
+    if (this.sendingOutgoing) return;
+    this.sendingOutgoing = true;
+    void (async () => {
+      try {
+        while (this.outgoing.length > 0) {
+          const messages = this.outgoing.splice(0);
+          await sendToQueue(this.deps.queue, messages).catch((error) => {
+            this.deps.log("warn", "enqueue failed; the alarm sends again", {
+              count: messages.length,
+              ...describeError(error),
+            });
+          });
+        }
+      } finally {
+        this.sendingOutgoing = false;
+      }
+    })();
   }
 
   /**

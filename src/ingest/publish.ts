@@ -1,6 +1,6 @@
 /**
  * @module Publishing, the Worker's side: check the applications, then hand
- * each message to its ingest shard, which stores it and sends it to the queue.
+ * each message to its ingest shard, which stores it; then to the queue.
  * No D1 write here, and no D1 read while the application is known to exist.
  */
 import { getApplication } from "../db/queries/applications";
@@ -76,11 +76,15 @@ export async function publish(deps: Deps, publications: Publication[]): Promise<
     list.push({ index, item: { message, key: p.idempotencyKey } });
     byShard.set(shard, list);
   });
+  // A single message is sent on by its shard, with whatever else the shard
+  // took meanwhile; a batch already is one, and goes out in one send from here.
+  const shardSends = publications.length === 1;
   await Promise.all(
     [...byShard].map(async ([shard, list]) => {
       const answers = await ingestObject(deps, shard).accept(
         shard,
         list.map((l) => l.item),
+        shardSends,
       );
       list.forEach((l, i) => {
         results[l.index] = answers[i]!;
@@ -90,7 +94,7 @@ export async function publish(deps: Deps, publications: Publication[]): Promise<
   // Accepted: held by their shards. One queue send for all of them; if it
   // fails, each shard's alarm sends its own a minute later.
   const accepted = results.flatMap((r) => (r.status === 202 ? [r.message] : []));
-  if (accepted.length > 0) {
+  if (accepted.length > 0 && !shardSends) {
     await sendToQueue(deps.queue, accepted).catch((error) => {
       deps.log("warn", "enqueue failed; the ingest objects will send again", {
         count: accepted.length,

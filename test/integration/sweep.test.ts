@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, test } from "vitest";
+import type { QueueTask } from "../../src/delivery/tasks";
 import type { IngestDO } from "../../src/ingest/ingest-do";
 import { publish as publishMessages } from "../../src/ingest/publish";
 import { makeDeps } from "../../src/deps";
@@ -17,12 +18,29 @@ function shardsOf(applicationId: string) {
 /**
  * Publishes through a queue that loses what it is sent, as a local queue does
  * when the process dies: accepted (202), held by its ingest object, and not
- * on the queue.
+ * on the queue. A single publish is sent on by its shard, so the shards are
+ * the ones given the lossy queue.
  */
 async function publishLost(applicationId: string, n: number): Promise<void> {
-  const deps = makeDeps(env);
-  const lossy = { ...deps.queue, sendBatch: async () => ({}) as QueueSendBatchResponse };
-  const [result] = await publishMessages({ ...deps, queue: lossy }, [
+  const lossy = {
+    ...makeDeps(env).queue,
+    sendBatch: async () => ({}) as QueueSendBatchResponse,
+  };
+  const real = new Map<number, Queue<QueueTask>>();
+  const swap = (pick: (i: number, o: IngestDO) => Queue<QueueTask>) =>
+    Promise.all(
+      shardsOf(applicationId).map((stub, i) =>
+        runInDurableObject(stub, (instance) => {
+          const o = instance as unknown as IngestDO;
+          o.deps = { ...o.deps, queue: pick(i, o) };
+        }),
+      ),
+    );
+  await swap((i, o) => {
+    real.set(i, o.deps.queue);
+    return lossy;
+  });
+  const [result] = await publishMessages(makeDeps(env), [
     {
       applicationId,
       eventType: "lost.message",
@@ -32,6 +50,17 @@ async function publishLost(applicationId: string, n: number): Promise<void> {
     },
   ]);
   expect(result?.status).toBe(202);
+  // The shard sends after answering: it must have lost the message before its queue is given back.
+  await eventually(async () => {
+    for (const stub of shardsOf(applicationId)) {
+      const idle = await runInDurableObject(stub, (instance) => {
+        const o = instance as unknown as { outgoing: unknown[]; sendingOutgoing: boolean };
+        return o.outgoing.length === 0 && !o.sendingOutgoing;
+      });
+      expect(idle).toBe(true);
+    }
+  });
+  await swap((i) => real.get(i)!);
 }
 
 describe("nothing accepted is lost with its queue message", () => {

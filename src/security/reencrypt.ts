@@ -7,14 +7,18 @@
 import { getWebhook, listStoredCredentials, replaceStoredCredentials } from "../db/queries/webhooks";
 import { resealed } from "../delivery/credentials";
 import type { Deps } from "../deps";
-import { secretBox } from "./secrets-at-rest";
+import { secretBox, UnreadableSecretError } from "./secrets-at-rest";
 
 const PAGE = 100;
 /** A row rotated between our read and our write is read again, this many times. */
 const TRIES = 3;
 
-/** How many webhooks had something rewritten. Throws (503) if a value opens with neither key. */
-export async function reencryptSecrets(deps: Pick<Deps, "db" | "settings">): Promise<number> {
+/**
+ * How many webhooks had something rewritten. A row that opens with neither
+ * key (tampered with, or sealed under a key since lost) is left as it is and
+ * logged by id, so one bad row does not hold up the rest.
+ */
+export async function reencryptSecrets(deps: Pick<Deps, "db" | "settings" | "log">): Promise<number> {
   const box = secretBox(deps.settings);
   let rewritten = 0;
   let after = "";
@@ -22,7 +26,16 @@ export async function reencryptSecrets(deps: Pick<Deps, "db" | "settings">): Pro
     const page = await listStoredCredentials(deps.db, after, PAGE);
     for (let row of page) {
       for (let attempt = 1; attempt <= TRIES; attempt++) {
-        const changes = await resealed(box, row);
+        let changes: Awaited<ReturnType<typeof resealed>>;
+        try {
+          changes = await resealed(box, row);
+        } catch (error) {
+          if (!(error instanceof UnreadableSecretError)) throw error;
+          deps.log("warn", "reencrypt: a webhook's secrets open with neither key", {
+            webhook_id: row.id,
+          });
+          break;
+        }
         if (!changes) break;
         if (await replaceStoredCredentials(deps.db, row, changes)) {
           rewritten += 1;

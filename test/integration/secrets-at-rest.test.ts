@@ -120,7 +120,7 @@ describe("secrets at rest", () => {
       });
     }
     const message = await publish(app.id, "never.sent", { n: 1 });
-    await eventually(() => expect(logged.join("\n")).toContain("preparing an attempt failed"));
+    await eventually(async () => expect(logged.join("\n")).toContain("preparing an attempt failed"));
     await new Promise((r) => setTimeout(r, 1_500));
     expect((await hook.received()).requests).toHaveLength(0);
     const events = await listEvents(webhook.id);

@@ -8,8 +8,7 @@
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, inject, test } from "vitest";
-import { jwks } from "../../src/delivery/credentials";
-import type { WebhookRow } from "../../src/db/schema";
+import { type Credentials, jwks } from "../../src/delivery/credentials";
 import { api, createApplication, createWebhook, eventually, publish } from "../helpers/api";
 import { type Hook, newHook } from "../helpers/hooks";
 import { advanceClock } from "../helpers/objects";
@@ -207,7 +206,7 @@ describe("v1a signatures", () => {
     const before = Date.now();
     const rotated = await api("POST", `/v1/webhooks/${webhook.id}/secret/rotate`);
     const row = (await env.DB.prepare("SELECT * FROM webhooks WHERE id = ?").bind(webhook.id).first())!;
-    const credentials = {
+    const credentials: Credentials = {
       id: webhook.id,
       signatureScheme: row.signature_scheme,
       secret: row.secret,
@@ -218,7 +217,7 @@ describe("v1a signatures", () => {
       previousPublicKey: row.previous_public_key,
       previousPrivateKey: row.previous_private_key,
       previousKeyExpiresAt: row.previous_key_expires_at,
-    } as Pick<WebhookRow, keyof typeof credentials & keyof WebhookRow>;
+    } as Credentials;
     const at = (offset: number) => new Date(before + offset);
     expect((await jwks(credentials, at(23.9 * HOUR))).keys).toHaveLength(2);
     const later = await jwks(credentials, at(24 * HOUR + 60_000));

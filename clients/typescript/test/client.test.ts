@@ -93,15 +93,16 @@ describe("typed client against the local relay", () => {
       if (!first) throw new Error("not delivered yet");
       return first;
     });
-    expect(verifyWebhook(webhook.secret, request.body, request.headers)).toEqual({
+    // Scheme v1 (the default) always has a secret; only v1a answers null.
+    expect(verifyWebhook(webhook.secret!, request.body, request.headers)).toEqual({
       amount: 1000,
       currency: "NGN",
     });
     const other = await client.webhooks.create({ application_id: application.id, url: hook.url });
-    expect(() => verifyWebhook(other.secret, request.body, request.headers)).toThrow(
+    expect(() => verifyWebhook(other.secret!, request.body, request.headers)).toThrow(
       WebhookVerificationError,
     );
-    expect(() => verifyWebhook(webhook.secret, `${request.body} `, new Headers(request.headers))).toThrow(
+    expect(() => verifyWebhook(webhook.secret!, `${request.body} `, new Headers(request.headers))).toThrow(
       WebhookVerificationError,
     );
 

@@ -125,17 +125,3 @@ export async function createSigner(material: SigningMaterial): Promise<Signer> {
     return signatures.join(" ");
   };
 }
-
-/**
- * The `webhook-signature` header value: one `v1,<base64>` per secret, in the
- * order given (the new secret first during a rotation).
- */
-export async function signatureHeader(
-  secrets: string[],
-  webhookId: string,
-  timestamp: number,
-  body: string,
-): Promise<string> {
-  const sign = await createSigner({ secrets, privateKeys: [] });
-  return sign(webhookId, timestamp, body);
-}

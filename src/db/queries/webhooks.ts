@@ -103,13 +103,10 @@ const credentialColumns = {
   privateKey: webhooks.privateKey,
   previousPrivateKey: webhooks.previousPrivateKey,
 };
-export type StoredCredentials = {
-  id: string;
-  secret: string;
-  previousSecret: string | null;
-  privateKey: string | null;
-  previousPrivateKey: string | null;
-};
+export type StoredCredentials = Pick<
+  WebhookRow,
+  "id" | "secret" | "previousSecret" | "privateKey" | "previousPrivateKey"
+>;
 
 /** Webhooks' stored credentials after `after`, ascending by id: for rewriting them all a page at a time. */
 export async function listStoredCredentials(

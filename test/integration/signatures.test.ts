@@ -109,7 +109,8 @@ describe("v1a signatures", () => {
 
   test("PATCH to a scheme creates the keys it needs; back to v1 hides the public key", async () => {
     const app = await createApplication();
-    const webhook = await createWebhook(app.id, `${receiverUrl}/hooks/patch`);
+    const hook = newHook(receiverUrl);
+    const webhook = await createWebhook(app.id, hook.url);
     expect(webhook.public_key).toBeNull();
     expect((await api("GET", `/v1/webhooks/${webhook.id}/jwks`)).body).toEqual({ keys: [] });
 
@@ -119,6 +120,11 @@ describe("v1a signatures", () => {
     rawPublicKey(publicKey);
     // The HMAC secret is the one it had.
     expect((await api("GET", `/v1/webhooks/${webhook.id}/secret`)).body.secret).toBe(webhook.secret);
+    // The next delivery is signed the new way.
+    await publish(app.id, "scheme.changed", { v: 2 });
+    const request = await nextDelivery(hook, 1);
+    expect(new Webhook(webhook.secret).verify(request.body, request.headers)).toEqual({ v: 2 });
+    expect(await verifies(publicKey, request, v1aSignatures(request)[0]!)).toBe(true);
 
     const plain = await api("PATCH", `/v1/webhooks/${webhook.id}`, { signature_scheme: "v1" });
     expect(plain.body.public_key).toBeNull();

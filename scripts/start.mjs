@@ -9,7 +9,8 @@
  * wrangler.toml, applies the D1 migrations (tracked as `wrangler d1
  * migrations apply --local` tracks them), settles the admin token
  * (RELAY_ADMIN_TOKEN from the environment, else .dev.vars, else a new one
- * written there), serves the API and the dashboard (public/), and runs the
+ * written there) and the encryption key (RELAY_ENCRYPTION_KEY, likewise),
+ * serves the API and the dashboard (public/), and runs the
  * cron as production does: the Worker's scheduled handler every minute, and
  * once at boot with the cron "@restart", which tells it that the local queue
  * has just started empty, so that anything accepted before a crash is
@@ -49,20 +50,23 @@ function log(line) {
   process.stdout.write(`[hookrelay] ${line}\n`);
 }
 
-/** The admin token, and where it came from. */
-function settleAdminToken() {
-  if (process.env.RELAY_ADMIN_TOKEN) return { token: process.env.RELAY_ADMIN_TOKEN };
+/**
+ * A secret setting, and where it came from: the environment, else .dev.vars,
+ * else `generate()` written there (mode 0600) for the next start.
+ */
+function settleSecret(name, generate) {
+  if (process.env[name]) return { value: process.env[name] };
   const file = join(root, ".dev.vars");
   const text = existsSync(file) ? readFileSync(file, "utf8") : "";
-  const found = /^RELAY_ADMIN_TOKEN\s*=\s*"?([^"\n]+)"?\s*$/m.exec(text);
-  if (found) return { token: found[1], from: ".dev.vars" };
-  const token = `hr_admin_${randomBytes(24).toString("base64url")}`;
+  const found = new RegExp(`^${name}\\s*=\\s*"?([^"\\n]+)"?\\s*$`, "m").exec(text);
+  if (found) return { value: found[1], from: ".dev.vars" };
+  const value = generate();
   writeFileSync(
     file,
-    `${text}${text && !text.endsWith("\n") ? "\n" : ""}RELAY_ADMIN_TOKEN="${token}"\n`,
+    `${text}${text && !text.endsWith("\n") ? "\n" : ""}${name}="${value}"\n`,
     { mode: 0o600 },
   );
-  return { token, generated: true };
+  return { value, generated: true };
 }
 
 /**
@@ -89,10 +93,13 @@ function passRuntimeOutput(stdout, stderr) {
   pass(stderr, process.stderr);
 }
 
-const admin = settleAdminToken();
-if (admin.generated) log(`generated an admin token into .dev.vars: ${admin.token}`);
-else if (admin.from) log(`admin token from .dev.vars: ${admin.token}`);
+const admin = settleSecret("RELAY_ADMIN_TOKEN", () => `hr_admin_${randomBytes(24).toString("base64url")}`);
+if (admin.generated) log(`generated an admin token into .dev.vars: ${admin.value}`);
+else if (admin.from) log(`admin token from .dev.vars: ${admin.value}`);
 else log("admin token from RELAY_ADMIN_TOKEN");
+// Encrypts webhook secrets at rest (SECURITY.md); never printed.
+const encryption = settleSecret("RELAY_ENCRYPTION_KEY", () => randomBytes(32).toString("base64"));
+if (encryption.generated) log("generated an encryption key (RELAY_ENCRYPTION_KEY) into .dev.vars");
 
 const { config, workerOptions, wrangler } = await workerOptionsFromConfig(configPath);
 
@@ -109,7 +116,8 @@ for (const [key, value] of Object.entries(process.env)) {
   if (key.startsWith("RELAY_") && !RUNTIME_ONLY.has(key) && value !== undefined)
     bindings[key] = value;
 }
-bindings.RELAY_ADMIN_TOKEN = admin.token;
+bindings.RELAY_ADMIN_TOKEN = admin.value;
+bindings.RELAY_ENCRYPTION_KEY = encryption.value;
 
 keepLoopbackConnectionsOpen();
 const persistRoot = join(persistTo, "v3");

@@ -12,6 +12,7 @@ import { type Env, readSettings, type Settings } from "./env";
 import { uuidv7 } from "./lib/ids";
 import { createLogger, type Logger } from "./lib/log";
 import { usage } from "./lib/usage";
+import { boundCertificates, type ClientCertificates } from "./security/client-certificates";
 
 export type Deps = {
   db: Db;
@@ -23,6 +24,8 @@ export type Deps = {
   random: () => number;
   fetch: typeof fetch;
   log: Logger;
+  /** The mTLS certificate bindings webhooks may deliver through, by name. */
+  clientCertificates: ClientCertificates;
   /** Correlates log lines: the API request's id, carried to the deliveries it caused. */
   requestId: string;
 };
@@ -52,6 +55,7 @@ export function makeDeps(env: Env, requestId: string = uuidv7()): Deps {
       random: Math.random,
       fetch: (input, init) => fetch(input, init),
       log: createLogger(settings.logLevel),
+      clientCertificates: boundCertificates(env, settings.mtlsCertificates),
     };
     shared.set(env, base);
   }

@@ -18,6 +18,12 @@ export type Env = {
   RELAY_MAX_PAYLOAD_BYTES?: string;
   RELAY_RATE_LIMIT_PER_MINUTE?: string;
   RELAY_LOG_LEVEL?: string;
+  /** Base64 of 32 random bytes: encrypts signing secrets and private keys at rest (AES-256-GCM). */
+  RELAY_ENCRYPTION_KEY?: string;
+  /** The key before a rotation, tried when the current one fails, until `reencrypt` has run. */
+  RELAY_ENCRYPTION_KEY_PREVIOUS?: string;
+  /** Comma-separated names of the `[[mtls_certificates]]` bindings webhooks may name. */
+  RELAY_MTLS_CERTIFICATES?: string;
 };
 
 const flag = z
@@ -25,22 +31,28 @@ const flag = z
   .optional()
   .transform((v) => v === "true" || v === "1");
 
+/** A comma-separated list, blanks dropped. */
+const list = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
 const settingsSchema = z.object({
   RELAY_ADMIN_TOKEN: z.string().optional(),
-  RELAY_ADMIN_ALLOWED_IPS: z
-    .string()
-    .optional()
-    .transform((v) =>
-      (v ?? "")
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
+  RELAY_ADMIN_ALLOWED_IPS: list,
   RELAY_ALLOW_PRIVATE_URLS: flag,
   RELAY_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   RELAY_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(262_144),
   RELAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   RELAY_LOG_LEVEL: z.enum(["info", "warn", "error"]).default("info"),
+  RELAY_ENCRYPTION_KEY: z.string().optional(),
+  RELAY_ENCRYPTION_KEY_PREVIOUS: z.string().optional(),
+  RELAY_MTLS_CERTIFICATES: list,
 });
 
 export type Settings = {
@@ -56,6 +68,10 @@ export type Settings = {
    */
   rateLimitPerMinute: number;
   logLevel: "info" | "warn" | "error";
+  /** Checked where used (src/security/secrets-at-rest.ts): a bad key is 503, not a crash. */
+  encryptionKey: string | null;
+  encryptionKeyPrevious: string | null;
+  mtlsCertificates: string[];
 };
 
 const cache = new WeakMap<object, Settings>();
@@ -84,6 +100,9 @@ export function readSettings(env: Env): Settings {
     maxPayloadBytes: s.RELAY_MAX_PAYLOAD_BYTES,
     rateLimitPerMinute: s.RELAY_RATE_LIMIT_PER_MINUTE,
     logLevel: s.RELAY_LOG_LEVEL,
+    encryptionKey: s.RELAY_ENCRYPTION_KEY || null,
+    encryptionKeyPrevious: s.RELAY_ENCRYPTION_KEY_PREVIOUS || null,
+    mtlsCertificates: s.RELAY_MTLS_CERTIFICATES,
   };
   cache.set(env, settings);
   return settings;

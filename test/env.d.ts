@@ -6,6 +6,7 @@ declare global {
     interface Env extends WorkerEnv {
       TEST_MIGRATIONS: D1Migration[];
       MIGRATION_TEST_DB: D1Database;
+      TEST_CLIENT_CERT: Fetcher;
     }
     interface GlobalProps {
       mainModule: typeof import("../src/index");

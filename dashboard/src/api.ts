@@ -12,6 +12,7 @@ import type {
   Recovery,
   UpdateWebhookInput,
   Webhook,
+  WebhookJwks,
   WebhookList,
   WebhookSecret,
   WebhookStats,
@@ -145,6 +146,9 @@ export function createClient(token: string, onUnauthorized: (error: ApiError) =>
       call<WebhookSecret>("GET", `/v1/webhooks/${id(webhookId)}/secret`),
     rotateSecret: (webhookId: string) =>
       call<WebhookSecret>("POST", `/v1/webhooks/${id(webhookId)}/secret/rotate`, {}),
+    getJwks: (webhookId: string) => call<WebhookJwks>("GET", `/v1/webhooks/${id(webhookId)}/jwks`),
+    listClientCertificates: () =>
+      call<{ object: "list"; data: string[] }>("GET", "/v1/tls-client-certificates"),
     sendTest: (webhookId: string) =>
       call<DeliveryEvent>("POST", `/v1/webhooks/${id(webhookId)}/test`, {}),
     recover: (webhookId: string, since: string) =>

@@ -13,6 +13,7 @@ import {
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
 import type { RetryPolicy } from "../delivery/retry-policy";
+import { SIGNATURE_SCHEMES } from "../delivery/signing";
 
 export const applications = sqliteTable(
   "applications",
@@ -52,6 +53,16 @@ export const webhooks = sqliteTable(
     // During a rotation the old secret keeps signing until this time.
     previousSecret: text("previous_secret"),
     previousSecretExpiresAt: text("previous_secret_expires_at"),
+    signatureScheme: text("signature_scheme", { enum: SIGNATURE_SCHEMES }).notNull().default("v1"),
+    // Ed25519 (`v1a`): `whpk_` in clear, `whsk_` as the secrets are stored;
+    // null until a scheme that signs with a key asks for one.
+    publicKey: text("public_key"),
+    privateKey: text("private_key"),
+    previousPublicKey: text("previous_public_key"),
+    previousPrivateKey: text("previous_private_key"),
+    previousKeyExpiresAt: text("previous_key_expires_at"),
+    // The Worker's [[mtls_certificates]] binding deliveries go through; null: plain fetch.
+    tlsClientCertificate: text("tls_client_certificate"),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },

@@ -13,7 +13,7 @@ import { type AttemptResult, sendAttempt } from "./attempt";
 import type { HeldEvent } from "./held-events";
 import { decideOutcome, type Outcome } from "./outcome";
 import { renderBody } from "./payload";
-import { signatureHeader } from "./signing";
+import type { Signer } from "./signing";
 
 export type Dispatched = {
   result: AttemptResult;
@@ -22,8 +22,16 @@ export type Dispatched = {
   finishedAt: Date;
 };
 
-/** Prepares, signs and sends the event's next attempt; never throws for the receiver's sake. */
-export async function dispatch(deps: Deps, webhook: WebhookRow, event: HeldEvent): Promise<Dispatched> {
+/**
+ * Prepares, signs (with the webhook's signer, built once per webhook version)
+ * and sends the event's next attempt; never throws for the receiver's sake.
+ */
+export async function dispatch(
+  deps: Deps,
+  webhook: WebhookRow,
+  event: HeldEvent,
+  sign: Signer,
+): Promise<Dispatched> {
   const startedAt = deps.now();
   const attempt = event.attempts + 1;
   const body = renderBody(
@@ -50,15 +58,10 @@ export async function dispatch(deps: Deps, webhook: WebhookRow, event: HeldEvent
         "user-agent": USER_AGENT,
         "webhook-id": event.eventId,
         "webhook-timestamp": String(timestamp),
-        "webhook-signature": await signatureHeader(
-          signingSecrets(webhook, startedAt),
-          event.eventId,
-          timestamp,
-          body,
-        ),
+        "webhook-signature": await sign(event.eventId, timestamp, body),
       },
     },
-    deps.fetch,
+    deliveryFetch(deps, webhook.tlsClientCertificate),
     deps.now,
   );
   usage.subrequests += 1;
@@ -88,15 +91,20 @@ export async function dispatch(deps: Deps, webhook: WebhookRow, event: HeldEvent
   };
 }
 
-/** The current secret, and during a rotation the previous one after it. */
-function signingSecrets(webhook: WebhookRow, at: Date): string[] {
-  const secrets = [webhook.secret];
-  if (
-    webhook.previousSecret &&
-    webhook.previousSecretExpiresAt &&
-    webhook.previousSecretExpiresAt > toRfc3339(at)
-  ) {
-    secrets.push(webhook.previousSecret);
+/**
+ * Plain fetch, or the mTLS certificate binding's, which presents the client
+ * certificate; sendAttempt's timeout and no-redirect rules apply to either.
+ * A binding removed from the Worker since fails the attempt, never falls back
+ * to a fetch without the certificate.
+ */
+function deliveryFetch(deps: Deps, certificate: string | null): typeof fetch {
+  if (certificate === null) return deps.fetch;
+  const binding = deps.clientCertificates.get(certificate);
+  if (!binding) {
+    return () =>
+      Promise.reject(
+        new Error(`the mTLS certificate binding ${certificate} is not bound to this relay`),
+      );
   }
-  return secrets;
+  return (input, init) => binding.fetch(input, init);
 }

@@ -1,30 +1,20 @@
 /**
- * @module Standard Webhooks signing: `whsec_` secrets, HMAC-SHA256 over
- * "{id}.{timestamp}.{body}", and the space-separated pair during a rotation.
+ * @module Standard Webhooks signing: `whsec_` secrets (HMAC-SHA256, `v1`),
+ * `whsk_`/`whpk_` Ed25519 key pairs (`v1a`), both over
+ * "{id}.{timestamp}.{body}", and the space-separated list during a rotation.
  */
-import { fromBase64, hmacSha256, importHmacKey, randomBytes, toBase64 } from "../lib/crypto";
+import { fromBase64, randomBytes, toBase64, toBase64Url } from "../lib/crypto";
 
 const PREFIX = "whsec_";
+const PRIVATE_PREFIX = "whsk_";
+const PUBLIC_PREFIX = "whpk_";
+const encoder = new TextEncoder();
 
-/**
- * Imported keys by secret: importing costs more than signing a small body,
- * and an object signs with the same one or two secrets all day. Bounded, so
- * an isolate that serves many webhooks keeps only the recent ones.
- */
-const keys = new Map<string, Promise<CryptoKey>>();
-const MAX_KEYS = 256;
+export const SIGNATURE_SCHEMES = ["v1", "v1a", "v1+v1a"] as const;
+export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
 
-function signingKey(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (!key) {
-    key = importHmacKey(fromBase64(secret.slice(PREFIX.length)));
-    if (keys.size >= MAX_KEYS) keys.delete(keys.keys().next().value!);
-    keys.set(secret, key);
-    // A failed import is not kept: the next attempt tries again.
-    key.catch(() => keys.delete(secret));
-  }
-  return key;
-}
+export const signsWithSecret = (scheme: SignatureScheme) => scheme !== "v1a";
+export const signsWithKey = (scheme: SignatureScheme) => scheme !== "v1";
 
 /** A fresh secret: `whsec_` and 24 random bytes in base64, as Svix issues them. */
 export function generateSecret(): string {
@@ -42,21 +32,96 @@ export function isValidSecret(secret: string): boolean {
   }
 }
 
+export type KeyPair = {
+  /** `whsk_` and the base64 32-byte Ed25519 seed; stored encrypted, never shown. */
+  privateKey: string;
+  /** `whpk_` and the base64 32-byte raw public key. */
+  publicKey: string;
+};
+
 /**
- * The `webhook-signature` header value: one `v1,<base64>` per secret, in the
- * order given (the new secret first during a rotation).
+ * PKCS #8 wrapping of an Ed25519 seed (RFC 8410): this fixed prefix, then the
+ * 32 bytes. Web Crypto imports Ed25519 private keys only as PKCS #8 or JWK.
  */
-export async function signatureHeader(
-  secrets: string[],
-  webhookId: string,
-  timestamp: number,
-  body: string,
-): Promise<string> {
-  const content = `${webhookId}.${timestamp}.${body}`;
-  const signatures = await Promise.all(
-    secrets.map(async (secret) => {
-      return `v1,${toBase64(await hmacSha256(await signingKey(secret), content))}`;
+const PKCS8_ED25519_PREFIX = fromBase64("MC4CAQAwBQYDK2VwBCIEIA==");
+
+/** A fresh Ed25519 key pair, made with Web Crypto in the Worker. */
+export async function generateKeyPair(): Promise<KeyPair> {
+  const pair = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, [
+    "sign",
+    "verify",
+  ])) as CryptoKeyPair;
+  const pkcs8 = new Uint8Array(
+    (await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer,
+  );
+  const raw = new Uint8Array((await crypto.subtle.exportKey("raw", pair.publicKey)) as ArrayBuffer);
+  return {
+    privateKey: PRIVATE_PREFIX + toBase64(pkcs8.subarray(PKCS8_ED25519_PREFIX.length)),
+    publicKey: PUBLIC_PREFIX + toBase64(raw),
+  };
+}
+
+/** The JWK of a `whpk_` public key, with its RFC 7638 thumbprint as `kid`. */
+export async function publicJwk(publicKey: string) {
+  const x = toBase64Url(fromBase64(publicKey.slice(PUBLIC_PREFIX.length)));
+  // RFC 7638: the required members in lexicographic order, no whitespace.
+  const canonical = JSON.stringify({ crv: "Ed25519", kty: "OKP", x });
+  const thumbprint = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(canonical)));
+  return {
+    kty: "OKP" as const,
+    crv: "Ed25519" as const,
+    x,
+    kid: toBase64Url(thumbprint),
+    use: "sig" as const,
+    alg: "EdDSA" as const,
+  };
+}
+
+/** What signs a webhook's deliveries: `whsec_` secrets and `whsk_` private keys, newest first. */
+export type SigningMaterial = {
+  secrets: string[];
+  privateKeys: string[];
+};
+
+/**
+ * Signs with keys imported once: build one per webhook version and keep it
+ * (src/delivery/webhook-do.ts), so an attempt costs the signatures only.
+ */
+export type Signer = (webhookId: string, timestamp: number, body: string) => Promise<string>;
+
+export async function createSigner(material: SigningMaterial): Promise<Signer> {
+  const hmacKeys = await Promise.all(
+    material.secrets.map((secret) =>
+      crypto.subtle.importKey(
+        "raw",
+        fromBase64(secret.slice(PREFIX.length)),
+        { name: "HMAC", hash: "SHA-256" },
+        false,
+        ["sign"],
+      ),
+    ),
+  );
+  const edKeys = await Promise.all(
+    material.privateKeys.map((key) => {
+      const seed = fromBase64(key.slice(PRIVATE_PREFIX.length));
+      const pkcs8 = new Uint8Array(PKCS8_ED25519_PREFIX.length + seed.length);
+      pkcs8.set(PKCS8_ED25519_PREFIX);
+      pkcs8.set(seed, PKCS8_ED25519_PREFIX.length);
+      return crypto.subtle.importKey("pkcs8", pkcs8, { name: "Ed25519" }, false, ["sign"]);
     }),
   );
-  return signatures.join(" ");
+  return async (webhookId, timestamp, body) => {
+    const content = encoder.encode(`${webhookId}.${timestamp}.${body}`);
+    const signatures = await Promise.all([
+      ...hmacKeys.map(
+        async (key) =>
+          `v1,${toBase64(new Uint8Array(await crypto.subtle.sign("HMAC", key, content)))}`,
+      ),
+      ...edKeys.map(
+        async (key) =>
+          `v1a,${toBase64(new Uint8Array(await crypto.subtle.sign("Ed25519", key, content)))}`,
+      ),
+    ]);
+    return signatures.join(" ");
+  };
 }

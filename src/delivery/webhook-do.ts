@@ -28,8 +28,10 @@ import type { Env } from "../env";
 import { describeError } from "../lib/log";
 import { toRfc3339 } from "../lib/time";
 import { currentIsolateId, type Usage, usage } from "../lib/usage";
+import { secretBox } from "../security/secrets-at-rest";
 import { isSuccess } from "./attempt";
 import { admit, type Circuit, CLOSED, isFailing, recordResult } from "./circuit";
+import { SignerCache } from "./credentials";
 import { type Dispatched, dispatch } from "./dispatch";
 import { type HeldEvent, HeldEvents, type QueuedEvent } from "./held-events";
 import { boundedLog, HistoryWriter, type Recorded } from "./history";
@@ -81,6 +83,7 @@ export class WebhookDO extends DurableObject<Env> {
   /** Events waiting for a later time (retries). */
   private readonly later = new Set<HeldEvent>();
   private readonly recent = new Map<string, true>();
+  private readonly signers = new SignerCache();
   private webhookId: string | null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -437,9 +440,14 @@ export class WebhookDO extends DurableObject<Env> {
   private async attempt(webhook: WebhookRow, event: HeldEvent): Promise<void> {
     let dispatched: Dispatched;
     try {
-      dispatched = await dispatch(this.deps, webhook, event);
+      // Decrypted and imported once per webhook version, not per attempt.
+      const sign = await this.signers.get(webhook, this.deps.now(), () =>
+        secretBox(this.deps.settings),
+      );
+      dispatched = await dispatch(this.deps, webhook, event, sign);
     } catch (error) {
-      // Not sent (signing failed): try again later rather than hold it forever.
+      // Not sent (no usable key, signing failed): try again later rather than
+      // hold it forever, and never send it unsigned.
       this.deps.log("error", "preparing an attempt failed", {
         webhook_id: webhook.id,
         event_id: event.eventId,

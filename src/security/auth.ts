@@ -13,6 +13,7 @@ import { toRfc3339 } from "../lib/time";
 import { hashApiKey, hashMatches, looksLikeApiKey } from "./api-keys";
 import { type Cidr, ipAllowed, parseCidrList } from "./ip-allowlist";
 import type { Principal } from "./principal";
+import { encryptionKeyProblem } from "./secrets-at-rest";
 
 export const ADMIN_PRINCIPAL_ID = "admin-token";
 
@@ -69,6 +70,9 @@ export async function resolvePrincipal(
   if (!settings.adminToken) {
     throw notConfigured("RELAY_ADMIN_TOKEN is not set; the relay refuses API calls until it is.");
   }
+  // Without its key the relay can neither store nor use a webhook's secrets.
+  const keyProblem = encryptionKeyProblem(settings);
+  if (keyProblem) throw notConfigured(keyProblem);
   if (token === null) throw unauthorized("Send the token as `Authorization: Bearer <token>`.");
   if (timingSafeEqual(token, settings.adminToken)) {
     if (settings.adminAllowedIps.length > 0) {

@@ -243,8 +243,19 @@ describe("dashboard", () => {
       "x-env: test\nx-team: payments",
     );
     await editDialog.getByLabel("Name").fill("Orders (live)");
+    // Signatures and two-way TLS: no certificate is bound locally, so only "None".
+    await editDialog.getByText("Advanced delivery settings").click();
+    await editDialog.getByLabel("Signature scheme").selectOption("v1+v1a");
+    expect(await editDialog.getByLabel("Client certificate").inputValue()).toBe("");
     await editDialog.getByRole("button", { name: "Save changes" }).click();
     await page.getByRole("heading", { name: "Orders (live)" }).waitFor();
+    const keyed = (await api.call("GET", `/v1/webhooks/${webhook.id}`)).body;
+    expect(keyed).toMatchObject({ signature_scheme: "v1+v1a", tls_client_certificate: null });
+    expect(await page.locator("#public-key").textContent()).toBe(keyed.public_key);
+    expect(await page.locator("#jwks-link").textContent()).toBe(
+      `${relay.url}/v1/webhooks/${webhook.id}/jwks`,
+    );
+    await page.getByText("v1 and v1a: HMAC-SHA256 and Ed25519").waitFor();
     await page.getByRole("button", { name: "Disable" }).click();
     await page.locator(".page-head .badge-disabled").waitFor();
     expect(await page.getByRole("button", { name: "Send a test" }).isDisabled()).toBe(true);

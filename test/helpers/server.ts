@@ -100,6 +100,8 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
       HOST: "127.0.0.1",
       RELAY_PERSIST_TO: persistTo,
       RELAY_ADMIN_TOKEN: token,
+      // Its own key unless the test brings one, so start.mjs never writes .dev.vars.
+      RELAY_ENCRYPTION_KEY: options.env?.RELAY_ENCRYPTION_KEY ?? randomBytes(32).toString("base64"),
       WRANGLER_SEND_METRICS: "false",
     },
     // Its own process group: signals to -pid reach workerd too.

@@ -17,6 +17,7 @@ export type Webhook = Schemas["Webhook"];
 export type WebhookWithSecret = Schemas["WebhookWithSecret"];
 export type WebhookSecret = Schemas["WebhookSecret"];
 export type WebhookStats = Schemas["WebhookStats"];
+export type WebhookJwks = Schemas["WebhookJwks"];
 export type Recovery = Schemas["Recovery"];
 export type Message = Schemas["Message"];
 export type MessageWithEvents = Schemas["MessageWithEvents"];
@@ -186,6 +187,12 @@ export class HookrelayClient {
       this.once(() =>
         this.http.POST("/v1/webhooks/{id}/secret/rotate", { params: { path: { id } }, body }),
       ),
+    /** The public keys that verify `v1a` signatures, current first (a JWKS). */
+    jwks: (id: string): Promise<WebhookJwks> =>
+      this.retrying(() => this.http.GET("/v1/webhooks/{id}/jwks", { params: { path: { id } } })),
+    /** The relay's mTLS certificate bindings a webhook's `tls_client_certificate` may name. */
+    tlsClientCertificates: (): Promise<{ object: "list"; data: string[] }> =>
+      this.retrying(() => this.http.GET("/v1/tls-client-certificates")),
     sendTest: (id: string): Promise<DeliveryEvent> =>
       this.once(() => this.http.POST("/v1/webhooks/{id}/test", { params: { path: { id } }, body: {} })),
     stats: (id: string): Promise<WebhookStats> =>

@@ -149,6 +149,38 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/{id}/jwks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getWebhookJwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tls-client-certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listTlsClientCertificates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks/{id}/test": {
         parameters: {
             query?: never;
@@ -487,7 +519,8 @@ export type components = {
             };
         };
         WebhookWithSecret: components["schemas"]["Webhook"] & {
-            secret: string;
+            /** @description The whsec_ secret that v1 signatures use; null when the scheme is v1a */
+            secret: string | null;
         };
         RetryPolicy: {
             schedule_seconds: number[];
@@ -537,6 +570,14 @@ export type components = {
             metadata: {
                 [key: string]: unknown;
             };
+            /** @enum {string} */
+            signature_scheme: "v1" | "v1a" | "v1+v1a";
+            /**
+             * @description whpk_ and the base64 32-byte Ed25519 public key that verifies v1a signatures; null when the scheme is v1
+             * @example whpk_Xq4UqYwLbB2wX8eSxw5Zq3P1c0b3l9tY7dKkQmGfH0A=
+             */
+            public_key: string | null;
+            tls_client_certificate: string | null;
             /**
              * Format: date-time
              * @example 2026-11-22T15:37:13.123Z
@@ -577,6 +618,13 @@ export type components = {
             metadata?: {
                 [key: string]: unknown;
             };
+            /**
+             * @description How deliveries are signed (Standard Webhooks): v1 HMAC-SHA256 with the secret, v1a Ed25519 with the webhook's key pair, v1+v1a both
+             * @enum {string}
+             */
+            signature_scheme?: "v1" | "v1a" | "v1+v1a";
+            /** @description Two-way TLS: the name of one of the relay's mTLS certificate bindings (GET /v1/tls-client-certificates) that deliveries present; null for none */
+            tls_client_certificate?: string | null;
             /**
              * Format: uuid
              * @example 01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00
@@ -622,6 +670,13 @@ export type components = {
             metadata?: {
                 [key: string]: unknown;
             };
+            /**
+             * @description How deliveries are signed (Standard Webhooks): v1 HMAC-SHA256 with the secret, v1a Ed25519 with the webhook's key pair, v1+v1a both
+             * @enum {string}
+             */
+            signature_scheme?: "v1" | "v1a" | "v1+v1a";
+            /** @description Two-way TLS: the name of one of the relay's mTLS certificate bindings (GET /v1/tls-client-certificates) that deliveries present; null for none */
+            tls_client_certificate?: string | null;
             /** @example https://example.com/webhooks */
             url?: string;
         };
@@ -633,16 +688,51 @@ export type components = {
              * @example 01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00
              */
             webhook_id: string;
-            secret: string;
+            /** @description The whsec_ secret that v1 signatures use; null when the scheme is v1a */
+            secret: string | null;
             /**
              * Format: date-time
              * @example 2026-11-22T15:37:13.123Z
              */
             previous_secret_expires_at: string | null;
+            /**
+             * @description whpk_ and the base64 32-byte Ed25519 public key that verifies v1a signatures; null when the scheme is v1
+             * @example whpk_Xq4UqYwLbB2wX8eSxw5Zq3P1c0b3l9tY7dKkQmGfH0A=
+             */
+            public_key: string | null;
+            /**
+             * Format: date-time
+             * @description Until when the key pair before the last rotation also signs
+             * @example 2026-11-22T15:37:13.123Z
+             */
+            previous_public_key_expires_at: string | null;
         };
         RotateSecret: {
-            /** @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw */
+            /**
+             * @description The new HMAC secret (schemes v1 and v1+v1a); generated when absent
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
             secret?: string;
+        };
+        WebhookJwks: {
+            keys: {
+                /** @enum {string} */
+                kty: "OKP";
+                /** @enum {string} */
+                crv: "Ed25519";
+                x: string;
+                /** @description RFC 7638 thumbprint of the key */
+                kid: string;
+                /** @enum {string} */
+                use: "sig";
+                /** @enum {string} */
+                alg: "EdDSA";
+            }[];
+        };
+        TlsClientCertificateList: {
+            /** @enum {string} */
+            object: "list";
+            data: string[];
         };
         Event: {
             /** @enum {string} */
@@ -897,10 +987,14 @@ export type components = {
                 events: number;
                 messages: number;
             };
+            /** @description With reencrypt: webhooks whose secrets or keys were rewritten under the current key */
+            reencrypted?: number;
         };
         MaintenanceRequest: {
             /** @description The queue has just started empty (a local relay after a restart): re-enqueue every undispatched message, not only those older than 30 s, and wake every webhook's object. */
             after_restart?: boolean;
+            /** @description Also rewrite every webhook's signing secrets and private keys under the current RELAY_ENCRYPTION_KEY (after a key rotation, or an upgrade from a version that stored them in clear) */
+            reencrypt?: boolean;
         };
     };
     responses: never;
@@ -1659,7 +1753,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Created; the only time besides GET …/secret that the secret is shown */
+            /** @description Created; the only time besides GET …/secret that the secret is shown (null for scheme v1a) */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2071,7 +2165,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The new secret; the old one signs too for 24 hours */
+            /** @description The new secret and/or public key, as the scheme signs; the old ones sign too for 24 hours */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2136,6 +2230,120 @@ export interface operations {
             };
             /** @description Validation failed */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhookJwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The public keys that verify v1a signatures: the current one first, during the 24 hours after a rotation also the previous one */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookJwks"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Scope or client address refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTlsClientCertificates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The names of the relay's mTLS certificate bindings that a webhook's tls_client_certificate may name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TlsClientCertificateList"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Scope or client address refused */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

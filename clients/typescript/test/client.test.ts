@@ -93,15 +93,16 @@ describe("typed client against the local relay", () => {
       if (!first) throw new Error("not delivered yet");
       return first;
     });
-    expect(verifyWebhook(webhook.secret, request.body, request.headers)).toEqual({
+    // Scheme v1 (the default) always has a secret; only v1a answers null.
+    expect(verifyWebhook(webhook.secret!, request.body, request.headers)).toEqual({
       amount: 1000,
       currency: "NGN",
     });
     const other = await client.webhooks.create({ application_id: application.id, url: hook.url });
-    expect(() => verifyWebhook(other.secret, request.body, request.headers)).toThrow(
+    expect(() => verifyWebhook(other.secret!, request.body, request.headers)).toThrow(
       WebhookVerificationError,
     );
-    expect(() => verifyWebhook(webhook.secret, `${request.body} `, new Headers(request.headers))).toThrow(
+    expect(() => verifyWebhook(webhook.secret!, `${request.body} `, new Headers(request.headers))).toThrow(
       WebhookVerificationError,
     );
 
@@ -205,6 +206,14 @@ describe("typed client against the local relay", () => {
     const rotated = await client.webhooks.rotateSecret(webhook.id);
     expect(rotated.secret).not.toBe(webhook.secret);
     expect(rotated.previous_secret_expires_at).not.toBeNull();
+    // v1 signs with no key pair; a switch to v1a makes one, which the JWKS lists.
+    expect(await client.webhooks.jwks(webhook.id)).toEqual({ keys: [] });
+    const keyed = await client.webhooks.update(webhook.id, { signature_scheme: "v1a" });
+    const jwks = await client.webhooks.jwks(webhook.id);
+    expect(jwks.keys.map((k) => k.x)).toEqual([
+      Buffer.from(keyed.public_key!.slice("whpk_".length), "base64").toString("base64url"),
+    ]);
+    expect(await client.webhooks.tlsClientCertificates()).toEqual({ object: "list", data: [] });
 
     const test = await client.webhooks.sendTest(webhook.id);
     expect(test.type).toBe("TEST_EVENT");

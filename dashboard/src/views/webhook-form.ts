@@ -177,14 +177,52 @@ function retryPolicySection(existing: RetryPolicy | undefined): Section<RetryPol
 
 type Advanced = Pick<
   WebhookInput,
-  "payload_format" | "timeout_ms" | "max_in_flight" | "rate_limit_per_second"
+  | "payload_format"
+  | "timeout_ms"
+  | "max_in_flight"
+  | "rate_limit_per_second"
+  | "signature_scheme"
+  | "tls_client_certificate"
 >;
+type SignatureScheme = NonNullable<WebhookInput["signature_scheme"]>;
+
+/**
+ * The relay's mTLS certificate bindings, filled in once the list arrives; the
+ * webhook's own choice stays selectable even if the list cannot be read.
+ */
+function certificateSelect(context: ViewContext, current: string | null): HTMLSelectElement {
+  const choice = select("tls_client_certificate", [["", "None"]], "");
+  const add = (name: string) => {
+    if ([...choice.options].some((o) => o.value === name)) return;
+    choice.appendChild(h("option", { value: name }, name));
+  };
+  if (current) add(current);
+  choice.value = current ?? "";
+  context.client
+    .listClientCertificates()
+    .then((list) => list.data.forEach(add))
+    .catch(() => {
+      // Not an admin key, or none bound: "None" (and the current one) it is.
+    });
+  return choice;
+}
 
 /** Payload format, timeout, concurrency and rate limit; folded unless one is set. */
 function advancedSection(
+  context: ViewContext,
   existing: Webhook | undefined,
   ordering: HTMLSelectElement,
 ): Section<Advanced> {
+  const scheme = select(
+    "signature_scheme",
+    [
+      ["v1", "v1: HMAC-SHA256 with the secret"],
+      ["v1a", "v1a: Ed25519, receivers verify with the public key"],
+      ["v1+v1a", "v1+v1a: both (for receivers moving between them)"],
+    ],
+    existing?.signature_scheme ?? "v1",
+  );
+  const certificate = certificateSelect(context, existing?.tls_client_certificate ?? null);
   const payloadFormat = select(
     "payload_format",
     [
@@ -224,7 +262,9 @@ function advancedSection(
     (existing.payload_format !== WEBHOOK_DEFAULTS.payload_format ||
       existing.timeout_ms !== WEBHOOK_DEFAULTS.timeout_ms ||
       existing.max_in_flight !== WEBHOOK_DEFAULTS.max_in_flight ||
-      existing.rate_limit_per_second !== null);
+      existing.rate_limit_per_second !== null ||
+      existing.signature_scheme !== "v1" ||
+      existing.tls_client_certificate !== null);
   return {
     element: h(
       "details",
@@ -237,6 +277,8 @@ function advancedSection(
         field("Timeout (ms)", timeout, "1000–30000"),
         field("Deliveries at once", maxInFlight, "1–100; FIFO uses 1"),
         field("Rate limit (per second)", rateLimit, "Empty: no limit"),
+        field("Signature scheme", scheme, "Standard Webhooks; v1a keys are made by the relay"),
+        field("Client certificate", certificate, "Two-way TLS: presented on every delivery"),
       ),
     ),
     read() {
@@ -245,6 +287,8 @@ function advancedSection(
         timeout_ms: readNumber(timeout, "Timeout"),
         rate_limit_per_second:
           rateLimit.value.trim() === "" ? null : readNumber(rateLimit, "Rate limit"),
+        signature_scheme: scheme.value as SignatureScheme,
+        tls_client_certificate: certificate.value || null,
       };
       if (ordering.value !== "fifo")
         advanced.max_in_flight = readNumber(maxInFlight, "Deliveries at once");
@@ -301,7 +345,7 @@ export function openWebhookForm(context: ViewContext, target: WebhookFormTarget)
     existing?.ordering ?? "none",
   );
   const retries = retryPolicySection(existing?.retry_policy);
-  const advanced = advancedSection(existing, ordering);
+  const advanced = advancedSection(context, existing, ordering);
 
   const read = (): WebhookInput => {
     if (!url.value.trim()) throw new Error("Enter the URL that should receive the events.");

@@ -234,6 +234,23 @@ function tile(label: string, value: string, sub: string, tone: string): HTMLElem
   );
 }
 
+const SCHEMES: Record<Webhook["signature_scheme"], string> = {
+  v1: "v1: HMAC-SHA256",
+  v1a: "v1a: Ed25519",
+  "v1+v1a": "v1 and v1a: HMAC-SHA256 and Ed25519",
+};
+
+/** Where receivers fetch the public keys: the API's JWKS URL (read access), copyable. */
+function jwksLink(webhookId: string): HTMLElement {
+  const url = `${location.origin}/v1/webhooks/${encodeURIComponent(webhookId)}/jwks`;
+  return h(
+    "div",
+    { class: "row" },
+    h("a", { class: "mono small", id: "jwks-link", href: url, target: "_blank", rel: "noopener" }, url),
+    copyButton(() => url),
+  );
+}
+
 function settingsList(webhook: Webhook): HTMLElement {
   const row = (label: string, value: Node | string) =>
     h("div", { class: "settings-row" }, h("dt", {}, label), h("dd", {}, value));
@@ -265,6 +282,20 @@ function settingsList(webhook: Webhook): HTMLElement {
     ),
     row("Timeout", formatDuration(webhook.timeout_ms)),
     row("Payload", webhook.payload_format === "jsonapi" ? "JSON:API envelope" : "Raw payload"),
+    row("Signatures", SCHEMES[webhook.signature_scheme]),
+    webhook.public_key
+      ? row(
+          "Public key",
+          h(
+            "div",
+            { class: "row" },
+            h("code", { class: "mono small", id: "public-key" }, webhook.public_key),
+            copyButton(() => webhook.public_key ?? ""),
+          ),
+        )
+      : null,
+    webhook.public_key ? row("JWKS", jwksLink(webhook.id)) : null,
+    row("Client certificate", webhook.tls_client_certificate ?? "None"),
     row("Headers", headerNames.length ? chips(headerNames, "code") : "None"),
     row("Webhook id", h("span", { class: "mono small" }, webhook.id)),
     row(
@@ -323,7 +354,7 @@ function secretCard(context: ViewContext, webhookId: string): HTMLElement {
     const confirmed = await confirmDialog({
       title: "Rotate the signing secret?",
       message:
-        "A new secret signs every delivery from now on. The old one keeps signing beside it for 24 hours, so receivers can switch without dropping events.",
+        "A new secret (and, for v1a, a new key pair) signs every delivery from now on. The old ones keep signing beside them for 24 hours, so receivers can switch without dropping events.",
       confirmLabel: "Rotate secret",
     });
     if (!confirmed) return;
@@ -337,7 +368,7 @@ function secretCard(context: ViewContext, webhookId: string): HTMLElement {
   };
 
   const render = () => {
-    const expires = revealed?.previous_secret_expires_at;
+    const expires = revealed?.previous_secret_expires_at ?? revealed?.previous_public_key_expires_at;
     replace(
       body,
       h(
@@ -346,14 +377,14 @@ function secretCard(context: ViewContext, webhookId: string): HTMLElement {
         h(
           "code",
           { class: `secret-value ${revealed ? "" : "masked"}`.trim(), id: "secret-value" },
-          revealed ? revealed.secret : MASK,
+          revealed ? (revealed.secret ?? "No HMAC secret: this webhook signs with v1a (Ed25519) only.") : MASK,
         ),
       ),
       h(
         "div",
         { class: "row" },
         button(revealed ? "Hide" : "Reveal", reveal),
-        revealed ? copyButton(() => revealed?.secret ?? "") : null,
+        revealed?.secret ? copyButton(() => revealed?.secret ?? "") : null,
         button("Rotate", rotate),
       ),
       h(

@@ -6,6 +6,7 @@
  */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { runMaintenance } from "../../maintenance";
+import { reencryptSecrets } from "../../security/reencrypt";
 import { requireOperator } from "../../security/principal";
 import { BODY_PROBLEMS, jsonBodyOf, jsonContent, problems } from "../common";
 import type { AppEnv } from "../context";
@@ -15,6 +16,10 @@ const maintenanceRequestSchema = z
     after_restart: z.boolean().optional().openapi({
       description:
         "The queue has just started empty (a local relay after a restart): re-enqueue every undispatched message, not only those older than 30 s, and wake every webhook's object.",
+    }),
+    reencrypt: z.boolean().optional().openapi({
+      description:
+        "Also rewrite every webhook's signing secrets and private keys under the current RELAY_ENCRYPTION_KEY (after a key rotation, or an upgrade from a version that stored them in clear)",
     }),
   })
   .strict()
@@ -27,6 +32,9 @@ const maintenanceSchema = z
     woken: z.number().int().openapi({ description: "Webhook objects woken" }),
     purged: z.object({ events: z.number().int(), messages: z.number().int() }).openapi({
       description: "History deleted because it is older than RELAY_RETENTION_DAYS",
+    }),
+    reencrypted: z.number().int().optional().openapi({
+      description: "With reencrypt: webhooks whose secrets or keys were rewritten under the current key",
     }),
   })
   .openapi("Maintenance");
@@ -47,8 +55,10 @@ const maintenanceRoute = createRoute({
 export function registerMaintenanceRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(maintenanceRoute, async (c) => {
     requireOperator(c.var.principal);
-    const { after_restart } = c.req.valid("json");
+    const { after_restart, reencrypt } = c.req.valid("json");
+    // First, so that a key that opens nothing (503) stops the call before anything else runs.
+    const reencrypted = reencrypt ? { reencrypted: await reencryptSecrets(c.var.deps) } : {};
     const result = await runMaintenance(c.var.deps, { afterRestart: after_restart });
-    return c.json({ object: "maintenance" as const, ...result }, 200);
+    return c.json({ object: "maintenance" as const, ...result, ...reencrypted }, 200);
   });
 }

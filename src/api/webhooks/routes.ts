@@ -1,6 +1,5 @@
 /** @module /v1/webhooks and its actions (secret, rotate, test, recover). */
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import type { WebhookRow } from "../../db/schema";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { BODY_PROBLEMS, idParams, jsonBodyOf, jsonContent, problems } from "../common";
 import type { AppEnv } from "../context";
 import { registerDeleteRoute } from "../delete-route";
@@ -9,6 +8,7 @@ import { paginate } from "../pagination";
 import {
   createWebhookSchema,
   emptyActionSchema,
+  jwksSchema,
   listWebhooksQuery,
   recoverResultSchema,
   recoverSchema,
@@ -25,11 +25,14 @@ import {
   changeWebhook,
   createWebhook,
   findWebhook,
+  listClientCertificates,
   pageWebhooks,
   recoverEvents,
   removeWebhook,
   rotateSecret,
+  secretObject,
   sendTestEvent,
+  webhookJwks,
   webhookStats,
 } from "./service";
 
@@ -48,7 +51,7 @@ const createWebhookRoute = createRoute({
   responses: {
     201: jsonContent(
       webhookWithSecretSchema,
-      "Created; the only time besides GET …/secret that the secret is shown",
+      "Created; the only time besides GET …/secret that the secret is shown (null for scheme v1a)",
     ),
     ...problems(404, 409, ...BODY_PROBLEMS),
   },
@@ -82,8 +85,42 @@ const rotateSecretRoute = createRoute({
   ...route("post", "/v1/webhooks/{id}/secret/rotate", "rotateWebhookSecret"),
   request: { params: idParams, body: jsonBodyOf(rotateSecretSchema, false) },
   responses: {
-    200: jsonContent(secretObjectSchema, "The new secret; the old one signs too for 24 hours"),
+    200: jsonContent(
+      secretObjectSchema,
+      "The new secret and/or public key, as the scheme signs; the old ones sign too for 24 hours",
+    ),
     ...problems(404, ...BODY_PROBLEMS),
+  },
+});
+
+const jwksRoute = createRoute({
+  ...route("get", "/v1/webhooks/{id}/jwks", "getWebhookJwks"),
+  request: { params: idParams },
+  responses: {
+    200: jsonContent(
+      jwksSchema,
+      "The public keys that verify v1a signatures: the current one first, during the 24 hours after a rotation also the previous one",
+    ),
+    ...problems(404, 422),
+  },
+});
+
+const clientCertificatesSchema = z
+  .object({ object: z.literal("list"), data: z.array(z.string()) })
+  .openapi("TlsClientCertificateList");
+
+const clientCertificatesRoute = createRoute({
+  method: "get",
+  path: "/v1/tls-client-certificates",
+  operationId: "listTlsClientCertificates",
+  tags,
+  security,
+  responses: {
+    200: jsonContent(
+      clientCertificatesSchema,
+      "The names of the relay's mTLS certificate bindings that a webhook's tls_client_certificate may name",
+    ),
+    ...problems(),
   },
 });
 
@@ -117,19 +154,10 @@ const statsRoute = createRoute({
   },
 });
 
-function secretObject(webhook: WebhookRow) {
-  return {
-    object: "webhook_secret" as const,
-    webhook_id: webhook.id,
-    secret: webhook.secret,
-    previous_secret_expires_at: webhook.previousSecretExpiresAt,
-  };
-}
-
 export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(createWebhookRoute, async (c) => {
-    const row = await createWebhook(c.var.deps, c.var.principal, c.req.valid("json"));
-    return c.json({ ...toWebhookObject(row), secret: row.secret }, 201);
+    const { row, secret } = await createWebhook(c.var.deps, c.var.principal, c.req.valid("json"));
+    return c.json({ ...toWebhookObject(row), secret }, 201);
   });
   app.openapi(listWebhooksRoute, async (c) => {
     const q = c.req.valid("query");
@@ -161,12 +189,20 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(getSecretRoute, async (c) => {
     // Reading the secret is managing the webhook: reader keys may not.
     const row = await findWebhook(c.var.deps, c.var.principal, c.req.valid("param").id, "manage");
-    return c.json(secretObject(row), 200);
+    return c.json(await secretObject(c.var.deps, row), 200);
   });
   app.openapi(rotateSecretRoute, async (c) => {
     const { secret } = c.req.valid("json");
     const row = await rotateSecret(c.var.deps, c.var.principal, c.req.valid("param").id, secret);
-    return c.json(secretObject(row), 200);
+    return c.json(await secretObject(c.var.deps, row), 200);
+  });
+  app.openapi(jwksRoute, async (c) => {
+    const keys = await webhookJwks(c.var.deps, c.var.principal, c.req.valid("param").id);
+    return c.json(keys, 200);
+  });
+  app.openapi(clientCertificatesRoute, (c) => {
+    const names = listClientCertificates(c.var.deps, c.var.principal);
+    return c.json({ object: "list" as const, data: names }, 200);
   });
   app.openapi(testWebhookRoute, async (c) => {
     const event = await sendTestEvent(c.var.deps, c.var.principal, c.req.valid("param").id);

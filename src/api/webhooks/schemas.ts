@@ -2,7 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import type { WebhookRow } from "../../db/schema";
 import { retryPolicySchema } from "../../delivery/retry-policy";
-import { isValidSecret } from "../../delivery/signing";
+import { isValidSecret, SIGNATURE_SCHEMES, signsWithKey } from "../../delivery/signing";
 import { idSchema, instantSchema, metadataSchema, timestampSchema } from "../common";
 import { eventTypeSchema } from "../messages/schemas";
 import { listSchema, paginationQuery } from "../pagination";
@@ -78,6 +78,20 @@ const secretSchema = z
   .refine(isValidSecret, "secret must be whsec_ followed by 24 to 64 base64 bytes")
   .openapi({ example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" });
 
+const signatureSchemeSchema = z.enum(SIGNATURE_SCHEMES).openapi({
+  description:
+    "How deliveries are signed (Standard Webhooks): v1 HMAC-SHA256 with the secret, v1a Ed25519 with the webhook's key pair, v1+v1a both",
+});
+const tlsClientCertificateSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .nullable()
+  .openapi({
+    description:
+      "Two-way TLS: the name of one of the relay's mTLS certificate bindings (GET /v1/tls-client-certificates) that deliveries present; null for none",
+  });
+
 /** Every setting a webhook has besides its URL; all optional, on create and on update. */
 const settings = z
   .object({
@@ -92,6 +106,8 @@ const settings = z
     rate_limit_per_second: z.number().int().min(1).max(10_000).nullable(),
     payload_format: z.enum(["raw", "jsonapi"]),
     metadata: metadataSchema,
+    signature_scheme: signatureSchemeSchema,
+    tls_client_certificate: tlsClientCertificateSchema,
   })
   .partial();
 
@@ -104,6 +120,15 @@ export const updateWebhookSchema = settings
   .extend({ url: urlSchema.optional() })
   .strict()
   .openapi("UpdateWebhook");
+
+const publicKeySchema = z.string().nullable().openapi({
+  description:
+    "whpk_ and the base64 32-byte Ed25519 public key that verifies v1a signatures; null when the scheme is v1",
+  example: "whpk_Xq4UqYwLbB2wX8eSxw5Zq3P1c0b3l9tY7dKkQmGfH0A=",
+});
+const hmacSecretSchema = z.string().nullable().openapi({
+  description: "The whsec_ secret that v1 signatures use; null when the scheme is v1a",
+});
 
 export const webhookSchema = z
   .object({
@@ -123,26 +148,52 @@ export const webhookSchema = z
     rate_limit_per_second: z.number().int().nullable(),
     payload_format: z.enum(["raw", "jsonapi"]),
     metadata: z.record(z.string(), z.unknown()),
+    signature_scheme: z.enum(SIGNATURE_SCHEMES),
+    public_key: publicKeySchema,
+    tls_client_certificate: z.string().nullable(),
     created_at: timestampSchema,
     updated_at: timestampSchema,
   })
   .openapi("Webhook");
 
 export const webhookWithSecretSchema = webhookSchema
-  .extend({ secret: z.string() })
+  .extend({ secret: hmacSecretSchema })
   .openapi("WebhookWithSecret");
 
 export const secretObjectSchema = z
   .object({
     object: z.literal("webhook_secret"),
     webhook_id: idSchema,
-    secret: z.string(),
+    secret: hmacSecretSchema,
     previous_secret_expires_at: timestampSchema.nullable(),
+    public_key: publicKeySchema,
+    previous_public_key_expires_at: timestampSchema.nullable().openapi({
+      description: "Until when the key pair before the last rotation also signs",
+    }),
   })
   .openapi("WebhookSecret");
 
+export const jwksSchema = z
+  .object({
+    keys: z.array(
+      z.object({
+        kty: z.literal("OKP"),
+        crv: z.literal("Ed25519"),
+        x: z.string(),
+        kid: z.string().openapi({ description: "RFC 7638 thumbprint of the key" }),
+        use: z.literal("sig"),
+        alg: z.literal("EdDSA"),
+      }),
+    ),
+  })
+  .openapi("WebhookJwks");
+
 export const rotateSecretSchema = z
-  .object({ secret: secretSchema.optional() })
+  .object({
+    secret: secretSchema.optional().openapi({
+      description: "The new HMAC secret (schemes v1 and v1+v1a); generated when absent",
+    }),
+  })
   .strict()
   .openapi("RotateSecret");
 
@@ -206,6 +257,7 @@ export const listWebhooksQuery = z.object({
 export type Webhook = z.infer<typeof webhookSchema>;
 export type WebhookWithSecret = z.infer<typeof webhookWithSecretSchema>;
 export type WebhookSecret = z.infer<typeof secretObjectSchema>;
+export type WebhookJwks = z.infer<typeof jwksSchema>;
 export type WebhookStats = z.infer<typeof webhookStatsSchema>;
 export type Recovery = z.infer<typeof recoverResultSchema>;
 export type WebhookList = z.infer<typeof webhookListSchema>;
@@ -231,6 +283,9 @@ export function toWebhookObject(row: WebhookRow): Webhook {
     rate_limit_per_second: row.rateLimitPerSecond,
     payload_format: row.payloadFormat,
     metadata: row.metadata,
+    signature_scheme: row.signatureScheme,
+    public_key: signsWithKey(row.signatureScheme) ? row.publicKey : null,
+    tls_client_certificate: row.tlsClientCertificate,
     created_at: row.createdAt,
     updated_at: row.updatedAt,
   };

@@ -15,17 +15,29 @@ import type { EventRow, WebhookRow } from "../../db/schema";
 import { eventIdFor } from "../../delivery/event-ids";
 import { messageFields } from "../../delivery/fan-out";
 import type { QueuedEvent } from "../../delivery/webhook-do";
-import { generateSecret } from "../../delivery/signing";
+import {
+  jwks,
+  openColumn,
+  sealedKeyPair,
+} from "../../delivery/credentials";
+import {
+  generateSecret,
+  type SignatureScheme,
+  signsWithKey,
+  signsWithSecret,
+} from "../../delivery/signing";
 import { type Deps, webhookObject } from "../../deps";
 import { conflict, notFound, unprocessable } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { DAY_MS, toRfc3339, unixSeconds } from "../../lib/time";
 import { type Access, type Principal, requireAccess, requireApplication } from "../../security/principal";
+import { secretBox } from "../../security/secrets-at-rest";
 import { checkWebhookUrl } from "../../security/url-safety";
 import {
   type createWebhookSchema,
   type recoverSchema,
   type updateWebhookSchema,
+  type WebhookSecret,
 } from "./schemas";
 import { WEBHOOK_DEFAULTS } from "./defaults";
 
@@ -52,6 +64,26 @@ function safeUrl(deps: Deps, url: string): string {
   return check.url;
 }
 
+/** The certificate binding's name, if the Worker has it (422 otherwise). */
+function boundCertificate(deps: Deps, name: string | null): string | null {
+  if (name === null || deps.clientCertificates.has(name)) return name;
+  throw unprocessable([
+    {
+      path: "tls_client_certificate",
+      message: "not an mTLS certificate binding of this relay (GET /v1/tls-client-certificates lists them)",
+    },
+  ]);
+}
+
+/** A custom secret only where the scheme signs with one, so it is never silently unused. */
+function requireSecretScheme(scheme: SignatureScheme, secret: string | undefined): void {
+  if (secret !== undefined && !signsWithSecret(scheme)) {
+    throw unprocessable([
+      { path: "secret", message: `signature_scheme ${scheme} signs with no secret` },
+    ]);
+  }
+}
+
 /** `fifo` delivers one at a time by definition, whatever max_in_flight says. */
 function inFlightFor(ordering: "none" | "fifo", requested: number): number {
   return ordering === "fifo" ? 1 : requested;
@@ -61,15 +93,23 @@ export async function createWebhook(
   deps: Deps,
   principal: Principal,
   input: z.infer<typeof createWebhookSchema>,
-): Promise<WebhookRow> {
+): Promise<{ row: WebhookRow; secret: string | null }> {
   requireAccess(principal, "manage");
   requireApplication(principal, input.application_id, "Application");
   const url = safeUrl(deps, input.url);
+  const scheme = input.signature_scheme ?? "v1";
+  requireSecretScheme(scheme, input.secret);
+  const tlsClientCertificate = boundCertificate(deps, input.tls_client_certificate ?? null);
   const now = toRfc3339(deps.now());
   const enabled = input.enabled ?? true;
   const ordering = input.ordering ?? WEBHOOK_DEFAULTS.ordering;
+  const id = uuidv7();
+  const box = secretBox(deps.settings);
+  // Every webhook has an HMAC secret, so that a later switch to v1 needs no new one.
+  const secret = input.secret ?? generateSecret();
+  const keys = signsWithKey(scheme) ? await sealedKeyPair(box, id) : null;
   const created = await insertWebhookWithinLimit(deps.db, {
-    id: uuidv7(),
+    id,
     applicationId: input.application_id,
     url,
     name: input.name ?? null,
@@ -84,11 +124,15 @@ export async function createWebhook(
     rateLimitPerSecond: input.rate_limit_per_second ?? null,
     payloadFormat: input.payload_format ?? WEBHOOK_DEFAULTS.payload_format,
     metadata: input.metadata ?? {},
-    secret: input.secret ?? generateSecret(),
+    secret: await box.seal(id, secret),
+    signatureScheme: scheme,
+    publicKey: keys?.publicKey ?? null,
+    privateKey: keys?.privateKey ?? null,
+    tlsClientCertificate,
     createdAt: now,
     updatedAt: now,
   });
-  if (created) return created;
+  if (created) return { row: created, secret: signsWithSecret(scheme) ? secret : null };
   // Nothing inserted: the application is gone (perhaps deleted meanwhile) or full.
   const app = await getApplication(deps.db, input.application_id);
   if (!app) throw notFound("Application not found (application_id).");
@@ -103,6 +147,11 @@ export async function changeWebhook(
 ): Promise<WebhookRow> {
   const webhook = await findWebhook(deps, principal, id, "manage");
   const ordering = input.ordering ?? webhook.ordering;
+  const scheme = input.signature_scheme ?? webhook.signatureScheme;
+  const keys =
+    signsWithKey(scheme) && !webhook.privateKey
+      ? await sealedKeyPair(secretBox(deps.settings), id)
+      : {};
   const changes: WebhookChanges = {
     ...(input.url !== undefined ? { url: safeUrl(deps, input.url) } : {}),
     ...(input.name !== undefined ? { name: input.name } : {}),
@@ -115,6 +164,11 @@ export async function changeWebhook(
       : {}),
     ...(input.payload_format !== undefined ? { payloadFormat: input.payload_format } : {}),
     ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
+    ...(input.tls_client_certificate !== undefined
+      ? { tlsClientCertificate: boundCertificate(deps, input.tls_client_certificate) }
+      : {}),
+    signatureScheme: scheme,
+    ...keys,
     ...(input.enabled !== undefined && input.enabled !== webhook.enabled
       ? { enabled: input.enabled, disabledReason: input.enabled ? null : ("manual" as const) }
       : {}),
@@ -153,6 +207,10 @@ export async function pageWebhooks(
 /** Old secret keeps signing beside the new one this long, so receivers can roll over. */
 export const ROTATION_OVERLAP_MS = DAY_MS;
 
+/**
+ * Rotates whatever the scheme signs with (the HMAC secret, the key pair, or
+ * both); the old ones keep signing beside the new for ROTATION_OVERLAP_MS.
+ */
 export async function rotateSecret(
   deps: Deps,
   principal: Principal,
@@ -160,16 +218,55 @@ export async function rotateSecret(
   secret: string | undefined,
 ): Promise<WebhookRow> {
   const webhook = await findWebhook(deps, principal, id, "manage");
+  const scheme = webhook.signatureScheme;
+  requireSecretScheme(scheme, secret);
+  const box = secretBox(deps.settings);
   const now = deps.now();
-  const updated = await updateWebhook(deps.db, id, {
-    secret: secret ?? generateSecret(),
-    previousSecret: webhook.secret,
-    previousSecretExpiresAt: toRfc3339(now.getTime() + ROTATION_OVERLAP_MS),
-    updatedAt: toRfc3339(now),
-  });
+  const until = toRfc3339(now.getTime() + ROTATION_OVERLAP_MS);
+  const changes: WebhookChanges = { updatedAt: toRfc3339(now) };
+  if (signsWithSecret(scheme)) {
+    changes.secret = await box.seal(id, secret ?? generateSecret());
+    changes.previousSecret = webhook.secret;
+    changes.previousSecretExpiresAt = until;
+  }
+  if (signsWithKey(scheme)) {
+    const keys = await sealedKeyPair(box, id);
+    changes.publicKey = keys.publicKey;
+    changes.privateKey = keys.privateKey;
+    changes.previousPublicKey = webhook.publicKey;
+    changes.previousPrivateKey = webhook.privateKey;
+    changes.previousKeyExpiresAt = until;
+  }
+  const updated = await updateWebhook(deps.db, id, changes);
   if (!updated) throw notFound("Webhook not found.");
   await webhookObject(deps, id).settingsChanged();
   return updated;
+}
+
+/** What verifies the webhook's signatures: its secret (decrypted) and public key, as the scheme uses them. */
+export async function secretObject(deps: Deps, webhook: WebhookRow): Promise<WebhookSecret> {
+  const hmac = signsWithSecret(webhook.signatureScheme);
+  const key = signsWithKey(webhook.signatureScheme);
+  return {
+    object: "webhook_secret",
+    webhook_id: webhook.id,
+    secret: hmac ? await openColumn(secretBox(deps.settings), webhook, webhook.secret) : null,
+    previous_secret_expires_at: hmac ? webhook.previousSecretExpiresAt : null,
+    public_key: key ? webhook.publicKey : null,
+    previous_public_key_expires_at: key ? webhook.previousKeyExpiresAt : null,
+  };
+}
+
+/** The webhook's public keys as a JWKS: the current one first, the previous one during its overlap. */
+export async function webhookJwks(deps: Deps, principal: Principal, id: string) {
+  const webhook = await findWebhook(deps, principal, id, "read");
+  return jwks(webhook, deps.now());
+}
+
+/** The names of the relay's mTLS certificate bindings, for webhooks' `tls_client_certificate`. */
+export function listClientCertificates(deps: Deps, principal: Principal): string[] {
+  requireAccess(principal, "manage");
+  return [...deps.clientCertificates.keys()].sort();
 }
 
 /**

@@ -1,5 +1,5 @@
 /** @module Webhook rows. */
-import { and, asc, desc, eq, getTableColumns, gt, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, inArray, isNull, lt, sql } from "drizzle-orm";
 import { chunked } from "../chunked";
 import type { Db } from "../client";
 import { applications, type WebhookRow, webhooks } from "../schema";
@@ -93,4 +93,58 @@ export async function listWebhookIds(db: Db, after: string, limit: number): Prom
     .orderBy(asc(webhooks.id))
     .limit(limit);
   return rows.map((r) => r.id);
+}
+
+/** The columns that hold a webhook's signing secrets and keys, sealed or not. */
+const credentialColumns = {
+  id: webhooks.id,
+  secret: webhooks.secret,
+  previousSecret: webhooks.previousSecret,
+  privateKey: webhooks.privateKey,
+  previousPrivateKey: webhooks.previousPrivateKey,
+};
+export type StoredCredentials = Pick<
+  WebhookRow,
+  "id" | "secret" | "previousSecret" | "privateKey" | "previousPrivateKey"
+>;
+
+/** Webhooks' stored credentials after `after`, ascending by id: for rewriting them all a page at a time. */
+export async function listStoredCredentials(
+  db: Db,
+  after: string,
+  limit: number,
+): Promise<StoredCredentials[]> {
+  return db
+    .select(credentialColumns)
+    .from(webhooks)
+    .where(gt(webhooks.id, after))
+    .orderBy(asc(webhooks.id))
+    .limit(limit);
+}
+
+/**
+ * Writes `changes` only if the row still stores `seen`, so that a rotation
+ * that happened meanwhile is not undone. Whether it was written.
+ */
+export async function replaceStoredCredentials(
+  db: Db,
+  seen: StoredCredentials,
+  changes: Partial<Omit<StoredCredentials, "id">>,
+): Promise<boolean> {
+  const same = (column: (typeof credentialColumns)[keyof typeof credentialColumns], value: string | null) =>
+    value === null ? isNull(column) : eq(column, value);
+  const written = await db
+    .update(webhooks)
+    .set(changes)
+    .where(
+      and(
+        eq(webhooks.id, seen.id),
+        same(webhooks.secret, seen.secret),
+        same(webhooks.previousSecret, seen.previousSecret),
+        same(webhooks.privateKey, seen.privateKey),
+        same(webhooks.previousPrivateKey, seen.previousPrivateKey),
+      ),
+    )
+    .returning({ id: webhooks.id });
+  return written.length > 0;
 }

@@ -173,6 +173,16 @@ const TABLE: Record<string, Row> = {
     expect: read(200),
     request: (w) => ({ path: `/v1/webhooks/${w.webhookId}/stats` }),
   },
+  "GET /v1/webhooks/{id}/jwks": {
+    // Public keys: whoever may read the webhook.
+    expect: read(200),
+    request: (w) => ({ path: `/v1/webhooks/${w.webhookId}/jwks` }),
+  },
+  "GET /v1/tls-client-certificates": {
+    // Binding names, no tenant's data: any admin key, to fill in tls_client_certificate.
+    expect: { ...manage(200), "other app key": 200 },
+    request: () => ({ path: "/v1/tls-client-certificates" }),
+  },
 
   "POST /v1/messages": {
     expect: { ...manage(202), "publisher key": 202 },

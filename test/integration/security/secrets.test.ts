@@ -56,6 +56,10 @@ describe("secrets stay out of answers and logs", () => {
       secret: given,
     });
     expect(chosen.status).toBe(200);
+    // A webhook that signs with a key pair too, rotated: its private keys must never show.
+    const keyed = await createWebhook(tenants.appA, hook.url, { signature_scheme: "v1+v1a" });
+    const keyedRotated = await api("POST", `/v1/webhooks/${keyed.id}/secret/rotate`);
+    expect(keyedRotated.status).toBe(200);
     const publisher = tenants.keys["publisher key"];
     const published = await api(
       "POST",
@@ -83,6 +87,8 @@ describe("secrets stay out of answers and logs", () => {
       webhook.secret,
       rotated.body.secret,
       given,
+      keyed.secret,
+      keyedRotated.body.secret,
       extra.key,
       ADMIN_TOKEN,
       ...Object.values(tenants.keys),
@@ -101,6 +107,9 @@ describe("secrets stay out of answers and logs", () => {
       ["GET", `/v1/webhooks/${webhook.id}`],
       ["PATCH", `/v1/webhooks/${webhook.id}`, { name: "scanned" }],
       ["GET", `/v1/webhooks/${webhook.id}/stats`],
+      ["GET", `/v1/webhooks/${keyed.id}`],
+      ["GET", `/v1/webhooks/${keyed.id}/jwks`, undefined, { token: reader }],
+      ["PATCH", `/v1/webhooks/${keyed.id}`, { signature_scheme: "v1a" }],
       ["GET", `/v1/messages/${published.body.id}`],
       ["GET", `/v1/events?webhook_id=${webhook.id}`],
       ["GET", `/v1/events/${test_.body.id}`],

@@ -1,4 +1,4 @@
-/** @module /v1/webhooks and its actions (secret, rotate, test, recover). */
+/** @module /v1/webhooks and its actions (secret, rotate, test, filter test, recover). */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { WebhookRow } from "../../db/schema";
 import { BODY_PROBLEMS, idParams, jsonBodyOf, jsonContent, problems } from "../common";
@@ -9,6 +9,8 @@ import { paginate } from "../pagination";
 import {
   createWebhookSchema,
   emptyActionSchema,
+  filterTestResultSchema,
+  filterTestSchema,
   listWebhooksQuery,
   recoverResultSchema,
   recoverSchema,
@@ -30,6 +32,7 @@ import {
   removeWebhook,
   rotateSecret,
   sendTestEvent,
+  testFilter,
   webhookStats,
 } from "./service";
 
@@ -93,6 +96,18 @@ const testWebhookRoute = createRoute({
   responses: {
     202: jsonContent(eventSchema, "The TEST_EVENT, on its way"),
     ...problems(404, 409, ...BODY_PROBLEMS),
+  },
+});
+
+const filterTestRoute = createRoute({
+  ...route("post", "/v1/webhooks/{id}/filter/test", "testWebhookFilter"),
+  request: { params: idParams, body: jsonBodyOf(filterTestSchema) },
+  responses: {
+    200: jsonContent(
+      filterTestResultSchema,
+      "Whether a message with this event type and payload passes the webhook's filter (stores nothing; event_types are not considered)",
+    ),
+    ...problems(404, ...BODY_PROBLEMS),
   },
 });
 
@@ -171,6 +186,15 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(testWebhookRoute, async (c) => {
     const event = await sendTestEvent(c.var.deps, c.var.principal, c.req.valid("param").id);
     return c.json(toEventObject(event), 202);
+  });
+  app.openapi(filterTestRoute, async (c) => {
+    const result = await testFilter(
+      c.var.deps,
+      c.var.principal,
+      c.req.valid("param").id,
+      c.req.valid("json"),
+    );
+    return c.json(result, 200);
   });
   app.openapi(statsRoute, async (c) => {
     const stats = await webhookStats(c.var.deps, c.var.principal, c.req.valid("param").id);

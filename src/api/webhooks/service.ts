@@ -13,6 +13,7 @@ import {
 } from "../../db/queries/webhooks";
 import type { EventRow, WebhookRow } from "../../db/schema";
 import { eventIdFor } from "../../delivery/event-ids";
+import { matchesFilter } from "../../delivery/filter";
 import { messageFields } from "../../delivery/fan-out";
 import type { QueuedEvent } from "../../delivery/webhook-do";
 import { generateSecret } from "../../delivery/signing";
@@ -24,6 +25,7 @@ import { type Access, type Principal, requireAccess, requireApplication } from "
 import { checkWebhookUrl } from "../../security/url-safety";
 import {
   type createWebhookSchema,
+  type filterTestSchema,
   type recoverSchema,
   type updateWebhookSchema,
 } from "./schemas";
@@ -84,6 +86,7 @@ export async function createWebhook(
     rateLimitPerSecond: input.rate_limit_per_second ?? null,
     payloadFormat: input.payload_format ?? WEBHOOK_DEFAULTS.payload_format,
     metadata: input.metadata ?? {},
+    filter: input.filter ?? null,
     secret: input.secret ?? generateSecret(),
     createdAt: now,
     updatedAt: now,
@@ -115,6 +118,7 @@ export async function changeWebhook(
       : {}),
     ...(input.payload_format !== undefined ? { payloadFormat: input.payload_format } : {}),
     ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
+    ...(input.filter !== undefined ? { filter: input.filter } : {}),
     ...(input.enabled !== undefined && input.enabled !== webhook.enabled
       ? { enabled: input.enabled, disabledReason: input.enabled ? null : ("manual" as const) }
       : {}),
@@ -260,4 +264,22 @@ export async function recoverEvents(
 export async function webhookStats(deps: Deps, principal: Principal, id: string) {
   const webhook = await findWebhook(deps, principal, id, "read");
   return webhookObject(deps, webhook.id).stats(webhook.id);
+}
+
+/**
+ * Whether a message would pass the webhook's filter (no filter: it would).
+ * Stores nothing and reveals only what reading the webhook shows, so read
+ * access suffices. Event types are not considered: this tests the filter.
+ */
+export async function testFilter(
+  deps: Deps,
+  principal: Principal,
+  id: string,
+  input: z.infer<typeof filterTestSchema>,
+): Promise<{ matches: boolean }> {
+  const webhook = await findWebhook(deps, principal, id, "read");
+  const matches =
+    webhook.filter === null ||
+    matchesFilter(webhook.filter, { event_type: input.event_type, payload: input.payload });
+  return { matches };
 }

@@ -18,6 +18,7 @@ export type Env = {
   RELAY_MAX_PAYLOAD_BYTES?: string;
   RELAY_RATE_LIMIT_PER_MINUTE?: string;
   RELAY_LOG_LEVEL?: string;
+  RELAY_OPERATIONS_APPLICATION_ID?: string;
 };
 
 const flag = z
@@ -41,6 +42,7 @@ const settingsSchema = z.object({
   RELAY_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(262_144),
   RELAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   RELAY_LOG_LEVEL: z.enum(["info", "warn", "error"]).default("info"),
+  RELAY_OPERATIONS_APPLICATION_ID: z.string().trim().optional(),
 });
 
 export type Settings = {
@@ -56,6 +58,11 @@ export type Settings = {
    */
   rateLimitPerMinute: number;
   logLevel: "info" | "warn" | "error";
+  /**
+   * The application (its id or its uid) that receives the relay's own
+   * operational events (SPEC §7.7, src/delivery/operations.ts); null: none.
+   */
+  operationsApplication: string | null;
 };
 
 const cache = new WeakMap<object, Settings>();
@@ -84,6 +91,7 @@ export function readSettings(env: Env): Settings {
     maxPayloadBytes: s.RELAY_MAX_PAYLOAD_BYTES,
     rateLimitPerMinute: s.RELAY_RATE_LIMIT_PER_MINUTE,
     logLevel: s.RELAY_LOG_LEVEL,
+    operationsApplication: s.RELAY_OPERATIONS_APPLICATION_ID || null,
   };
   cache.set(env, settings);
   return settings;

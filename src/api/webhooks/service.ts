@@ -128,7 +128,12 @@ export async function changeWebhook(
   };
   const updated = await updateWebhook(deps.db, id, changes);
   if (!updated) throw notFound("Webhook not found.");
-  await webhookObject(deps, id).settingsChanged();
+  if (changes.enabled === false) {
+    // The object tells the operations application (SPEC §7.7), keeping the event until it is published.
+    await webhookObject(deps, id).disabledManually(id, updated.applicationId, updated.updatedAt);
+  } else {
+    await webhookObject(deps, id).settingsChanged();
+  }
   return updated;
 }
 

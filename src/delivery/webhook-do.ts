@@ -274,8 +274,10 @@ export class WebhookDO extends DurableObject<Env> {
     usage.doRequests += 1;
     const started = Date.now();
     try {
-      // Beside the pump, never in its way: publishing waits on other objects.
-      await Promise.all([this.pump(), this.publishOperationalEvents()]);
+      // Not awaited: publishing waits on other objects and must not hold the
+      // next alarm (deliveries) back; what fails stays stored for a later alarm.
+      void this.publishOperationalEvents();
+      await this.pump();
     } finally {
       usage.doActiveMs += Date.now() - started;
     }

@@ -7,6 +7,7 @@
  * (as RELAY_OPERATIONS_APPLICATION_ID would be), so other test files are
  * untouched by it.
  */
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, inject, test } from "vitest";
@@ -14,7 +15,8 @@ import { type OperationalEvent, publishOperational } from "../../src/delivery/op
 import { makeDeps } from "../../src/deps";
 import { api, createApplication, createWebhook, eventually, listEvents, publish } from "../helpers/api";
 import { type Hook, newHook } from "../helpers/hooks";
-import { advanceClock, inObject } from "../helpers/objects";
+import type { IngestDO } from "../../src/ingest/ingest-do";
+import { advanceClock, alarmAt, inObject, webhookObject } from "../helpers/objects";
 
 const receiverUrl = inject("receiverUrl");
 
@@ -168,6 +170,42 @@ describe("operational events", () => {
         data: { webhook_id: webhook.id, application_id: app.id, reason: "manual" },
       },
     ]);
+  });
+
+  test("a publish that fails is kept, and a later alarm publishes it, once", async () => {
+    const ops = await operations();
+    const app = await createApplication();
+    const webhook = await createWebhook(app.id, "https://example.com/h");
+    await reportTo(webhook.id, ops.uid);
+    // The ingest objects cannot be reached: every publish throws.
+    const unreachable = {
+      idFromName: (name: string) => env.INGEST_DO.idFromName(name),
+      get: () => ({ accept: () => Promise.reject(new Error("ingest unreachable")) }),
+    } as unknown as DurableObjectNamespace<IngestDO>;
+    await inObject(webhook.id, (instance) => {
+      instance.deps = { ...instance.deps, ingestObjects: unreachable };
+    });
+    const pending = () =>
+      inObject(webhook.id, (_i, state) => state.storage.sql.exec("SELECT count(*) AS n FROM operational").one().n);
+
+    expect((await api("PATCH", `/v1/webhooks/${webhook.id}`, { enabled: false })).status).toBe(200);
+    await settle();
+    expect(await pending()).toBe(1);
+    expect(await alarmAt(webhook.id)).not.toBeNull();
+    expect((await ops.hook.received()).requests).toHaveLength(0);
+
+    // Reachable again: the alarm publishes it.
+    await inObject(webhook.id, (instance) => {
+      instance.deps = { ...instance.deps, ingestObjects: env.INGEST_DO };
+    });
+    await runDurableObjectAlarm(webhookObject(webhook.id));
+    await eventually(async () => expect(await pending()).toBe(0));
+    await eventually(async () => {
+      const events = await received(ops.hook, ops.webhook.secret);
+      expect(ofType(events, "webhook.disabled", webhook.id)).toHaveLength(1);
+    });
+    await settle();
+    expect((await ops.hook.received()).requests).toHaveLength(1);
   });
 
   test("nothing about the operations application's own webhooks", async () => {

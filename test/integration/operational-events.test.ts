@@ -148,6 +148,37 @@ describe("operational events", () => {
     });
   });
 
+  test("five days without a success: webhook.disabled (failing)", async () => {
+    const ops = await operations();
+    const app = await createApplication();
+    const down = newHook(receiverUrl);
+    await down.script({ otherwise: { status: 503 } });
+    const webhook = await createWebhook(app.id, down.url, { retry_policy: { schedule_seconds: [] } });
+    await reportTo(webhook.id, ops.uid);
+
+    for (let n = 0; n < 5; n++) await publish(app.id, "order.paid", { n });
+    await eventually(async () =>
+      expect(ofType(await received(ops.hook, ops.webhook.secret), "webhook.failing", webhook.id)).toHaveLength(1),
+    );
+    // Five days on, the next probe fails too: the webhook is disabled as failing.
+    await advanceClock(webhook.id, 5 * 86_400_000 + 60_000);
+    await publish(app.id, "order.paid", { n: 5 });
+    await eventually(async () => {
+      const events = await received(ops.hook, ops.webhook.secret);
+      expect(ofType(events, "webhook.disabled", webhook.id).map((e) => e.data)).toEqual([
+        { webhook_id: webhook.id, application_id: app.id, reason: "failing" },
+      ]);
+    });
+    await settle();
+    const events = await received(ops.hook, ops.webhook.secret);
+    expect(events.map((e) => e.type).sort()).toEqual([
+      ...Array(6).fill("event.exhausted"),
+      "webhook.disabled",
+      "webhook.failing",
+    ]);
+    expect((await api("GET", `/v1/webhooks/${webhook.id}`)).body.disabled_reason).toBe("failing");
+  });
+
   test("a manual disable: webhook.disabled (manual), once per disabling", async () => {
     const ops = await operations();
     const app = await createApplication();

@@ -610,7 +610,9 @@ export type components = {
              *       }
              *     }
              */
-            filter?: Record<string, never> | null;
+            filter?: {
+                [key: string]: unknown;
+            } | null;
             /**
              * Format: uuid
              * @example 01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00
@@ -670,7 +672,9 @@ export type components = {
              *       }
              *     }
              */
-            filter?: Record<string, never> | null;
+            filter?: {
+                [key: string]: unknown;
+            } | null;
             /** @example https://example.com/webhooks */
             url?: string;
         };

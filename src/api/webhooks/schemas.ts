@@ -96,6 +96,7 @@ export const filterSchema = z
   .transform((value) => value as Filter | null)
   .openapi({
     type: ["object", "null"],
+    additionalProperties: {},
     description:
       "Only messages matching it are delivered, besides event_types: dotted paths into {event_type, payload} mapped to a literal (deep equality) or operators ($eq $ne $in $nin $gt $gte $lt $lte $exists); $and, $or, $not. At most 4 KiB, depth 8, 64 conditions.",
     example: { "payload.amount": { $gte: 1000 }, "payload.currency": { $in: ["NGN", "USD"] } },

@@ -54,9 +54,13 @@ function depthOf(value: unknown, limit: number): number {
 }
 
 /**
- * What is wrong with a filter, each problem at the path (within the
- * filter; "" for the whole) of the offending part; empty when it is valid. Never throws, whatever the
- * value (any JSON a client can send).
+ * What is wrong with a filter, each problem at the path (within the filter;
+ * "" for the whole) of the offending part; empty when it is valid. Never
+ * throws, whatever the value (any JSON a client can send).
+ *
+ * @example
+ * filterProblems({ "payload.amount": { $gt: true } })
+ * // [{ path: "payload.amount.$gt", message: "$gt takes a number or a string" }]
  */
 export function filterProblems(filter: unknown): FieldError[] {
   if (!isObject(filter)) return [{ path: "", message: "filter must be a JSON object or null" }];

@@ -46,17 +46,17 @@ describe("the filter field", () => {
     expect(doc.paths["/v1/webhooks/{id}/filter/test"].post.operationId).toBe("testWebhookFilter");
   });
 
-  test.each<[unknown, string]>([
-    [{ "data.amount": 1 }, "filter.data.amount"],
-    [{ "payload.amount": { $gt: true } }, "filter.payload.amount.$gt"],
-    [{ $or: [{ "payload.a": 1 }, { $not: { "payload.b": { $regex: "x" } } }] }, "filter.$or.1.$not.payload.b.$regex"],
-    [{ $and: [] }, "filter.$and"],
-    [{ "payload.a": { $in: "NGN" } }, "filter.payload.a.$in"],
-    [[{ "payload.a": 1 }], "filter"],
-    ["payload.a", "filter"],
-    [{ "payload.a": "x".repeat(5000) }, "filter"], // over 4 KiB
-    [{ "payload.a": [[[[[[[[1]]]]]]]] }, "filter"],
-  ])("422 names the offending path: %s", async (filter, path) => {
+  test.each<[string, unknown, string]>([
+    ["a path outside event_type and payload", { "data.amount": 1 }, "filter.data.amount"],
+    ["an operator's operand", { "payload.amount": { $gt: true } }, "filter.payload.amount.$gt"],
+    ["deep inside combinators", { $or: [{ "payload.a": 1 }, { $not: { "payload.b": { $regex: "x" } } }] }, "filter.$or.1.$not.payload.b.$regex"],
+    ["an empty $and", { $and: [] }, "filter.$and"],
+    ["$in not an array", { "payload.a": { $in: "NGN" } }, "filter.payload.a.$in"],
+    ["an array", [{ "payload.a": 1 }], "filter"],
+    ["a string", "payload.a", "filter"],
+    ["over 4 KiB", { "payload.a": "x".repeat(5000) }, "filter"],
+    ["too deep", { "payload.a": [[[[[[[[1]]]]]]]] }, "filter"],
+  ])("422 names the offending path: %s", async (_name, filter, path) => {
     const app = await createApplication();
     const refused = await api("POST", "/v1/webhooks", { application_id: app.id, url: "https://example.com/h", filter });
     expect(refused.status).toBe(422);

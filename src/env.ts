@@ -24,6 +24,7 @@ export type Env = {
   RELAY_ENCRYPTION_KEY_PREVIOUS?: string;
   /** Comma-separated names of the `[[mtls_certificates]]` bindings webhooks may name. */
   RELAY_MTLS_CERTIFICATES?: string;
+  RELAY_OPERATIONS_APPLICATION_ID?: string;
 };
 
 const flag = z
@@ -53,6 +54,7 @@ const settingsSchema = z.object({
   RELAY_ENCRYPTION_KEY: z.string().optional(),
   RELAY_ENCRYPTION_KEY_PREVIOUS: z.string().optional(),
   RELAY_MTLS_CERTIFICATES: list,
+  RELAY_OPERATIONS_APPLICATION_ID: z.string().trim().optional(),
 });
 
 export type Settings = {
@@ -72,6 +74,11 @@ export type Settings = {
   encryptionKey: string | null;
   encryptionKeyPrevious: string | null;
   mtlsCertificates: string[];
+  /**
+   * The application (its id or its uid) that receives the relay's own
+   * operational events (SPEC §7.7, src/delivery/operations.ts); null: none.
+   */
+  operationsApplication: string | null;
 };
 
 const cache = new WeakMap<object, Settings>();
@@ -103,6 +110,7 @@ export function readSettings(env: Env): Settings {
     encryptionKey: s.RELAY_ENCRYPTION_KEY || null,
     encryptionKeyPrevious: s.RELAY_ENCRYPTION_KEY_PREVIOUS || null,
     mtlsCertificates: s.RELAY_MTLS_CERTIFICATES,
+    operationsApplication: s.RELAY_OPERATIONS_APPLICATION_ID || null,
   };
   cache.set(env, settings);
   return settings;

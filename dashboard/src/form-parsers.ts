@@ -3,6 +3,7 @@
  * they are unit-tested without a browser (test/unit/dashboard/). A bad entry
  * throws an Error whose message the form shows as it is.
  */
+import { type Filter, filterProblems } from "../../src/delivery/filter";
 
 /** Text such as "x-env: live" per line → a headers object; a bad line throws. */
 export function parseHeaders(text: string): Record<string, string> {
@@ -31,4 +32,23 @@ export function parseSchedule(text: string): number[] {
       throw new Error(`Retry schedule: “${part}” is not a whole number of seconds.`);
     return value;
   });
+}
+
+/**
+ * The filter box's JSON → a filter, or null when empty. Checked with the
+ * relay's own rules (src/delivery/filter.ts), so a mistake is named before
+ * saving, at the same path the API would name.
+ */
+export function parseFilter(text: string): Filter | null {
+  if (text.trim() === "") return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`Filter: not valid JSON (${(error as Error).message}).`, { cause: error });
+  }
+  if (value === null) return null;
+  const [problem] = filterProblems(value);
+  if (problem) throw new Error(`Filter${problem.path ? ` at ${problem.path}` : ""}: ${problem.message}.`);
+  return value as Filter;
 }

@@ -12,6 +12,7 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
+import type { Filter } from "../delivery/filter";
 import type { RetryPolicy } from "../delivery/retry-policy";
 import { SIGNATURE_SCHEMES } from "../delivery/signing";
 
@@ -49,6 +50,8 @@ export const webhooks = sqliteTable(
     rateLimitPerSecond: integer("rate_limit_per_second"),
     payloadFormat: text("payload_format", { enum: ["raw", "jsonapi"] }).notNull(),
     metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    // Null: every message of its event types (SPEC §7.5, src/delivery/filter.ts).
+    filter: text("filter", { mode: "json" }).$type<Filter>(),
     secret: text("secret").notNull(),
     // During a rotation the old secret keeps signing until this time.
     previousSecret: text("previous_secret"),

@@ -14,6 +14,7 @@ import { type Deps, ingestObject, webhookObject } from "../deps";
 import { describeError } from "../lib/log";
 import { toRfc3339 } from "../lib/time";
 import { eventIdFor } from "./event-ids";
+import { type FilterSubject, matchesFilter } from "./filter";
 import type { QueuedEvent, ResendItem } from "./webhook-do";
 import { maxAttempts } from "./retry-policy";
 import type { AcceptedMessage, LegacyFanoutTask, PublishTask } from "./tasks";
@@ -29,6 +30,36 @@ type Fanned = { message: AcceptedMessage & { payload: string }; webhookIds: stri
 /** Whether a webhook wants an event type: no types listed means all. */
 function subscribes(webhook: WebhookRow, eventType: string): boolean {
   return webhook.eventTypes.length === 0 || webhook.eventTypes.includes(eventType);
+}
+
+/**
+ * The message's webhooks among `webhooks`: of its application, wanting its
+ * type, and passing their filter. The payload is parsed at most once, and
+ * only when a filter needs it.
+ */
+function targetsOf(
+  deps: Deps,
+  webhooks: WebhookRow[],
+  message: Pick<AcceptedMessage, "id" | "applicationId" | "eventType"> & { payload: string },
+): WebhookRow[] {
+  let subject: FilterSubject | null | undefined;
+  const parsed = (): FilterSubject | null => {
+    if (subject !== undefined) return subject;
+    try {
+      subject = { event_type: message.eventType, payload: JSON.parse(message.payload) as unknown };
+    } catch (error) {
+      // Not expected (ingest accepts JSON only); deliver rather than drop it.
+      deps.log("error", "payload unreadable for filters", { message_id: message.id, ...describeError(error) });
+      subject = null;
+    }
+    return subject;
+  };
+  return webhooks.filter((w) => {
+    if (w.applicationId !== message.applicationId || !subscribes(w, message.eventType)) return false;
+    if (w.filter === null) return true;
+    const s = parsed();
+    return s === null || matchesFilter(w.filter, s);
+  });
 }
 
 /**
@@ -127,9 +158,7 @@ async function handOverAll(
   const perWebhook = new Map<string, QueuedEvent[]>();
   const fanned: Fanned[] = [];
   for (const message of [...messages].sort((a, b) => (a.id < b.id ? -1 : 1))) {
-    const targets = webhooks.filter(
-      (w) => w.applicationId === message.applicationId && subscribes(w, message.eventType),
-    );
+    const targets = targetsOf(deps, webhooks, message);
     fanned.push({ message, webhookIds: targets.map((w) => w.id) });
     for (const webhook of targets) {
       const items = perWebhook.get(webhook.id) ?? [];

@@ -35,6 +35,13 @@ import { SignerCache } from "./credentials";
 import { type Dispatched, dispatch } from "./dispatch";
 import { type HeldEvent, HeldEvents, type QueuedEvent } from "./held-events";
 import { boundedLog, HistoryWriter, type Recorded } from "./history";
+import {
+  circuitEvents,
+  eventExhausted,
+  type OperationalEvent,
+  publishOperational,
+  webhookDisabled,
+} from "./operations";
 import { SlidingWindow } from "./rate-limit";
 import { meteredSql, type SqlRunner } from "./sql";
 import { StatsBuffer } from "./stats-buffer";
@@ -58,6 +65,8 @@ const RECENT_IDS = 20_000;
 const PREPARE_RETRY_MS = 30_000;
 /** Buffered outcomes past which no new attempt starts until D1 takes them (D1 is down). */
 const MAX_UNWRITTEN = 1_000;
+/** Operational events not yet published are tried again this often. */
+const OPERATIONAL_RETRY_MS = 30_000;
 
 export class WebhookDO extends DurableObject<Env> {
   /** Replaced by tests to pin the clock, randomness or fetch. */
@@ -85,12 +94,23 @@ export class WebhookDO extends DurableObject<Env> {
   private readonly recent = new Map<string, true>();
   private readonly signers = new SignerCache();
   private webhookId: string | null;
+  /** Operational events stored and not yet published (rows of `operational`). */
+  private operationalPending: number;
+  private publishingOperational: Promise<void> | null = null;
+  /** Set when events are stored while a publish runs, so that it goes round once more. */
+  private operationalAgain = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.deps = makeDeps(env);
     this.run = meteredSql(ctx.storage);
     this.run("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    // Operational events about this webhook until the operations application has them.
+    this.run(
+      "CREATE TABLE IF NOT EXISTS operational (key TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID",
+    );
+    this.operationalPending =
+      this.run<{ n: number }>("SELECT count(*) AS n FROM operational")[0]?.n ?? 0;
     this.circuit = this.readMeta<Circuit>("circuit") ?? CLOSED;
     this.webhookId = this.readMeta<string>("webhook_id");
     this.statsBuffer = new StatsBuffer(this.run);
@@ -143,6 +163,20 @@ export class WebhookDO extends DurableObject<Env> {
     usage.doRequests += 1;
     this.settingsStale = true;
     this.wake?.();
+  }
+
+  /**
+   * The API disabled the webhook (PATCH `enabled: false`): read the settings
+   * again, and tell the operations application, from here so that the event
+   * is kept and retried like the object's own.
+   */
+  async disabledManually(webhookId: string, applicationId: string, at: string): Promise<void> {
+    usage.doRequests += 1;
+    this.rememberWebhook(webhookId);
+    this.settingsStale = true;
+    this.wake?.();
+    this.announce([webhookDisabled({ id: webhookId, applicationId }, "manual", at)]);
+    if (this.operationalPending > 0 && !this.pumping) await this.kickOperational();
   }
 
   /** Makes sure held events will be attempted; the boot sweep calls it after a restart. */
@@ -245,6 +279,9 @@ export class WebhookDO extends DurableObject<Env> {
     usage.doRequests += 1;
     const started = Date.now();
     try {
+      // Not awaited: publishing waits on other objects and must not hold the
+      // next alarm (deliveries) back; what fails stays stored for a later alarm.
+      void this.publishOperationalEvents();
       await this.pump();
     } finally {
       usage.doActiveMs += Date.now() - started;
@@ -479,7 +516,10 @@ export class WebhookDO extends DurableObject<Env> {
       delivery_status: outcome.deliveryStatus,
     });
     if (outcome.nextAttemptAt === null) {
-      this.finish(event, outcome.deliveryStatus === "success" ? "success" : "failed", at);
+      const status = outcome.deliveryStatus === "success" ? "success" : "failed";
+      this.finish(event, status, at);
+      // A manual attempt (retry, recover, test) has someone watching: only automatic ones alert.
+      if (status === "failed" && !event.manual) this.announce([eventExhausted(webhook, event, at)]);
     } else {
       event.dueAt = outcome.nextAttemptAt;
       this.held.persist(event);
@@ -490,7 +530,9 @@ export class WebhookDO extends DurableObject<Env> {
       result.durationMs,
       outcome.deliveryStatus === "retrying" ? null : outcome.deliveryStatus,
     );
+    const before = this.circuit;
     this.setCircuit(recordResult(this.circuit, isSuccess(result), finishedAt.getTime()));
+    this.announce(circuitEvents(webhook, before, this.circuit, at));
     const disable =
       outcome.disableWebhook ?? (isFailing(this.circuit, finishedAt.getTime()) ? "failing" : null);
     if (disable && webhook.enabled) {
@@ -503,6 +545,7 @@ export class WebhookDO extends DurableObject<Env> {
           updatedAt: at,
         });
         this.deps.log("warn", "webhook disabled", { webhook_id: webhook.id, reason: disable });
+        this.announce([webhookDisabled(webhook, disable, at)]);
       } catch (error) {
         // The next settings read finds it enabled and the rule fires again.
         this.deps.log("error", "disabling a webhook failed", {
@@ -567,6 +610,63 @@ export class WebhookDO extends DurableObject<Env> {
     }
   }
 
+  /**
+   * Keeps operational events (SPEC §7.7) in storage, then publishes them
+   * without waiting: an attempt never waits on it. A failed publish keeps
+   * them for the next alarm; their keys make a repeat publish nothing twice.
+   */
+  private announce(events: OperationalEvent[]): void {
+    if (events.length === 0 || !this.deps.settings.operationsApplication) return;
+    for (const e of events) {
+      const inserted = this.run<{ key: string }>(
+        "INSERT INTO operational (key, body) VALUES (?, ?) ON CONFLICT (key) DO NOTHING RETURNING key",
+        e.key,
+        JSON.stringify(e),
+      );
+      this.operationalPending += inserted.length;
+    }
+    void this.publishOperationalEvents();
+  }
+
+  /** Publishes what is stored; one run at a time, which goes round again for events stored meanwhile. */
+  private async publishOperationalEvents(): Promise<void> {
+    if (this.publishingOperational) {
+      this.operationalAgain = true;
+      return this.publishingOperational;
+    }
+    if (this.operationalPending === 0) return;
+    this.publishingOperational = (async () => {
+      try {
+        do {
+          this.operationalAgain = false;
+          const rows = this.run<{ body: string }>("SELECT body FROM operational");
+          const settled = await publishOperational(
+            this.deps,
+            rows.map((r) => JSON.parse(r.body) as OperationalEvent),
+          );
+          for (const key of settled) this.run("DELETE FROM operational WHERE key = ?", key);
+        } while (this.operationalAgain);
+      } catch (error) {
+        this.deps.log("warn", "publishing operational events failed; will retry", {
+          webhook_id: this.webhookId,
+          ...describeError(error),
+        });
+      } finally {
+        this.operationalPending =
+          this.run<{ n: number }>("SELECT count(*) AS n FROM operational")[0]?.n ?? 0;
+        this.publishingOperational = null;
+      }
+    })();
+    return this.publishingOperational;
+  }
+
+  /** Arms the alarm for operational events still waiting, when no pump will. */
+  private async kickOperational(): Promise<void> {
+    const alarm = await this.ctx.storage.getAlarm();
+    const retryAt = Date.now() + OPERATIONAL_RETRY_MS;
+    if (alarm === null || alarm > retryAt) await this.ctx.storage.setAlarm(retryAt);
+  }
+
   private dropEverything(): void {
     this.held.clear();
     this.history.discard();
@@ -594,6 +694,9 @@ export class WebhookDO extends DurableObject<Env> {
     for (const event of this.later) if (next === null || event.dueAt < next) next = event.dueAt;
     // Outcomes not yet written (D1 failed): come back to write them.
     if (this.history.size > 0) next = Math.min(next ?? Number.POSITIVE_INFINITY, this.deps.now().getTime() + 5_000);
+    // Operational events not yet published: come back to publish them.
+    if (this.operationalPending > 0)
+      next = Math.min(next ?? Number.POSITIVE_INFINITY, this.deps.now().getTime() + OPERATIONAL_RETRY_MS);
     if (next === null) {
       if (this.held.isEmpty()) await this.ctx.storage.deleteAlarm();
       else await this.ctx.storage.setAlarm(Date.now());

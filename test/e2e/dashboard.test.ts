@@ -354,6 +354,51 @@ describe("dashboard", () => {
     await session.context.close();
   });
 
+  test("the payload filter: edited as JSON, tested beside the box, refused at its path, saved", async () => {
+    const app = await api.call("POST", "/v1/applications", { name: "Filter Co" });
+    const hook = await api.call("POST", "/v1/webhooks", {
+      application_id: app.body.id,
+      url: `${receiver.url}/hooks/filter-${Date.now()}`,
+    });
+    const session = await openSession();
+    const { page } = session;
+    await signIn(page, relay.token);
+    await page.goto(`${relay.url}/#/webhooks/${hook.body.id}`);
+    await page.getByRole("button", { name: "Edit" }).click();
+    const dialog = page.getByRole("dialog", { name: "Edit webhook" });
+    const filter = dialog.getByLabel("Payload filter");
+    const result = dialog.locator(".filter-result");
+
+    await filter.fill('{"payload.amount": {"$gte": 1000}, "payload.currency": "NGN"}');
+    await dialog.getByLabel("Test event type").fill("charge.success");
+    await dialog.getByLabel("Test payload").fill('{"amount": 5000, "currency": "NGN"}');
+    await dialog.getByRole("button", { name: "Test filter" }).click();
+    await result.getByText("Matches").waitFor();
+    await dialog.getByLabel("Test payload").fill('{"amount": 50, "currency": "NGN"}');
+    await dialog.getByRole("button", { name: "Test filter" }).click();
+    await result.getByText("Does not match").waitFor();
+    // A mistake is named at its path before anything is sent.
+    await filter.fill('{"payload.amount": {"$gte": true}}');
+    await dialog.getByRole("button", { name: "Test filter" }).click();
+    await result.getByText("payload.amount.$gte").waitFor();
+    await shot(page, "09-filter-editor", false);
+
+    await filter.fill('{"payload.amount": {"$gte": 1000}}');
+    await dialog.getByRole("button", { name: "Save changes" }).click();
+    await page.getByText('{"payload.amount":{"$gte":1000}}').waitFor();
+    expect((await api.call("GET", `/v1/webhooks/${hook.body.id}`)).body.filter).toEqual({
+      "payload.amount": { $gte: 1000 },
+    });
+    const tested = await api.call("POST", `/v1/webhooks/${hook.body.id}/filter/test`, {
+      event_type: "x",
+      payload: { amount: 999 },
+    });
+    expect(tested.body).toEqual({ matches: false });
+
+    expect(session.problems).toEqual([]);
+    await session.context.close();
+  });
+
   test("a confined key sees only its application; what its scope refuses is said in the page", async () => {
     const mine = await api.call("POST", "/v1/applications", { name: "Visible Co" });
     const theirs = await api.call("POST", "/v1/applications", { name: "Hidden Co" });

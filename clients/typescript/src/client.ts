@@ -37,6 +37,8 @@ export type PublishBatchResult = Schemas["PublishBatchResult"];
 export type CreateApiKey = Schemas["CreateApiKey"];
 export type RotateSecret = Schemas["RotateSecret"];
 export type Recover = Schemas["Recover"];
+export type FilterTest = Schemas["FilterTest"];
+export type FilterTestResult = Schemas["FilterTestResult"];
 
 type Query<Op extends keyof operations> = NonNullable<operations[Op]["parameters"]["query"]>;
 /** A list query without its cursor: the iterators follow the cursor themselves. */
@@ -199,6 +201,11 @@ export class HookrelayClient {
       this.retrying(() => this.http.GET("/v1/webhooks/{id}/stats", { params: { path: { id } } })),
     recover: (id: string, body: Recover): Promise<Recovery> =>
       this.once(() => this.http.POST("/v1/webhooks/{id}/recover", { params: { path: { id } }, body })),
+    /** Whether a message would pass the webhook's saved filter; stores nothing, so it may be retried. */
+    testFilter: (id: string, body: FilterTest): Promise<FilterTestResult> =>
+      this.retrying(() =>
+        this.http.POST("/v1/webhooks/{id}/filter/test", { params: { path: { id } }, body }),
+      ),
   };
 
   readonly messages = {

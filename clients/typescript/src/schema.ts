@@ -197,6 +197,22 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/{id}/filter/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["testWebhookFilter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks/{id}/stats": {
         parameters: {
             query?: never;
@@ -578,6 +594,9 @@ export type components = {
              */
             public_key: string | null;
             tls_client_certificate: string | null;
+            filter: {
+                [key: string]: unknown;
+            } | null;
             /**
              * Format: date-time
              * @example 2026-11-22T15:37:13.123Z
@@ -625,6 +644,23 @@ export type components = {
             signature_scheme?: "v1" | "v1a" | "v1+v1a";
             /** @description Two-way TLS: the name of one of the relay's mTLS certificate bindings (GET /v1/tls-client-certificates) that deliveries present; null for none */
             tls_client_certificate?: string | null;
+            /**
+             * @description Only messages matching it are delivered, besides event_types: dotted paths into {event_type, payload} mapped to a literal (deep equality) or operators ($eq $ne $in $nin $gt $gte $lt $lte $exists); $and, $or, $not. At most 4 KiB, depth 8, 64 conditions.
+             * @example {
+             *       "payload.amount": {
+             *         "$gte": 1000
+             *       },
+             *       "payload.currency": {
+             *         "$in": [
+             *           "NGN",
+             *           "USD"
+             *         ]
+             *       }
+             *     }
+             */
+            filter?: {
+                [key: string]: unknown;
+            } | null;
             /**
              * Format: uuid
              * @example 01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00
@@ -677,6 +713,23 @@ export type components = {
             signature_scheme?: "v1" | "v1a" | "v1+v1a";
             /** @description Two-way TLS: the name of one of the relay's mTLS certificate bindings (GET /v1/tls-client-certificates) that deliveries present; null for none */
             tls_client_certificate?: string | null;
+            /**
+             * @description Only messages matching it are delivered, besides event_types: dotted paths into {event_type, payload} mapped to a literal (deep equality) or operators ($eq $ne $in $nin $gt $gte $lt $lte $exists); $and, $or, $not. At most 4 KiB, depth 8, 64 conditions.
+             * @example {
+             *       "payload.amount": {
+             *         "$gte": 1000
+             *       },
+             *       "payload.currency": {
+             *         "$in": [
+             *           "NGN",
+             *           "USD"
+             *         ]
+             *       }
+             *     }
+             */
+            filter?: {
+                [key: string]: unknown;
+            } | null;
             /** @example https://example.com/webhooks */
             url?: string;
         };
@@ -776,6 +829,21 @@ export type components = {
              * @example 2026-11-22T15:37:13.123Z
              */
             updated_at: string;
+        };
+        FilterTestResult: {
+            matches: boolean;
+        };
+        FilterTest: {
+            /** @example charge.success */
+            event_type: string;
+            /**
+             * @description Any JSON value
+             * @example {
+             *       "amount": 1000,
+             *       "currency": "NGN"
+             *     }
+             */
+            payload: unknown;
         };
         WebhookStats: {
             /** @enum {string} */
@@ -2424,6 +2492,104 @@ export interface operations {
             };
             /** @description Conflict or limit reached */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    testWebhookFilter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FilterTest"];
+            };
+        };
+        responses: {
+            /** @description Whether a message with this event type and payload passes the webhook's filter (stores nothing; event_types are not considered) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilterTestResult"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Scope or client address refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -215,6 +215,13 @@ describe("typed client against the local relay", () => {
     ]);
     expect(await client.webhooks.tlsClientCertificates()).toEqual({ object: "list", data: [] });
 
+    const filtered = await client.webhooks.update(webhook.id, { filter: { "payload.amount": { $gte: 100 } } });
+    expect(filtered.filter).toEqual({ "payload.amount": { $gte: 100 } });
+    expect(await client.webhooks.testFilter(webhook.id, { event_type: "x", payload: { amount: 99 } })).toEqual({
+      matches: false,
+    });
+    await client.webhooks.update(webhook.id, { filter: null });
+
     const test = await client.webhooks.sendTest(webhook.id);
     expect(test.type).toBe("TEST_EVENT");
     const recovery = await client.webhooks.recover(webhook.id, {

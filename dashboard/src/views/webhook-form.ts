@@ -1,15 +1,17 @@
 /**
- * @module Creating and editing a webhook: URL, name, event types, retry
- * policy, static headers, ordering and the advanced delivery settings. The
+ * @module Creating and editing a webhook: URL, name, event types, payload
+ * filter (with a test beside it), retry policy, static headers, ordering and the advanced delivery settings. The
  * API validates; its 422 field errors are shown under the matching inputs.
  */
 import type { Application } from "../../../src/api/applications/schemas";
 import { WEBHOOK_DEFAULTS } from "../../../src/api/webhooks/defaults";
 import type { Webhook } from "../../../src/api/webhooks/schemas";
+import type { Filter } from "../../../src/delivery/filter";
 import type { RetryPolicy } from "../../../src/delivery/retry-policy";
 import type { WebhookInput } from "../api";
 import { h } from "../dom";
-import { parseEventTypes, parseHeaders, parseSchedule } from "../form-parsers";
+import { matchesFilter } from "../../../src/delivery/filter";
+import { parseEventTypes, parseFilter, parseHeaders, parseSchedule } from "../form-parsers";
 import { navigate } from "../state";
 import { field, formDialog, toast } from "../ui";
 import type { ViewContext } from "./context";
@@ -297,6 +299,74 @@ function advancedSection(
   };
 }
 
+/**
+ * The payload filter as JSON, with a test beside it: an event type and a
+ * payload, judged against the filter as typed (saved or not) by the relay's
+ * own evaluator, bundled here, so nothing is stored.
+ */
+function filterSection(existing: Webhook | undefined): Section<Filter | null> {
+  const filter = h("textarea", {
+    name: "filter",
+    rows: "4",
+    placeholder: '{"payload.amount": {"$gte": 1000}}',
+    "data-path": "filter",
+    spellcheck: "false",
+    value: existing?.filter ? JSON.stringify(existing.filter, null, 2) : "",
+  });
+  const eventType = h("input", {
+    name: "filter_test_event_type",
+    value: existing?.event_types[0] ?? "",
+    placeholder: "charge.success",
+    autocomplete: "off",
+  });
+  const payload = h("textarea", {
+    name: "filter_test_payload",
+    rows: "3",
+    spellcheck: "false",
+    placeholder: '{"amount": 5000}',
+  });
+  const result = h("p", { class: "filter-result", role: "status", "aria-live": "polite" });
+  const show = (text: string, ok: boolean | null) => {
+    result.textContent = text;
+    result.dataset.matches = ok === null ? "" : String(ok);
+  };
+  const button = h("button", { type: "button", class: "btn btn-secondary btn-small" }, "Test filter");
+  button.addEventListener("click", () => {
+    try {
+      const parsed = parseFilter(filter.value);
+      let body: unknown;
+      try {
+        body = JSON.parse(payload.value || "null");
+      } catch {
+        throw new Error("Test payload: not valid JSON.");
+      }
+      const matches = parsed === null || matchesFilter(parsed, { event_type: eventType.value.trim(), payload: body });
+      show(matches ? "Matches: this message would be delivered." : "Does not match: this message would be skipped.", matches);
+    } catch (error) {
+      show((error as Error).message, null);
+    }
+  });
+  return {
+    element: h(
+      "div",
+      { class: "filter-section" },
+      field(
+        "Payload filter",
+        filter,
+        "JSON; empty for none. Keys are paths into {event_type, payload}, e.g. payload.items.0.sku; values are literals or $eq $ne $in $nin $gt $gte $lt $lte $exists; combine with $and $or $not.",
+      ),
+      h(
+        "div",
+        { class: "filter-test" },
+        field("Test event type", eventType),
+        field("Test payload", payload),
+        h("div", {}, button, result),
+      ),
+    ),
+    read: () => parseFilter(filter.value),
+  };
+}
+
 export type WebhookFormTarget =
   | { application: Application; webhook?: undefined }
   | { webhook: Webhook; onSaved: (saved: Webhook) => void; application?: undefined };
@@ -345,6 +415,7 @@ export function openWebhookForm(context: ViewContext, target: WebhookFormTarget)
     existing?.ordering ?? "none",
   );
   const retries = retryPolicySection(existing?.retry_policy);
+  const filter = filterSection(existing);
   const advanced = advancedSection(context, existing, ordering);
 
   const read = (): WebhookInput => {
@@ -354,6 +425,7 @@ export function openWebhookForm(context: ViewContext, target: WebhookFormTarget)
       name: name.value.trim() || null,
       event_types: parseEventTypes(eventTypes.value),
       headers: parseHeaders(headers.value),
+      filter: filter.read(),
       ordering: ordering.value as Ordering,
       ...advanced.read(),
     };
@@ -373,6 +445,7 @@ export function openWebhookForm(context: ViewContext, target: WebhookFormTarget)
         eventTypes,
         "Comma-separated, e.g. charge.success, transfer.failed. Empty: every type.",
       ),
+      filter.element,
       retries.element,
       field("Headers", headers, "Added to every delivery, one “Name: value” per line."),
       field("Ordering", ordering, "FIFO holds later events back while an earlier one is retried."),

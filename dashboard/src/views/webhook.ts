@@ -269,6 +269,10 @@ function settingsList(webhook: Webhook): HTMLElement {
       "Event types",
       webhook.event_types.length ? chips(webhook.event_types, "span") : "All event types",
     ),
+    row(
+      "Payload filter",
+      webhook.filter ? h("code", { class: "mono small" }, JSON.stringify(webhook.filter)) : "None",
+    ),
     row("Retry policy", describePolicy(webhook.retry_policy)),
     row(
       "Ordering",

@@ -1,4 +1,4 @@
-/** @module /v1/webhooks and its actions (secret, rotate, test, recover). */
+/** @module /v1/webhooks and its actions (secret, rotate, test, filter test, recover, JWKS). */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { BODY_PROBLEMS, idParams, jsonBodyOf, jsonContent, problems } from "../common";
 import type { AppEnv } from "../context";
@@ -9,6 +9,8 @@ import {
   createWebhookSchema,
   emptyActionSchema,
   jwksSchema,
+  filterTestResultSchema,
+  filterTestSchema,
   listWebhooksQuery,
   recoverResultSchema,
   recoverSchema,
@@ -33,6 +35,7 @@ import {
   secretObject,
   sendTestEvent,
   webhookJwks,
+  testFilter,
   webhookStats,
 } from "./service";
 
@@ -133,6 +136,18 @@ const testWebhookRoute = createRoute({
   },
 });
 
+const filterTestRoute = createRoute({
+  ...route("post", "/v1/webhooks/{id}/filter/test", "testWebhookFilter"),
+  request: { params: idParams, body: jsonBodyOf(filterTestSchema) },
+  responses: {
+    200: jsonContent(
+      filterTestResultSchema,
+      "Whether a message with this event type and payload passes the webhook's filter (stores nothing; event_types are not considered)",
+    ),
+    ...problems(404, ...BODY_PROBLEMS),
+  },
+});
+
 const recoverRoute = createRoute({
   ...route("post", "/v1/webhooks/{id}/recover", "recoverWebhook"),
   request: { params: idParams, body: jsonBodyOf(recoverSchema) },
@@ -207,6 +222,15 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(testWebhookRoute, async (c) => {
     const event = await sendTestEvent(c.var.deps, c.var.principal, c.req.valid("param").id);
     return c.json(toEventObject(event), 202);
+  });
+  app.openapi(filterTestRoute, async (c) => {
+    const result = await testFilter(
+      c.var.deps,
+      c.var.principal,
+      c.req.valid("param").id,
+      c.req.valid("json"),
+    );
+    return c.json(result, 200);
   });
   app.openapi(statsRoute, async (c) => {
     const stats = await webhookStats(c.var.deps, c.var.principal, c.req.valid("param").id);

@@ -1,6 +1,7 @@
 /** @module Webhook: an endpoint of an application, with its delivery settings. */
 import { z } from "@hono/zod-openapi";
 import type { WebhookRow } from "../../db/schema";
+import { type Filter, filterProblems } from "../../delivery/filter";
 import { retryPolicySchema } from "../../delivery/retry-policy";
 import { isValidSecret, SIGNATURE_SCHEMES, signsWithKey } from "../../delivery/signing";
 import { idSchema, instantSchema, metadataSchema, timestampSchema } from "../common";
@@ -92,6 +93,29 @@ const tlsClientCertificateSchema = z
       "Two-way TLS: the name of one of the relay's mTLS certificate bindings (GET /v1/tls-client-certificates) that deliveries present; null for none",
   });
 
+/**
+ * A payload filter (SPEC §7.5), or null for none. z.unknown rather than
+ * z.record, which silently drops a `__proto__` key; each problem is reported
+ * at its path inside the filter, e.g. `filter.$or.0.payload.amount.$gt`.
+ */
+export const filterSchema = z
+  .unknown()
+  .superRefine((value, ctx) => {
+    if (value === null) return;
+    for (const problem of filterProblems(value)) {
+      ctx.addIssue({ code: "custom", path: problem.path ? [problem.path] : [], message: problem.message });
+    }
+  })
+  // Checked above: an object of conditions, or null.
+  .transform((value) => value as Filter | null)
+  .openapi({
+    type: ["object", "null"],
+    additionalProperties: {},
+    description:
+      "Only messages matching it are delivered, besides event_types: dotted paths into {event_type, payload} mapped to a literal (deep equality) or operators ($eq $ne $in $nin $gt $gte $lt $lte $exists); $and, $or, $not. At most 4 KiB, depth 8, 64 conditions.",
+    example: { "payload.amount": { $gte: 1000 }, "payload.currency": { $in: ["NGN", "USD"] } },
+  });
+
 /** Every setting a webhook has besides its URL; all optional, on create and on update. */
 const settings = z
   .object({
@@ -108,6 +132,7 @@ const settings = z
     metadata: metadataSchema,
     signature_scheme: signatureSchemeSchema,
     tls_client_certificate: tlsClientCertificateSchema,
+    filter: filterSchema,
   })
   .partial();
 
@@ -151,6 +176,7 @@ export const webhookSchema = z
     signature_scheme: z.enum(SIGNATURE_SCHEMES),
     public_key: publicKeySchema,
     tls_client_certificate: z.string().nullable(),
+    filter: z.record(z.string(), z.unknown()).nullable(),
     created_at: timestampSchema,
     updated_at: timestampSchema,
   })
@@ -245,6 +271,21 @@ export const webhookStatsSchema = z
   })
   .openapi("WebhookStats");
 
+export const filterTestSchema = z
+  .object({
+    event_type: eventTypeSchema,
+    payload: z
+      .unknown()
+      .refine((v) => v !== undefined, "payload is required (any JSON value)")
+      .openapi({ description: "Any JSON value", example: { amount: 1000, currency: "NGN" } }),
+  })
+  .strict()
+  .openapi("FilterTest");
+
+export const filterTestResultSchema = z
+  .object({ matches: z.boolean() })
+  .openapi("FilterTestResult");
+
 export const emptyActionSchema = z.object({}).strict();
 
 export const webhookListSchema = listSchema(webhookSchema, "WebhookList");
@@ -260,6 +301,7 @@ export type WebhookSecret = z.infer<typeof secretObjectSchema>;
 export type WebhookJwks = z.infer<typeof jwksSchema>;
 export type WebhookStats = z.infer<typeof webhookStatsSchema>;
 export type Recovery = z.infer<typeof recoverResultSchema>;
+export type FilterTestResult = z.infer<typeof filterTestResultSchema>;
 export type WebhookList = z.infer<typeof webhookListSchema>;
 /** What POST /v1/webhooks and PATCH /v1/webhooks/{id} accept. */
 export type CreateWebhookInput = z.input<typeof createWebhookSchema>;
@@ -286,6 +328,7 @@ export function toWebhookObject(row: WebhookRow): Webhook {
     signature_scheme: row.signatureScheme,
     public_key: signsWithKey(row.signatureScheme) ? row.publicKey : null,
     tls_client_certificate: row.tlsClientCertificate,
+    filter: row.filter,
     created_at: row.createdAt,
     updated_at: row.updatedAt,
   };

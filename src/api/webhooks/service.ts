@@ -13,6 +13,7 @@ import {
 } from "../../db/queries/webhooks";
 import type { EventRow, WebhookRow } from "../../db/schema";
 import { eventIdFor } from "../../delivery/event-ids";
+import { matchesFilter } from "../../delivery/filter";
 import { messageFields } from "../../delivery/fan-out";
 import type { QueuedEvent } from "../../delivery/webhook-do";
 import {
@@ -35,6 +36,7 @@ import { secretBox } from "../../security/secrets-at-rest";
 import { checkWebhookUrl } from "../../security/url-safety";
 import {
   type createWebhookSchema,
+  type filterTestSchema,
   type recoverSchema,
   type updateWebhookSchema,
   type WebhookSecret,
@@ -129,6 +131,7 @@ export async function createWebhook(
     publicKey: keys?.publicKey ?? null,
     privateKey: keys?.privateKey ?? null,
     tlsClientCertificate,
+    filter: input.filter ?? null,
     createdAt: now,
     updatedAt: now,
   });
@@ -169,6 +172,7 @@ export async function changeWebhook(
       : {}),
     signatureScheme: scheme,
     ...keys,
+    ...(input.filter !== undefined ? { filter: input.filter } : {}),
     ...(input.enabled !== undefined && input.enabled !== webhook.enabled
       ? { enabled: input.enabled, disabledReason: input.enabled ? null : ("manual" as const) }
       : {}),
@@ -178,7 +182,12 @@ export async function changeWebhook(
   };
   const updated = await updateWebhook(deps.db, id, changes);
   if (!updated) throw notFound("Webhook not found.");
-  await webhookObject(deps, id).settingsChanged();
+  if (changes.enabled === false) {
+    // The object tells the operations application (SPEC §7.7), keeping the event until it is published.
+    await webhookObject(deps, id).disabledManually(id, updated.applicationId, updated.updatedAt);
+  } else {
+    await webhookObject(deps, id).settingsChanged();
+  }
   return updated;
 }
 
@@ -357,4 +366,22 @@ export async function recoverEvents(
 export async function webhookStats(deps: Deps, principal: Principal, id: string) {
   const webhook = await findWebhook(deps, principal, id, "read");
   return webhookObject(deps, webhook.id).stats(webhook.id);
+}
+
+/**
+ * Whether a message would pass the webhook's filter (no filter: it would).
+ * Stores nothing and reveals only what reading the webhook shows, so read
+ * access suffices. Event types are not considered: this tests the filter.
+ */
+export async function testFilter(
+  deps: Deps,
+  principal: Principal,
+  id: string,
+  input: z.infer<typeof filterTestSchema>,
+): Promise<{ matches: boolean }> {
+  const webhook = await findWebhook(deps, principal, id, "read");
+  const matches =
+    webhook.filter === null ||
+    matchesFilter(webhook.filter, { event_type: input.event_type, payload: input.payload });
+  return { matches };
 }

@@ -169,6 +169,14 @@ const TABLE: Record<string, Row> = {
       body: { since: new Date(Date.now() - 3_600_000).toISOString() },
     }),
   },
+  "POST /v1/webhooks/{id}/filter/test": {
+    // Stores nothing and tells only what reading the webhook shows: readers may.
+    expect: read(200),
+    request: (w) => ({
+      path: `/v1/webhooks/${w.webhookId}/filter/test`,
+      body: { event_type: "order.paid", payload: { amount: 1 } },
+    }),
+  },
   "GET /v1/webhooks/{id}/stats": {
     expect: read(200),
     request: (w) => ({ path: `/v1/webhooks/${w.webhookId}/stats` }),

@@ -42,6 +42,7 @@ function validBody(op: Operation, fixtures: Fixtures): Record<string, unknown> {
     "POST /v1/webhooks": { application_id: fixtures.appW, url: fixtures.hookUrl },
     "PATCH /v1/webhooks/{id}": { name: "patched" },
     "POST /v1/webhooks/{id}/recover": { since: new Date(Date.now() - 3_600_000).toISOString() },
+    "POST /v1/webhooks/{id}/filter/test": { event_type: "a.b", payload: { n: 1 } },
     "POST /v1/messages": { application_id: fixtures.appP, event_type: "a.b", payload: { n: 1 } },
   };
   return bodies[`${op.method} ${op.path}`] ?? {};
@@ -213,6 +214,7 @@ function ids(op: Operation, fixtures: Fixtures): fc.Arbitrary<string> {
     "POST /v1/webhooks/{id}/secret/rotate": [fixtures.webhook, fixtures.patchable],
     "POST /v1/webhooks/{id}/test": [fixtures.webhook],
     "POST /v1/webhooks/{id}/recover": [fixtures.webhook, fixtures.patchable],
+    "POST /v1/webhooks/{id}/filter/test": [fixtures.webhook, fixtures.patchable],
     "POST /v1/events/{id}/retry": [fixtures.event],
   };
   const own = existing[`${op.method} ${op.path}`] ?? [];

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { parseEventTypes, parseHeaders, parseSchedule } from "../../../dashboard/src/form-parsers";
+import { parseEventTypes, parseFilter, parseHeaders, parseSchedule } from "../../../dashboard/src/form-parsers";
 
 describe("the webhook form's parsers", () => {
   test("headers: one “Name: value” per line; blank lines skipped; values may hold colons", () => {
@@ -44,5 +44,19 @@ describe("the webhook form's parsers", () => {
         },
       ),
     );
+  });
+});
+
+describe("parseFilter", () => {
+  test("empty or null is no filter; an object is the filter", () => {
+    expect(parseFilter("  ")).toBeNull();
+    expect(parseFilter("null")).toBeNull();
+    expect(parseFilter('{"payload.a": {"$gt": 1}}')).toEqual({ "payload.a": { $gt: 1 } });
+  });
+
+  test("bad JSON, and a filter the relay would refuse, name what is wrong", () => {
+    expect(() => parseFilter("{")).toThrow(/not valid JSON/);
+    expect(() => parseFilter('{"payload.a": {"$gt": true}}')).toThrow(/at payload\.a\.\$gt/);
+    expect(() => parseFilter("[1]")).toThrow(/JSON object/);
   });
 });

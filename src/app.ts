@@ -14,6 +14,7 @@ import { authenticate, limitRate } from "./api/middleware/auth";
 import { jsonBody } from "./api/middleware/body";
 import { handleError, handleNotFound, problemResponse, zodProblem } from "./api/problem";
 import { registerMaintenanceRoutes } from "./api/operations/maintenance";
+import { registerPortalLinkRoutes } from "./api/portal-links/routes";
 import { registerUsageRoutes } from "./api/operations/usage";
 import { registerWebhookRoutes } from "./api/webhooks/routes";
 import { type Deps, makeDeps } from "./deps";
@@ -55,6 +56,7 @@ export function createApp(depsFor: (env: AppEnv["Bindings"]) => Deps = makeDeps)
   app.use("/v1/*", authenticate, limitRate, jsonBody);
   registerApiKeyRoutes(app);
   registerApplicationRoutes(app);
+  registerPortalLinkRoutes(app);
   registerWebhookRoutes(app);
   registerMessageRoutes(app);
   registerEventRoutes(app);

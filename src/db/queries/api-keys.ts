@@ -10,8 +10,17 @@ export async function insertApiKey(db: Db, row: NewApiKey): Promise<ApiKeyRow> {
   return created!;
 }
 
-export async function getApiKey(db: Db, id: string): Promise<ApiKeyRow | undefined> {
-  return db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
+/** A key or portal link, when it is of that kind. */
+export async function getApiKeyOfKind(
+  db: Db,
+  id: string,
+  kind: ApiKeyRow["kind"],
+): Promise<ApiKeyRow | undefined> {
+  return db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.id, id), eq(apiKeys.kind, kind)))
+    .get();
 }
 
 /** One indexed read (`api_keys_hash_unique`) per authenticated request. */
@@ -32,6 +41,8 @@ export async function listApiKeys(
     .from(apiKeys)
     .where(
       and(
+        // Portal links are keys too, but not listed as such: they come and go by the hour.
+        eq(apiKeys.kind, "api_key"),
         f.applicationId ? eq(apiKeys.applicationId, f.applicationId) : undefined,
         f.before ? lt(apiKeys.id, f.before) : undefined,
       ),

@@ -120,6 +120,18 @@ const TABLE: Record<string, Row> = {
     },
   },
 
+  "POST /v1/applications/{id}/portal-links": {
+    expect: manage(201),
+    request: (w) => ({ path: `/v1/applications/${w.appA}/portal-links`, body: {} }),
+  },
+  "DELETE /v1/portal-links/{id}": {
+    expect: manage(200),
+    request: async (w) => {
+      const res = await api("POST", `/v1/applications/${w.appA}/portal-links`, {});
+      return { path: `/v1/portal-links/${res.body.id}` };
+    },
+  },
+
   "POST /v1/webhooks": {
     expect: manage(201),
     request: (w) => ({

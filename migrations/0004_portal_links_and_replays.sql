@@ -1,0 +1,15 @@
+CREATE TABLE `replays` (
+	`id` text PRIMARY KEY NOT NULL,
+	`webhook_id` text NOT NULL,
+	`application_id` text NOT NULL,
+	`selection` text NOT NULL,
+	`matched` integer NOT NULL,
+	`queued` integer DEFAULT 0 NOT NULL,
+	`cursor` text DEFAULT '' NOT NULL,
+	`status` text NOT NULL,
+	`created_at` text NOT NULL,
+	`updated_at` text NOT NULL
+);
+--> statement-breakpoint
+ALTER TABLE `api_keys` ADD `expires_at` text;--> statement-breakpoint
+ALTER TABLE `api_keys` ADD `kind` text DEFAULT 'api_key' NOT NULL;

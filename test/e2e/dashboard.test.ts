@@ -54,7 +54,10 @@ type Session = {
   authorizations: string[];
 };
 
-async function openSession(viewport = { width: 1280, height: 900 }): Promise<Session> {
+async function openSession(
+  viewport = { width: 1280, height: 900 },
+  url = `${relay.url}/`,
+): Promise<Session> {
   const context = await browser.newContext({ viewport, colorScheme: "light", locale: "en-US" });
   const page = await context.newPage();
   const session: Session = { context, page, problems: [], urls: [], authorizations: [] };
@@ -69,7 +72,7 @@ async function openSession(viewport = { width: 1280, height: 900 }): Promise<Ses
     if (new URL(request.url()).pathname.startsWith("/v1/"))
       session.authorizations.push(request.headers().authorization ?? "");
   });
-  await page.goto(`${relay.url}/`);
+  await page.goto(url);
   return session;
 }
 
@@ -368,6 +371,73 @@ describe("dashboard", () => {
     const all = await api.call("GET", "/v1/applications?limit=100");
     expect(all.body.data.map((a: { name: string }) => a.name)).not.toContain("Not allowed");
 
+    expect(session.problems).toEqual([]);
+    await session.context.close();
+  });
+
+  test("a portal link opens one application, keeps the token out of the address bar, and says when it is revoked", async () => {
+    const mine = (await api.call("POST", "/v1/applications", { name: "Portal Co" })).body;
+    const theirs = (await api.call("POST", "/v1/applications", { name: "Elsewhere Co" })).body;
+    const hook = newHook(receiver.url);
+    await hook.script({ otherwise: { status: 200 } });
+    const ours = await api.call("POST", "/v1/webhooks", {
+      application_id: mine.id,
+      url: hook.url,
+      name: "Portal orders",
+    });
+    const other = await api.call("POST", "/v1/webhooks", {
+      application_id: theirs.id,
+      url: newHook(receiver.url).url,
+    });
+    await api.publish(mine.id, "order.created", { order: 1 });
+    await waitUntilSettled(ours.body.id, 1);
+    const link = await api.call("POST", `/v1/applications/${mine.id}/portal-links`, {
+      ttl_seconds: 600,
+    });
+    expect(link.status).toBe(201);
+    const token = new URL(link.body.url).hash.replace("#token=", "");
+
+    // A fresh browser context, opened at the link itself.
+    const session = await openSession(undefined, link.body.url);
+    const { page } = session;
+    await page.getByRole("heading", { name: "Portal Co" }).waitFor();
+    await page.locator(`[data-webhook-id="${ours.body.id}"] .last-delivery`).waitFor();
+    expect(new URL(page.url()).hash).toBe(`#/applications/${mine.id}`);
+    expect(page.url()).not.toContain(token);
+    expect(await page.evaluate(() => sessionStorage.getItem("hookrelay.token"))).toBe(token);
+    // One application, and no way out of it: no list to go back to, no sign-out.
+    expect(await page.locator("#crumbs").getByRole("link", { name: "Applications" }).count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(0);
+    await page.locator("#portal-badge").waitFor();
+    await shot(page, "10-portal");
+
+    // Its webhook opens; editing the address to reach another application does not.
+    await page.locator(`[data-webhook-id="${ours.body.id}"]`).getByRole("link").click();
+    await page.getByRole("heading", { name: "Portal orders" }).waitFor();
+    expect(await page.locator("#crumbs").textContent()).toBe("Portal CoPortal orders");
+    for (const hash of ["#/", `#/applications/${theirs.id}`, "#/no-such-page"]) {
+      await page.goto(`${relay.url}/${hash}`);
+      await page.getByRole("heading", { name: "Portal Co" }).waitFor();
+      expect(new URL(page.url()).hash).toBe(`#/applications/${mine.id}`);
+    }
+    await page.goto(`${relay.url}/#/webhooks/${other.body.id}`);
+    await page.getByRole("alert").getByText("Webhook not found.").waitFor();
+    expect(await page.getByText("Elsewhere Co").count()).toBe(0);
+
+    // Revoked: the next call says so plainly, with no sign-in form to try instead.
+    expect((await api.call("DELETE", `/v1/portal-links/${link.body.id}`)).status).toBe(200);
+    await page.goto(`${relay.url}/#/applications/${mine.id}`);
+    await page.getByRole("heading", { name: "This link no longer works" }).waitFor();
+    await page.getByText("The token is not valid.").waitFor();
+    expect(await page.getByLabel("Token").count()).toBe(0);
+    expect(await page.evaluate(() => sessionStorage.getItem("hookrelay.token"))).toBeNull();
+    await page.reload();
+    await page.getByRole("heading", { name: "This link no longer works" }).waitFor();
+    await shot(page, "11-portal-revoked");
+
+    // The token went only into Authorization headers, never into a request's URL.
+    expect(session.authorizations.every((value) => value === `Bearer ${token}`)).toBe(true);
+    expect(session.urls.filter((url) => url.includes(token) && url !== link.body.url)).toEqual([]);
     expect(session.problems).toEqual([]);
     await session.context.close();
   });

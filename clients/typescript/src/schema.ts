@@ -85,6 +85,38 @@ export type paths = {
         patch: operations["updateApplication"];
         trace?: never;
     };
+    "/v1/applications/{id}/portal-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["createPortalLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/portal-links/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["deletePortalLink"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks": {
         parameters: {
             query?: never;
@@ -387,6 +419,12 @@ export type components = {
              * @example 2026-11-22T15:37:13.123Z
              */
             created_at: string;
+            /**
+             * Format: date-time
+             * @description When the key stops working; null: never
+             * @example 2026-11-22T15:37:13.123Z
+             */
+            expires_at: string | null;
         };
         Problem: {
             type: string;
@@ -420,6 +458,12 @@ export type components = {
              *     ]
              */
             allowed_ips?: string[] | null;
+            /**
+             * Format: date-time
+             * @description When the key stops working (401 from that instant); in the future. Absent or null: never.
+             * @example 2026-11-22T15:37:13.123Z
+             */
+            expires_at?: string | null;
         };
         ApiKeyList: {
             /** @enum {string} */
@@ -485,6 +529,51 @@ export type components = {
             metadata?: {
                 [key: string]: unknown;
             };
+        };
+        PortalLink: {
+            /** @enum {string} */
+            object: "portal_link";
+            /**
+             * Format: uuid
+             * @example 01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @example 01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00
+             */
+            application_id: string;
+            /** @enum {string} */
+            scope: "admin" | "reader";
+            /**
+             * @description The dashboard, with the token in the fragment (`#token=…`): shown only in this answer. The token is also a Bearer token for the API within the application and scope.
+             * @example https://relay.example.com/#token=hr_3q2-7wLqHkq8vXh2mD1c5s9aZyJfE0uTn4oPbRgKxWc
+             */
+            url: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T15:37:13.123Z
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T15:37:13.123Z
+             */
+            created_at: string;
+        };
+        CreatePortalLink: {
+            /**
+             * @description How long the link works, in seconds (60 to 86400).
+             * @default 3600
+             * @example 3600
+             */
+            ttl_seconds?: number;
+            /**
+             * @description admin: manage the application's webhooks; reader: look only.
+             * @default admin
+             * @enum {string}
+             */
+            scope?: "admin" | "reader";
         };
         WebhookWithSecret: components["schemas"]["Webhook"] & {
             secret: string;
@@ -1548,6 +1637,177 @@ export interface operations {
             };
             /** @description Body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createPortalLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CreatePortalLink"];
+            };
+        };
+        responses: {
+            /** @description Created; the only time the link (and its token) is shown */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalLink"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Scope or client address refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deletePortalLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked: its token is refused from the next request on */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "portal_link";
+                        id: string;
+                        /** @enum {boolean} */
+                        deleted: true;
+                    };
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Scope or client address refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

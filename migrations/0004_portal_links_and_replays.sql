@@ -8,7 +8,8 @@ CREATE TABLE `replays` (
 	`cursor` text DEFAULT '' NOT NULL,
 	`status` text NOT NULL,
 	`created_at` text NOT NULL,
-	`updated_at` text NOT NULL
+	`updated_at` text NOT NULL,
+	FOREIGN KEY (`webhook_id`) REFERENCES `webhooks`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
 ALTER TABLE `api_keys` ADD `expires_at` text;--> statement-breakpoint

@@ -15,6 +15,7 @@ import { jsonBody } from "./api/middleware/body";
 import { handleError, handleNotFound, problemResponse, zodProblem } from "./api/problem";
 import { registerMaintenanceRoutes } from "./api/operations/maintenance";
 import { registerPortalLinkRoutes } from "./api/portal-links/routes";
+import { registerReplayRoutes } from "./api/replays/routes";
 import { registerUsageRoutes } from "./api/operations/usage";
 import { registerWebhookRoutes } from "./api/webhooks/routes";
 import { type Deps, makeDeps } from "./deps";
@@ -60,6 +61,7 @@ export function createApp(depsFor: (env: AppEnv["Bindings"]) => Deps = makeDeps)
   registerWebhookRoutes(app);
   registerMessageRoutes(app);
   registerEventRoutes(app);
+  registerReplayRoutes(app);
   registerUsageRoutes(app);
   registerMaintenanceRoutes(app);
 

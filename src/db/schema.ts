@@ -174,7 +174,10 @@ export type ReplaySelection = {
  */
 export const replays = sqliteTable("replays", {
   id: text("id").primaryKey(),
-  webhookId: text("webhook_id").notNull(),
+  // Goes with its webhook (and so with its application).
+  webhookId: text("webhook_id")
+    .notNull()
+    .references(() => webhooks.id, { onDelete: "cascade" }),
   applicationId: text("application_id").notNull(),
   selection: text("selection", { mode: "json" }).$type<ReplaySelection>().notNull(),
   matched: integer("matched").notNull(),

@@ -167,3 +167,55 @@ export async function deleteEvents(
   );
   return changes.reduce((a, b) => a + b, 0);
 }
+
+/** What a replay selects of a webhook's recorded events (SPEC §7.6); both ends of the window included, as recover's. */
+export type ReplayFilter = {
+  webhookId: string;
+  since: string;
+  until: string;
+  deliveryStatuses: DeliveryStatus[];
+  eventTypes: string[] | null;
+  httpStatusCodes: number[] | null;
+};
+
+function replayable(f: ReplayFilter) {
+  // The statuses are the schema's enum, so literals are safe; the lists travel
+  // as one JSON parameter each, whatever their length (D1 binds 100 at most).
+  const statuses = f.deliveryStatuses.map((s) => `'${s}'`).join(", ");
+  return and(
+    eq(events.webhookId, f.webhookId),
+    sql.raw(`delivery_status IN (${statuses})`),
+    gte(events.createdAt, f.since),
+    lte(events.createdAt, f.until),
+    f.eventTypes
+      ? sql`${events.type} IN (SELECT value FROM json_each(${JSON.stringify(f.eventTypes)}))`
+      : undefined,
+    f.httpStatusCodes
+      ? sql`${events.httpStatusCode} IN (SELECT value FROM json_each(${JSON.stringify(f.httpStatusCodes)}))`
+      : undefined,
+  );
+}
+
+export async function countReplayable(db: Db, f: ReplayFilter): Promise<number> {
+  const row = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(events)
+    .where(replayable(f))
+    .get();
+  return row?.n ?? 0;
+}
+
+/** A page of what a replay selects, oldest first, after the id `after`. */
+export async function pageReplayable(
+  db: Db,
+  f: ReplayFilter,
+  after: string,
+  limit: number,
+): Promise<EventRow[]> {
+  return db
+    .select()
+    .from(events)
+    .where(and(replayable(f), gt(events.id, after)))
+    .orderBy(asc(events.id))
+    .limit(limit);
+}

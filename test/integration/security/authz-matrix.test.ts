@@ -181,6 +181,22 @@ const TABLE: Record<string, Row> = {
       body: { since: new Date(Date.now() - 3_600_000).toISOString() },
     }),
   },
+  "POST /v1/webhooks/{id}/replay": {
+    expect: manage(200),
+    request: (w) => ({
+      path: `/v1/webhooks/${w.webhookId}/replay`,
+      body: { since: new Date(Date.now() - 3_600_000).toISOString(), dry_run: true },
+    }),
+  },
+  "GET /v1/replays/{id}": {
+    expect: read(200),
+    request: async (w) => {
+      const res = await api("POST", `/v1/webhooks/${w.webhookId}/replay`, {
+        since: new Date(Date.now() - 3_600_000).toISOString(),
+      });
+      return { path: `/v1/replays/${res.body.id}` };
+    },
+  },
   "GET /v1/webhooks/{id}/stats": {
     expect: read(200),
     request: (w) => ({ path: `/v1/webhooks/${w.webhookId}/stats` }),

@@ -442,6 +442,72 @@ describe("dashboard", () => {
     await session.context.close();
   });
 
+  test("the replay panel counts the matching events before anything is sent, then shows progress", async () => {
+    const app = (await api.call("POST", "/v1/applications", { name: "Replay Co" })).body;
+    const hook = newHook(receiver.url);
+    await hook.script({ otherwise: { status: 500 } });
+    const webhook = (
+      await api.call("POST", "/v1/webhooks", {
+        application_id: app.id,
+        url: hook.url,
+        name: "Ledger",
+        retry_policy: { schedule_seconds: [] },
+      })
+    ).body;
+    for (let i = 0; i < 3; i++) await api.publish(app.id, "order.created", { order: i });
+    for (let i = 0; i < 2; i++) await api.publish(app.id, "order.paid", { order: i });
+    await waitUntilSettled(webhook.id, 5);
+    await hook.script({ otherwise: { status: 200 } });
+    const listed = await api.call("GET", `/v1/events?webhook_id=${webhook.id}&limit=100`);
+    const created = new Set(
+      (listed.body.data as { id: string; type: string }[])
+        .filter((e) => e.type === "order.created")
+        .map((e) => e.id),
+    );
+
+    const session = await openSession();
+    const { page } = session;
+    await signIn(page, relay.token);
+    await page.getByRole("heading", { name: "Applications", exact: true }).waitFor();
+    await page.goto(`${relay.url}/#/webhooks/${webhook.id}`);
+    const panel = page.locator("#replay-card");
+    await panel.waitFor();
+    await panel.getByLabel("success").uncheck();
+    await panel.getByLabel("Event types").fill("order.created");
+    await panel.getByLabel("Last HTTP status").fill("500");
+    await panel.getByRole("button", { name: "Count matching events" }).click();
+    await panel.locator("#replay-matched").getByText("3 events match").waitFor();
+    // Counted, not sent.
+    expect((await hook.received()).requests).toHaveLength(5);
+    await panel.scrollIntoViewIfNeeded();
+    await page.mouse.move(0, 0);
+    await panel.screenshot({ path: join(ARTIFACTS, "12-replay-count.png") });
+
+    // Changing a filter withdraws the count: what is confirmed is what was counted.
+    await panel.getByLabel("Last HTTP status").fill("502");
+    expect(await panel.getByRole("button", { name: /^Replay/ }).count()).toBe(0);
+    await panel.getByLabel("Last HTTP status").fill("500");
+    await panel.getByRole("button", { name: "Count matching events" }).click();
+    await panel.getByRole("button", { name: "Replay 3 events" }).click();
+    await panel.locator('#replay-progress[data-status="done"]').waitFor(WAIT);
+    expect(await panel.locator("#replay-progress").textContent()).toContain("3 of 3");
+    await panel.screenshot({ path: join(ARTIFACTS, "13-replay-done.png") });
+
+    // Exactly those three got one more attempt.
+    const deadline = Date.now() + WAIT.timeout;
+    let again: string[] = [];
+    while (Date.now() < deadline) {
+      again = (await hook.received()).requests.slice(5).map((r) => r.headers["webhook-id"]!);
+      if (again.length >= 3) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(new Set(again)).toEqual(created);
+    expect(again).toHaveLength(3);
+
+    expect(session.problems).toEqual([]);
+    await session.context.close();
+  });
+
   test("empty lists, unknown pages and a revoked token are shown plainly", async () => {
     const session = await openSession({ width: 390, height: 844 });
     const { page } = session;

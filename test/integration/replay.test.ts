@@ -144,9 +144,9 @@ describe("replay", () => {
     const wanted = new Set(expected.map((name) => ids.get(name)!));
     await eventually(async () => {
       const events = await listEvents(webhook.id, "&limit=100");
-      const again = events.filter((e: { delivery_attempts: number }) => e.delivery_attempts === 2);
-      expect(new Set(again.map((e: { id: string }) => e.id))).toEqual(wanted);
-      expect(again.every((e: { delivery_status: string }) => e.delivery_status === "success")).toBe(true);
+      const again = events.filter((e) => e.delivery_attempts === 2);
+      expect(new Set(again.map((e) => e.id))).toEqual(wanted);
+      expect(again.every((e) => e.delivery_status === "success")).toBe(true);
     });
     const received = (await hook.received()).requests.map((r) => r.headers["webhook-id"]);
     expect(new Set(received)).toEqual(wanted);

@@ -4,7 +4,7 @@
  * subrequests (about a dozen per page: the replay and webhook rows, the page,
  * its messages, the hand-over RPCs, the next task and the progress).
  */
-import { pageReplayable } from "../db/queries/events";
+import { pageSelected } from "../db/queries/events";
 import { advanceReplay, getReplay } from "../db/queries/replays";
 import { getWebhook } from "../db/queries/webhooks";
 import type { Deps } from "../deps";
@@ -34,7 +34,7 @@ export async function replayPage(deps: Deps, task: ReplayTask, page = REPLAY_PAG
     await advanceReplay(deps.db, replay.id, task.after, { cursor: task.after, handed: 0, done: true, at });
     return true;
   }
-  const events = await pageReplayable(
+  const events = await pageSelected(
     deps.db,
     { webhookId: replay.webhookId, ...replay.selection },
     task.after,

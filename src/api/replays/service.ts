@@ -1,14 +1,14 @@
 /** @module Replay logic, free of HTTP: select, count, and start the paging behind the queue. */
-import { countReplayable } from "../../db/queries/events";
+import { countSelected } from "../../db/queries/events";
 import { getReplay, insertReplay } from "../../db/queries/replays";
 import { constraintViolated } from "../../db/errors";
 import type { ReplayRow, ReplaySelection } from "../../db/schema";
 import type { Deps } from "../../deps";
-import { conflict, notFound, unprocessable } from "../../lib/errors";
+import { conflict, notFound } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { toRfc3339 } from "../../lib/time";
 import { type Principal, requireAccess, requireApplication } from "../../security/principal";
-import { findWebhook } from "../webhooks/service";
+import { findWebhook, windowOf } from "../webhooks/service";
 import { type CreateReplayInput, DEFAULT_REPLAY_STATUSES } from "./schemas";
 
 export type StartedReplay =
@@ -18,7 +18,7 @@ export type StartedReplay =
 /**
  * Counts what the selection matches; unless it is a dry run, records the
  * replay and sends its first page task. The dry run and the replay select
- * with the same query (`countReplayable`, `pageReplayable`).
+ * with the same query (`countSelected`, `pageSelected`).
  */
 export async function startReplay(
   deps: Deps,
@@ -29,19 +29,13 @@ export async function startReplay(
   const webhook = await findWebhook(deps, principal, webhookId, "manage");
   if (!webhook.enabled) throw conflict("The webhook is disabled; enable it before replaying.");
   const now = deps.now();
-  // Instants, not strings: "…T10:00:00+02:00" is before "…T09:00:00Z".
-  const sinceMs = Date.parse(input.since);
-  const untilMs = input.until ? Date.parse(input.until) : now.getTime();
-  if (untilMs < sinceMs)
-    throw unprocessable([{ path: "until", message: "until must not be before since" }]);
   const selection: ReplaySelection = {
-    since: toRfc3339(sinceMs),
-    until: toRfc3339(untilMs),
+    ...windowOf(input, now),
     deliveryStatuses: [...new Set(input.delivery_status ?? DEFAULT_REPLAY_STATUSES)],
     eventTypes: input.event_types ? [...new Set(input.event_types)] : null,
     httpStatusCodes: input.http_status_codes ? [...new Set(input.http_status_codes)] : null,
   };
-  const matched = await countReplayable(deps.db, { webhookId: webhook.id, ...selection });
+  const matched = await countSelected(deps.db, { webhookId: webhook.id, ...selection });
   if (input.dry_run) return { dryRun: true, webhookId: webhook.id, selection, matched };
   const at = toRfc3339(now);
   const row = await insertReplay(deps.db, {

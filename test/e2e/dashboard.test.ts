@@ -473,7 +473,7 @@ describe("dashboard", () => {
     const panel = page.locator("#replay-card");
     await panel.waitFor();
     await panel.getByLabel("success").uncheck();
-    await panel.getByLabel("Event types").fill("order.created");
+    await panel.getByLabel("Types").fill("order.created");
     await panel.getByLabel("Last HTTP status").fill("500");
     await panel.getByRole("button", { name: "Count matching events" }).click();
     await panel.locator("#replay-matched").getByText("3 events match").waitFor();

@@ -59,10 +59,10 @@ export function replayCard(context: ViewContext, webhookId: string, started: () 
     h(
       "fieldset",
       { class: "fieldset replay-statuses" },
-      h("legend", {}, "Delivery status"),
+      h("legend", {}, "Statuses"),
       statuses.map((box) => h("label", { class: "check", for: box.id }, box, ` ${box.value}`)),
     ),
-    h("div", { class: "field" }, h("label", { for: "replay-types" }, "Event types"), types),
+    h("div", { class: "field" }, h("label", { for: "replay-types" }, "Types"), types),
     h("div", { class: "field" }, h("label", { for: "replay-codes" }, "Last HTTP status"), codes),
     count,
     result,

@@ -375,7 +375,7 @@ describe("dashboard", () => {
     await session.context.close();
   });
 
-  test("a portal link opens one application, keeps the token out of the address bar, and says when it is revoked", async () => {
+  test("a portal link opens one application, keeps the token out of the address bar, and says when it is revoked or expired", async () => {
     const mine = (await api.call("POST", "/v1/applications", { name: "Portal Co" })).body;
     const theirs = (await api.call("POST", "/v1/applications", { name: "Elsewhere Co" })).body;
     const hook = newHook(receiver.url);
@@ -440,6 +440,28 @@ describe("dashboard", () => {
     expect(session.urls.filter((url) => url.includes(token) && url !== link.body.url)).toEqual([]);
     expect(session.problems).toEqual([]);
     await session.context.close();
+
+    // Expired: a link made by a key that expires in two seconds expires with it.
+    const shortKey = await api.call("POST", "/v1/api-keys", {
+      name: "short-lived",
+      scope: "admin",
+      application_id: mine.id,
+      expires_at: new Date(Date.now() + 2000).toISOString(),
+    });
+    const short = await fetch(`${relay.url}/v1/applications/${mine.id}/portal-links`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${shortKey.body.key}`, "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(short.status).toBe(201);
+    const shortLink = (await short.json()) as { url: string; expires_at: string };
+    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(shortLink.expires_at) - Date.now() + 100)));
+    const late = await openSession(undefined, shortLink.url);
+    await late.page.getByRole("heading", { name: "This link no longer works" }).waitFor();
+    await late.page.getByText("This portal link has expired.").waitFor();
+    expect(new URL(late.page.url()).hash).toBe("#/");
+    expect(late.problems).toEqual([]);
+    await late.context.close();
   });
 
   test("the replay panel counts the matching events before anything is sent, then shows progress", async () => {

@@ -103,12 +103,12 @@ function renderPortalEnded(main: HTMLElement, detail: string): void {
       h(
         "div",
         { class: "signin-card", id: "portal-ended" },
-        h("h1", {}, "This link no longer works"),
+        h("h1", {}, "This link has expired or was revoked"),
         h("div", { class: "alert alert-info", role: "status" }, detail),
         h(
           "p",
           { class: "muted" },
-          "Portal links expire, and can be revoked. Ask whoever sent you this one for a new link.",
+          "Ask whoever sent you this link for a new one.",
         ),
       ),
     ),

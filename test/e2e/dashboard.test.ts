@@ -427,12 +427,12 @@ describe("dashboard", () => {
     // Revoked: the next call says so plainly, with no sign-in form to try instead.
     expect((await api.call("DELETE", `/v1/portal-links/${link.body.id}`)).status).toBe(200);
     await page.goto(`${relay.url}/#/applications/${mine.id}`);
-    await page.getByRole("heading", { name: "This link no longer works" }).waitFor();
+    await page.getByRole("heading", { name: "This link has expired or was revoked" }).waitFor();
     await page.getByText("The token is not valid.").waitFor();
     expect(await page.getByLabel("Token").count()).toBe(0);
     expect(await page.evaluate(() => sessionStorage.getItem("hookrelay.token"))).toBeNull();
     await page.reload();
-    await page.getByRole("heading", { name: "This link no longer works" }).waitFor();
+    await page.getByRole("heading", { name: "This link has expired or was revoked" }).waitFor();
     await shot(page, "11-portal-revoked");
 
     // The token went only into Authorization headers, never into a request's URL.
@@ -457,7 +457,7 @@ describe("dashboard", () => {
     const shortLink = (await short.json()) as { url: string; expires_at: string };
     await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(shortLink.expires_at) - Date.now() + 100)));
     const late = await openSession(undefined, shortLink.url);
-    await late.page.getByRole("heading", { name: "This link no longer works" }).waitFor();
+    await late.page.getByRole("heading", { name: "This link has expired or was revoked" }).waitFor();
     await late.page.getByText("This portal link has expired.").waitFor();
     expect(new URL(late.page.url()).hash).toBe("#/");
     expect(late.problems).toEqual([]);

@@ -13,4 +13,5 @@ CREATE TABLE `replays` (
 );
 --> statement-breakpoint
 ALTER TABLE `api_keys` ADD `expires_at` text;--> statement-breakpoint
-ALTER TABLE `api_keys` ADD `kind` text DEFAULT 'api_key' NOT NULL;
+ALTER TABLE `api_keys` ADD `kind` text DEFAULT 'api_key' NOT NULL;--> statement-breakpoint
+CREATE INDEX `api_keys_portal_expiry_idx` ON `api_keys` (`expires_at`) WHERE kind = 'portal_link';

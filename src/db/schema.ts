@@ -153,7 +153,11 @@ export const apiKeys = sqliteTable(
     // expiring, listed and revoked through its own routes.
     kind: text("kind", { enum: API_KEY_KINDS }).notNull().default("api_key"),
   },
-  (t) => [uniqueIndex("api_keys_hash_unique").on(t.keyHash)],
+  (t) => [
+    uniqueIndex("api_keys_hash_unique").on(t.keyHash),
+    // Retention finds expired portal links without reading the keys.
+    index("api_keys_portal_expiry_idx").on(t.expiresAt).where(sql`kind = 'portal_link'`),
+  ],
 );
 
 export const REPLAY_STATUSES = ["running", "done"] as const;

@@ -8,6 +8,7 @@ import { describe, expect, test } from "vitest";
 import { createApp } from "../../src/app";
 import { makeDeps } from "../../src/deps";
 import { sha256Hex } from "../../src/lib/crypto";
+import { purgeHistory } from "../../src/retention";
 import { ADMIN_TOKEN, api, createApplication } from "../helpers/api";
 import { createKey } from "./security/tenants";
 
@@ -238,6 +239,26 @@ describe("portal links", () => {
       api("GET", `/v1/applications/${app.id}`, undefined, { token, headers });
     expect((await read({ "cf-connecting-ip": "198.51.100.7" })).status).toBe(403);
     expect((await read(fromOffice)).status).toBe(200);
+  });
+
+  test("retention removes portal links a day after they expired, and no API key", async () => {
+    const app = await createApplication();
+    const link = await createLink(app.id, { ttl_seconds: 60 });
+    const key = await createKey({
+      name: "expiring",
+      scope: "reader",
+      application_id: app.id,
+      expires_at: link.expires_at,
+    });
+    const exists = async (id: string) =>
+      (await env.DB.prepare("SELECT 1 AS one FROM api_keys WHERE id = ?").bind(id).first()) !== null;
+    const at = (ms: number) => ({ ...makeDeps(env), now: () => new Date(ms) });
+    const dayAfter = Date.parse(link.expires_at) + 86_400_000;
+    await purgeHistory(at(dayAfter - 1));
+    expect(await exists(link.id)).toBe(true);
+    await purgeHistory(at(dayAfter + 1));
+    expect(await exists(link.id)).toBe(false);
+    expect(await exists(key.id)).toBe(true);
   });
 
   test("bad input is a 422 naming the field, and nothing is stored", async () => {

@@ -15,6 +15,7 @@ import type { DeliveryStatus, EventRow } from "../../src/db/schema";
 import { eventIdFor } from "../../src/delivery/event-ids";
 import { replayPage } from "../../src/delivery/replay";
 import { makeDeps } from "../../src/deps";
+import { purgeHistory } from "../../src/retention";
 import { uuidv7 } from "../../src/lib/ids";
 import { toRfc3339 } from "../../src/lib/time";
 import { api, createApplication, createWebhook, eventually, listEvents } from "../helpers/api";
@@ -244,7 +245,7 @@ describe("replay", () => {
     expect(rows!.n).toBe(0);
   });
 
-  test("nothing matched: the replay is done at once", async () => {
+  test("nothing matched: the replay is done at once; retention removes it in time", async () => {
     const app = await createApplication();
     const webhook = await createWebhook(app.id, newHook(receiverUrl).url);
     const res = await api("POST", `/v1/webhooks/${webhook.id}/replay`, {
@@ -253,6 +254,15 @@ describe("replay", () => {
     });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ matched: 0, queued: 0, status: "done" });
+    // Finished replays go with the history, after RELAY_RETENTION_DAYS.
+    const later = (days: number) => ({
+      ...makeDeps(env),
+      now: () => new Date(Date.now() + days * 86_400_000),
+    });
+    await purgeHistory(later(29));
+    expect((await api("GET", `/v1/replays/${res.body.id}`)).status).toBe(200);
+    await purgeHistory(later(31));
+    expect((await api("GET", `/v1/replays/${res.body.id}`)).status).toBe(404);
   });
 
   test("bad input is a 422 naming the field, and nothing is stored", async () => {

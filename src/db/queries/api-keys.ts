@@ -1,5 +1,5 @@
 /** @module API key rows: plain functions taking the db first, no HTTP. */
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { type ApiKeyRow, apiKeys } from "../schema";
 
@@ -67,4 +67,15 @@ export async function touchApiKey(
     .where(
       and(eq(apiKeys.id, id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, staleBefore))),
     );
+}
+
+/**
+ * Deletes portal links that expired before `before`. The kind is a literal so
+ * that SQLite can use the partial index on portal links' expiry.
+ */
+export async function deleteExpiredPortalLinks(db: Db, before: string): Promise<number> {
+  const result = await db
+    .delete(apiKeys)
+    .where(and(sql.raw("kind = 'portal_link'"), lt(apiKeys.expiresAt, before)));
+  return result.meta.changes;
 }

@@ -1,5 +1,5 @@
 /** @module Replay rows: a replay's selection and its progress (SPEC §7.6). */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { type ReplayRow, replays } from "../schema";
 
@@ -33,4 +33,12 @@ export async function advanceReplay(
       updatedAt: to.at,
     })
     .where(and(eq(replays.id, id), eq(replays.cursor, from)));
+}
+
+/** Deletes finished replays created before the id `before` (UUIDv7: by time, along the key). */
+export async function deleteReplaysBefore(db: Db, before: string): Promise<number> {
+  const result = await db
+    .delete(replays)
+    .where(and(lt(replays.id, before), eq(replays.status, "done")));
+  return result.meta.changes;
 }

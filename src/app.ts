@@ -14,6 +14,8 @@ import { authenticate, limitRate } from "./api/middleware/auth";
 import { jsonBody } from "./api/middleware/body";
 import { handleError, handleNotFound, problemResponse, zodProblem } from "./api/problem";
 import { registerMaintenanceRoutes } from "./api/operations/maintenance";
+import { registerPortalLinkRoutes } from "./api/portal-links/routes";
+import { registerReplayRoutes } from "./api/replays/routes";
 import { registerUsageRoutes } from "./api/operations/usage";
 import { registerWebhookRoutes } from "./api/webhooks/routes";
 import { type Deps, makeDeps } from "./deps";
@@ -57,9 +59,11 @@ export function createApp(
   app.use("/v1/*", authenticate, limitRate, jsonBody);
   registerApiKeyRoutes(app);
   registerApplicationRoutes(app);
+  registerPortalLinkRoutes(app);
   registerWebhookRoutes(app);
   registerMessageRoutes(app);
   registerEventRoutes(app);
+  registerReplayRoutes(app);
   registerUsageRoutes(app);
   registerMaintenanceRoutes(app);
 

@@ -6,7 +6,9 @@
  * application or webhook left goes too. Events still in flight are in their
  * webhook's object, not in D1, and are not touched.
  */
+import { deleteExpiredPortalLinks } from "./db/queries/api-keys";
 import { deleteEvents } from "./db/queries/events";
+import { deleteReplaysBefore } from "./db/queries/replays";
 import { deleteMessages, oldestMessages } from "./db/queries/messages";
 import { eventKeysOf } from "./delivery/event-ids";
 import type { Deps } from "./deps";
@@ -43,5 +45,22 @@ export async function purgeHistory(deps: Deps, batch = RETENTION_BATCH): Promise
       messages: purged.messages,
     });
   }
+  await purgeSpent(deps, idFloor);
   return purged;
+}
+
+/** An expired portal link stays this long, so that its 401 says "expired" rather than "not valid". */
+const EXPIRED_LINKS_KEPT_MS = DAY_MS;
+
+/**
+ * What is of no more use: portal links a day past their expiry (one row per
+ * link made, which a busy provider makes by the thousand), and finished
+ * replays as old as the history they replayed.
+ */
+async function purgeSpent(deps: Deps, replayIdFloor: string): Promise<void> {
+  const [links, replays] = await Promise.all([
+    deleteExpiredPortalLinks(deps.db, toRfc3339(deps.now().getTime() - EXPIRED_LINKS_KEPT_MS)),
+    deleteReplaysBefore(deps.db, replayIdFloor),
+  ]);
+  if (links || replays) deps.log("info", "retention purge", { portal_links: links, replays });
 }

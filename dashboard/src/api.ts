@@ -7,6 +7,7 @@ import type { Application, ApplicationList } from "../../src/api/applications/sc
 import type { Problem } from "../../src/api/common";
 import type { AttemptList, DeliveryEvent, DeliveryStatus, EventList } from "../../src/api/events/schemas";
 import type { MessageWithEvents } from "../../src/api/messages/schemas";
+import type { CreateReplayInput, Replay, ReplayDryRun } from "../../src/api/replays/schemas";
 import type {
   CreateWebhookInput,
   Recovery,
@@ -153,6 +154,11 @@ export function createClient(token: string, onUnauthorized: (error: ApiError) =>
       call<DeliveryEvent>("POST", `/v1/webhooks/${id(webhookId)}/test`, {}),
     recover: (webhookId: string, since: string) =>
       call<Recovery>("POST", `/v1/webhooks/${id(webhookId)}/recover`, { since }),
+    replayDryRun: (webhookId: string, input: Omit<CreateReplayInput, "dry_run">) =>
+      call<ReplayDryRun>("POST", `/v1/webhooks/${id(webhookId)}/replay`, { ...input, dry_run: true }),
+    replay: (webhookId: string, input: Omit<CreateReplayInput, "dry_run">) =>
+      call<Replay>("POST", `/v1/webhooks/${id(webhookId)}/replay`, input),
+    getReplay: (replayId: string) => call<Replay>("GET", `/v1/replays/${id(replayId)}`),
     stats: (webhookId: string) =>
       call<WebhookStats>("GET", `/v1/webhooks/${id(webhookId)}/stats`),
 

@@ -52,3 +52,14 @@ export function parseFilter(text: string): Filter | null {
   if (problem) throw new Error(`Filter${problem.path ? ` at ${problem.path}` : ""}: ${problem.message}.`);
   return value as Filter;
 }
+
+/** "500, 502 0" → [500, 502, 0], without repeats; anything but an HTTP status (or 0: no response) throws. */
+export function parseStatusCodes(text: string): number[] {
+  const parts = [...new Set(text.split(/[\s,]+/).filter(Boolean))];
+  return parts.map((part) => {
+    const value = Number(part);
+    if (!Number.isInteger(value) || value < 0 || value > 599)
+      throw new Error(`HTTP status: “${part}” is not a status code (100–599, or 0 for no response).`);
+    return value;
+  });
+}

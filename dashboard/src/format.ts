@@ -111,3 +111,10 @@ export function rateTone(rate: number | null): "good" | "warn" | "bad" | "" {
   if (rate === null) return "";
   return rate >= 0.99 ? "good" : rate >= 0.9 ? "warn" : "bad";
 }
+
+/** A `datetime-local` value (local time, minutes) for `date`. */
+export function localInputValue(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  return `${day}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}

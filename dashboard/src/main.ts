@@ -4,7 +4,16 @@
  */
 import { type ApiError, createClient } from "./api";
 import { byId, h, replace } from "./dom";
-import { forgetToken, parseRoute, readToken } from "./state";
+import {
+  adoptLinkToken,
+  forgetToken,
+  hrefFor,
+  type Portal,
+  parseRoute,
+  readPortal,
+  readToken,
+  savePortal,
+} from "./state";
 import { errorBox, spinner } from "./ui";
 import { renderApplication } from "./views/application";
 import { renderApplications } from "./views/applications";
@@ -29,8 +38,10 @@ function leaveView(): void {
   for (const dialog of document.querySelectorAll("dialog")) dialog.remove();
 }
 
-function setCrumbs(crumbs: Crumb[]): void {
+function setCrumbs(all: Crumb[]): void {
   const nav = byId("crumbs");
+  // A portal shows one application: no way back to a list of them.
+  const crumbs = readPortal() ? all.filter((crumb) => crumb.href !== "#/") : all;
   const items = crumbs.map((crumb, index) => {
     const last = index === crumbs.length - 1;
     return h(
@@ -44,8 +55,13 @@ function setCrumbs(crumbs: Crumb[]): void {
   replace(nav, crumbs.length > 0 ? h("ol", {}, items) : null);
 }
 
-function renderSession(signedIn: boolean): void {
+function renderSession(signedIn: boolean, portal: Portal | null): void {
   const session = byId("session");
+  if (portal) {
+    // Nothing to sign out to: the link is the only way in.
+    replace(session, h("span", { class: "chip chip-muted", id: "portal-badge" }, "Portal"));
+    return;
+  }
   replace(
     session,
     signedIn
@@ -71,8 +87,42 @@ function renderSession(signedIn: boolean): void {
 
 function endSession(error: ApiError): void {
   forgetToken();
-  signedOutBecause = `${error.detail} Sign in again.`;
+  const portal = readPortal();
+  if (portal) savePortal({ ...portal, ended: error.detail });
+  else signedOutBecause = `${error.detail} Sign in again.`;
   route();
+}
+
+/** A portal link that expired or was revoked: said plainly, with no form to try another way in. */
+function renderPortalEnded(main: HTMLElement, detail: string): void {
+  replace(
+    main,
+    h(
+      "div",
+      { class: "signin" },
+      h(
+        "div",
+        { class: "signin-card", id: "portal-ended" },
+        h("h1", {}, "This link has expired or was revoked"),
+        h("div", { class: "alert alert-info", role: "status" }, detail),
+        h(
+          "p",
+          { class: "muted" },
+          "Ask whoever sent you this link for a new one.",
+        ),
+      ),
+    ),
+  );
+}
+
+/** The portal's application: its id, asked of the API once (the link's key sees only it). */
+async function portalApplication(context: ViewContext, portal: Portal): Promise<string> {
+  if (portal.applicationId) return portal.applicationId;
+  const { data } = await context.client.listApplications(undefined, 1);
+  const applicationId = data[0]?.id;
+  if (!applicationId) throw new Error("This link's application no longer exists.");
+  savePortal({ ...portal, applicationId });
+  return applicationId;
 }
 
 async function route(): Promise<void> {
@@ -80,9 +130,14 @@ async function route(): Promise<void> {
   const current = ++generation;
   const main = byId("main");
   const token = readToken();
-  renderSession(token !== null);
+  const portal = readPortal();
+  renderSession(token !== null, portal);
   if (token === null) {
     setCrumbs([]);
+    if (portal?.ended) {
+      renderPortalEnded(main, portal.ended);
+      return;
+    }
     const reason = signedOutBecause;
     signedOutBecause = null;
     renderSignIn(main, reason, () => route());
@@ -95,9 +150,23 @@ async function route(): Promise<void> {
     isCurrent: () => current === generation,
     onLeave: (cleanup) => cleanups.push(cleanup),
   };
-  const target = parseRoute(location.hash);
+  let target = parseRoute(location.hash);
   replace(main, spinner());
   try {
+    if (portal) {
+      // Only the portal's application and what lies under it; the API refuses
+      // the rest anyway (404), this keeps the list of applications out of view.
+      const applicationId = await portalApplication(context, portal);
+      if (!context.isCurrent()) return;
+      if (
+        target.view === "applications" ||
+        target.view === "not-found" ||
+        (target.view === "application" && target.applicationId !== applicationId)
+      ) {
+        target = { view: "application", applicationId };
+        history.replaceState(null, "", hrefFor(target));
+      }
+    }
     switch (target.view) {
       case "applications":
         await renderApplications(context);
@@ -151,7 +220,10 @@ async function route(): Promise<void> {
 
 window.addEventListener("hashchange", () => {
   window.scrollTo(0, 0);
+  // A link pasted into a tab that has the dashboard open already.
+  adoptLinkToken();
   route();
 });
 cleanups = [];
+adoptLinkToken();
 route();

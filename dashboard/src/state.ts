@@ -44,6 +44,46 @@ export function forgetToken(): void {
   }
 }
 
+const PORTAL_KEY = "hookrelay.portal";
+
+/**
+ * A session opened by a portal link: confined to one application (learnt
+ * from the API on first load), with no sign-in form to fall back to. `ended`
+ * says why the link stopped working, so a reload still says it.
+ */
+export type Portal = { applicationId: string | null; ended?: string };
+
+export function readPortal(): Portal | null {
+  try {
+    const text = sessionStorage.getItem(PORTAL_KEY);
+    return text ? (JSON.parse(text) as Portal) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function savePortal(portal: Portal): void {
+  sessionStorage.setItem(PORTAL_KEY, JSON.stringify(portal));
+}
+
+/**
+ * A portal link's `#token=…`: into sessionStorage, and out of the address bar
+ * and the history at once, so the token is neither bookmarked, shared with
+ * the page's address, nor kept by the back button. True if there was one.
+ */
+export function adoptLinkToken(): boolean {
+  const match = /^#token=([A-Za-z0-9_-]+)$/.exec(location.hash);
+  if (!match) return false;
+  history.replaceState(null, "", `${location.pathname}${location.search}#/`);
+  try {
+    saveToken(match[1]!);
+    savePortal({ applicationId: null });
+  } catch {
+    // Storage blocked: nobody is signed in, and the sign-in form says how to.
+  }
+  return true;
+}
+
 export type EventQuery = { status?: DeliveryStatus; type?: string };
 
 export type Route =

@@ -140,6 +140,7 @@ export const events = sqliteTable(
 );
 
 export const API_KEY_SCOPES = ["admin", "publisher", "reader"] as const;
+export const API_KEY_KINDS = ["api_key", "portal_link"] as const;
 
 export const apiKeys = sqliteTable(
   "api_keys",
@@ -159,14 +160,59 @@ export const apiKeys = sqliteTable(
     keyPrefix: text("key_prefix").notNull(),
     lastUsedAt: text("last_used_at"),
     createdAt: text("created_at").notNull(),
+    // Null: the key never expires. Checked on every request (no cache), so an
+    // expiry takes effect at the instant.
+    expiresAt: text("expires_at"),
+    // A portal link (SPEC §7.8) is a key like any other, confined and
+    // expiring, listed and revoked through its own routes.
+    kind: text("kind", { enum: API_KEY_KINDS }).notNull().default("api_key"),
   },
-  (t) => [uniqueIndex("api_keys_hash_unique").on(t.keyHash)],
+  (t) => [
+    uniqueIndex("api_keys_hash_unique").on(t.keyHash),
+    // Retention finds expired portal links without reading the keys.
+    index("api_keys_portal_expiry_idx").on(t.expiresAt).where(sql`kind = 'portal_link'`),
+  ],
 );
+
+export const REPLAY_STATUSES = ["running", "done"] as const;
+
+/** What a replay selects (SPEC §7.6), as the request gave it, times normalised. */
+export type ReplaySelection = {
+  since: string;
+  until: string;
+  deliveryStatuses: DeliveryStatus[];
+  eventTypes: string[] | null;
+  httpStatusCodes: number[] | null;
+};
+
+/**
+ * A replay's progress, one row per replay: read by `GET /v1/replays/{id}`
+ * (which names no webhook) and moved once per page of 500 events by the
+ * queue task that pages through it, so it costs the delivery path nothing.
+ */
+export const replays = sqliteTable("replays", {
+  id: text("id").primaryKey(),
+  // Goes with its webhook (and so with its application).
+  webhookId: text("webhook_id")
+    .notNull()
+    .references(() => webhooks.id, { onDelete: "cascade" }),
+  applicationId: text("application_id").notNull(),
+  selection: text("selection", { mode: "json" }).$type<ReplaySelection>().notNull(),
+  matched: integer("matched").notNull(),
+  queued: integer("queued").notNull().default(0),
+  // The last event id handed over ("" before the first page): pages walk the
+  // webhook's events by id, and a task sent twice finds its page done.
+  cursor: text("cursor").notNull().default(""),
+  status: text("status", { enum: REPLAY_STATUSES }).notNull(),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type ApplicationRow = typeof applications.$inferSelect;
 export type WebhookRow = typeof webhooks.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
+export type ReplayRow = typeof replays.$inferSelect;
 /** An attempt as the API lists it: the record and its event. */
 export type AttemptRow = AttemptRecord & { eventId: string };

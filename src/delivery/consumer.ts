@@ -8,14 +8,19 @@ import { describeError } from "../lib/log";
 import { usage } from "../lib/usage";
 import { fanOut, fanOutLegacy } from "./fan-out";
 import { recoverWebhook } from "./recover";
-import type { LegacyFanoutTask, PublishTask, QueueTask, RecoverTask } from "./tasks";
+import { replayPage } from "./replay";
+import type { LegacyFanoutTask, PublishTask, QueueTask } from "./tasks";
 
 export async function consumeBatch(batch: MessageBatch<QueueTask>, deps: Deps): Promise<void> {
   const of = <K extends QueueTask["kind"]>(kind: K) =>
     batch.messages.filter((m): m is Message<Extract<QueueTask, { kind: K }>> => m.body.kind === kind);
   const publishes: Message<PublishTask>[] = of("publish");
   const legacy: Message<LegacyFanoutTask>[] = of("fanout");
-  const recovers: Message<RecoverTask>[] = of("recover");
+  // Tasks handled one by one; each answers whether it is done.
+  const singles: (readonly [Message<QueueTask>, () => Promise<boolean>])[] = [
+    ...of("recover").map((m) => [m, () => recoverWebhook(deps, m.body).then(() => true)] as const),
+    ...of("replay").map((m) => [m, () => replayPage(deps, m.body)] as const),
+  ];
   const failed = (error: unknown) => {
     deps.log("error", "fan-out failed", { ...describeError(error) });
     return new Set<string>();
@@ -35,10 +40,9 @@ export async function consumeBatch(batch: MessageBatch<QueueTask>, deps: Deps): 
   }
   for (const message of legacy) settle(message, legacyDone.has(message.body.messageId), deps);
   await Promise.all(
-    recovers.map(async (message) => {
+    singles.map(async ([message, handle]) => {
       try {
-        await recoverWebhook(deps, message.body);
-        settle(message, true, deps);
+        settle(message, await handle(), deps);
       } catch (error) {
         deps.log("error", "queue task failed", { task: message.body.kind, ...describeError(error) });
         settle(message, false, deps);

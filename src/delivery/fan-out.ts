@@ -229,8 +229,8 @@ export function messageFields(
 }
 
 /** Consecutive runs of items whose payloads add up to at most `limit` characters (one at least). */
-function bySize(items: QueuedEvent[], limit: number): QueuedEvent[][] {
-  const parts: QueuedEvent[][] = [];
+function bySize<T extends QueuedEvent>(items: T[], limit: number): T[][] {
+  const parts: T[][] = [];
   let size = 0;
   for (const item of items) {
     const last = parts[parts.length - 1];
@@ -288,6 +288,10 @@ export async function resend(deps: Deps, webhookId: string, events: EventRow[]):
       },
     ];
   });
-  if (items.length === 0) return [];
-  return webhookObject(deps, webhookId).resend(webhookId, items);
+  const shown: EventRow[] = [];
+  // In parts under the RPC size limit: a replay hands over hundreds at once.
+  for (const part of bySize(items, HANDOVER_CHARS)) {
+    shown.push(...(await webhookObject(deps, webhookId).resend(webhookId, part)));
+  }
+  return shown;
 }

@@ -1,5 +1,5 @@
 /** @module Bulk recovery: re-send a webhook's failed events created in a window. */
-import { pageFailed } from "../db/queries/events";
+import { failedIn, pageSelected } from "../db/queries/events";
 import type { Deps } from "../deps";
 import { resend } from "./fan-out";
 import type { RecoverTask } from "./tasks";
@@ -9,7 +9,7 @@ const PAGE = 100;
 export async function recoverWebhook(deps: Deps, task: RecoverTask): Promise<void> {
   let after = "";
   while (true) {
-    const page = await pageFailed(deps.db, task, after, PAGE);
+    const page = await pageSelected(deps.db, failedIn(task), after, PAGE);
     if (page.length === 0) return;
     await resend(deps, task.webhookId, page);
     after = page[page.length - 1]!.id;

@@ -33,9 +33,16 @@ export type QueueTask =
     }
   /** Re-send a webhook's failed events created in a window. */
   | { kind: "recover"; webhookId: string; since: string; until: string }
+  /**
+   * One page of a replay (SPEC §7.6): the events after `after` that its
+   * selection matches, then a task for the next page. Its selection and
+   * progress are in its D1 row.
+   */
+  | { kind: "replay"; replayId: string; after: string }
   /** From an earlier version: a message stored in D1 at ingest, not yet fanned out. */
   | { kind: "fanout"; messageId: string; requestId?: string };
 
 export type PublishTask = Extract<QueueTask, { kind: "publish" }>;
 export type RecoverTask = Extract<QueueTask, { kind: "recover" }>;
+export type ReplayTask = Extract<QueueTask, { kind: "replay" }>;
 export type LegacyFanoutTask = Extract<QueueTask, { kind: "fanout" }>;

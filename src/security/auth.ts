@@ -101,6 +101,14 @@ export async function resolvePrincipal(
   const hash = await hashApiKey(token);
   const key = await getApiKeyByHash(deps.db, hash);
   if (!key || !hashMatches(key.keyHash, hash)) throw unauthorized("The token is not valid.");
+  const now = deps.now();
+  // Read from the row on every request, never cached: an expiry or a
+  // revocation takes effect at the instant.
+  if (key.expiresAt !== null && Date.parse(key.expiresAt) <= now.getTime()) {
+    throw unauthorized(
+      key.kind === "portal_link" ? "This portal link has expired." : "The token has expired.",
+    );
+  }
   if (key.allowedIps !== null) {
     const cidrs = allowlist(key.allowedIps);
     if (!cidrs || !addressAllowed(address, cidrs)) {
@@ -108,7 +116,6 @@ export async function resolvePrincipal(
     }
   }
 
-  const now = deps.now();
   const staleBefore = toRfc3339(now.getTime() - LAST_USED_RESOLUTION_MS);
   const background =
     key.lastUsedAt === null || key.lastUsedAt < staleBefore
@@ -125,6 +132,7 @@ export async function resolvePrincipal(
       scope: key.scope,
       applicationId: key.applicationId,
       allowedIps: key.allowedIps,
+      expiresAt: key.expiresAt,
     },
     ...(background ? { background } : {}),
   };

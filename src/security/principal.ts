@@ -15,6 +15,11 @@ export type Principal = {
    * null: any address. Keys it mints must stay inside them.
    */
   allowedIps?: readonly string[] | null;
+  /**
+   * When the caller's credential expires (RFC 3339); absent or null: never.
+   * Keys and portal links it mints must expire no later.
+   */
+  expiresAt?: string | null;
 };
 
 export type Access = "read" | "publish" | "manage";

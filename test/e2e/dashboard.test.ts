@@ -54,7 +54,10 @@ type Session = {
   authorizations: string[];
 };
 
-async function openSession(viewport = { width: 1280, height: 900 }): Promise<Session> {
+async function openSession(
+  viewport = { width: 1280, height: 900 },
+  url = `${relay.url}/`,
+): Promise<Session> {
   const context = await browser.newContext({ viewport, colorScheme: "light", locale: "en-US" });
   const page = await context.newPage();
   const session: Session = { context, page, problems: [], urls: [], authorizations: [] };
@@ -69,7 +72,7 @@ async function openSession(viewport = { width: 1280, height: 900 }): Promise<Ses
     if (new URL(request.url()).pathname.startsWith("/v1/"))
       session.authorizations.push(request.headers().authorization ?? "");
   });
-  await page.goto(`${relay.url}/`);
+  await page.goto(url);
   return session;
 }
 
@@ -423,6 +426,161 @@ describe("dashboard", () => {
     await dialog.getByRole("alert").getByText(/may not/).waitFor();
     const all = await api.call("GET", "/v1/applications?limit=100");
     expect(all.body.data.map((a: { name: string }) => a.name)).not.toContain("Not allowed");
+
+    expect(session.problems).toEqual([]);
+    await session.context.close();
+  });
+
+  test("a portal link opens one application, keeps the token out of the address bar, and says when it is revoked or expired", async () => {
+    const mine = (await api.call("POST", "/v1/applications", { name: "Portal Co" })).body;
+    const theirs = (await api.call("POST", "/v1/applications", { name: "Elsewhere Co" })).body;
+    const hook = newHook(receiver.url);
+    await hook.script({ otherwise: { status: 200 } });
+    const ours = await api.call("POST", "/v1/webhooks", {
+      application_id: mine.id,
+      url: hook.url,
+      name: "Portal orders",
+    });
+    const other = await api.call("POST", "/v1/webhooks", {
+      application_id: theirs.id,
+      url: newHook(receiver.url).url,
+    });
+    await api.publish(mine.id, "order.created", { order: 1 });
+    await waitUntilSettled(ours.body.id, 1);
+    const link = await api.call("POST", `/v1/applications/${mine.id}/portal-links`, {
+      ttl_seconds: 600,
+    });
+    expect(link.status).toBe(201);
+    const token = new URL(link.body.url).hash.replace("#token=", "");
+
+    // A fresh browser context, opened at the link itself.
+    const session = await openSession(undefined, link.body.url);
+    const { page } = session;
+    await page.getByRole("heading", { name: "Portal Co" }).waitFor();
+    await page.locator(`[data-webhook-id="${ours.body.id}"] .last-delivery`).waitFor();
+    expect(new URL(page.url()).hash).toBe(`#/applications/${mine.id}`);
+    expect(page.url()).not.toContain(token);
+    expect(await page.evaluate(() => sessionStorage.getItem("hookrelay.token"))).toBe(token);
+    // One application, and no way out of it: no list to go back to, no sign-out.
+    expect(await page.locator("#crumbs").getByRole("link", { name: "Applications" }).count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(0);
+    await page.locator("#portal-badge").waitFor();
+    await shot(page, "10-portal");
+
+    // Its webhook opens; editing the address to reach another application does not.
+    await page.locator(`[data-webhook-id="${ours.body.id}"]`).getByRole("link").click();
+    await page.getByRole("heading", { name: "Portal orders" }).waitFor();
+    expect(await page.locator("#crumbs").textContent()).toBe("Portal CoPortal orders");
+    for (const hash of ["#/", `#/applications/${theirs.id}`, "#/no-such-page"]) {
+      await page.goto(`${relay.url}/${hash}`);
+      await page.getByRole("heading", { name: "Portal Co" }).waitFor();
+      expect(new URL(page.url()).hash).toBe(`#/applications/${mine.id}`);
+    }
+    await page.goto(`${relay.url}/#/webhooks/${other.body.id}`);
+    await page.getByRole("alert").getByText("Webhook not found.").waitFor();
+    expect(await page.getByText("Elsewhere Co").count()).toBe(0);
+
+    // Revoked: the next call says so plainly, with no sign-in form to try instead.
+    expect((await api.call("DELETE", `/v1/portal-links/${link.body.id}`)).status).toBe(200);
+    await page.goto(`${relay.url}/#/applications/${mine.id}`);
+    await page.getByRole("heading", { name: "This link has expired or was revoked" }).waitFor();
+    await page.getByText("The token is not valid.").waitFor();
+    expect(await page.getByLabel("Token").count()).toBe(0);
+    expect(await page.evaluate(() => sessionStorage.getItem("hookrelay.token"))).toBeNull();
+    await page.reload();
+    await page.getByRole("heading", { name: "This link has expired or was revoked" }).waitFor();
+    await shot(page, "11-portal-revoked");
+
+    // The token went only into Authorization headers, never into a request's URL.
+    expect(session.authorizations.every((value) => value === `Bearer ${token}`)).toBe(true);
+    expect(session.urls.filter((url) => url.includes(token) && url !== link.body.url)).toEqual([]);
+    expect(session.problems).toEqual([]);
+    await session.context.close();
+
+    // Expired: a link made by a key that expires in two seconds expires with it.
+    const shortKey = await api.call("POST", "/v1/api-keys", {
+      name: "short-lived",
+      scope: "admin",
+      application_id: mine.id,
+      expires_at: new Date(Date.now() + 2000).toISOString(),
+    });
+    const short = await fetch(`${relay.url}/v1/applications/${mine.id}/portal-links`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${shortKey.body.key}`, "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(short.status).toBe(201);
+    const shortLink = (await short.json()) as { url: string; expires_at: string };
+    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(shortLink.expires_at) - Date.now() + 100)));
+    const late = await openSession(undefined, shortLink.url);
+    await late.page.getByRole("heading", { name: "This link has expired or was revoked" }).waitFor();
+    await late.page.getByText("This portal link has expired.").waitFor();
+    expect(new URL(late.page.url()).hash).toBe("#/");
+    expect(late.problems).toEqual([]);
+    await late.context.close();
+  });
+
+  test("the replay panel counts the matching events before anything is sent, then shows progress", async () => {
+    const app = (await api.call("POST", "/v1/applications", { name: "Replay Co" })).body;
+    const hook = newHook(receiver.url);
+    await hook.script({ otherwise: { status: 500 } });
+    const webhook = (
+      await api.call("POST", "/v1/webhooks", {
+        application_id: app.id,
+        url: hook.url,
+        name: "Ledger",
+        retry_policy: { schedule_seconds: [] },
+      })
+    ).body;
+    for (let i = 0; i < 3; i++) await api.publish(app.id, "order.created", { order: i });
+    for (let i = 0; i < 2; i++) await api.publish(app.id, "order.paid", { order: i });
+    await waitUntilSettled(webhook.id, 5);
+    await hook.script({ otherwise: { status: 200 } });
+    const listed = await api.call("GET", `/v1/events?webhook_id=${webhook.id}&limit=100`);
+    const created = new Set(
+      (listed.body.data as { id: string; type: string }[])
+        .filter((e) => e.type === "order.created")
+        .map((e) => e.id),
+    );
+
+    const session = await openSession();
+    const { page } = session;
+    await signIn(page, relay.token);
+    await page.getByRole("heading", { name: "Applications", exact: true }).waitFor();
+    await page.goto(`${relay.url}/#/webhooks/${webhook.id}`);
+    const panel = page.locator("#replay-card");
+    await panel.waitFor();
+    await panel.getByLabel("success").uncheck();
+    await panel.getByLabel("Types").fill("order.created");
+    await panel.getByLabel("Last HTTP status").fill("500");
+    await panel.getByRole("button", { name: "Count matching events" }).click();
+    await panel.locator("#replay-matched").getByText("3 events match").waitFor();
+    // Counted, not sent.
+    expect((await hook.received()).requests).toHaveLength(5);
+    await panel.scrollIntoViewIfNeeded();
+    await page.mouse.move(0, 0);
+    await panel.screenshot({ path: join(ARTIFACTS, "12-replay-count.png") });
+
+    // Changing a filter withdraws the count: what is confirmed is what was counted.
+    await panel.getByLabel("Last HTTP status").fill("502");
+    expect(await panel.getByRole("button", { name: /^Replay/ }).count()).toBe(0);
+    await panel.getByLabel("Last HTTP status").fill("500");
+    await panel.getByRole("button", { name: "Count matching events" }).click();
+    await panel.getByRole("button", { name: "Replay 3 events" }).click();
+    await panel.locator('#replay-progress[data-status="done"]').waitFor(WAIT);
+    expect(await panel.locator("#replay-progress").textContent()).toContain("3 of 3");
+    await panel.screenshot({ path: join(ARTIFACTS, "13-replay-done.png") });
+
+    // Exactly those three got one more attempt.
+    const deadline = Date.now() + WAIT.timeout;
+    let again: string[] = [];
+    while (Date.now() < deadline) {
+      again = (await hook.received()).requests.slice(5).map((r) => r.headers["webhook-id"]!);
+      if (again.length >= 3) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(new Set(again)).toEqual(created);
+    expect(again).toHaveLength(3);
 
     expect(session.problems).toEqual([]);
     await session.context.close();

@@ -85,6 +85,38 @@ export type paths = {
         patch: operations["updateApplication"];
         trace?: never;
     };
+    "/v1/applications/{id}/portal-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["createPortalLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/portal-links/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["deletePortalLink"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks": {
         parameters: {
             query?: never;
@@ -358,6 +390,39 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description One more manual attempt (as `retry` gives) for each of the webhook's events created in [since, until] that match the filters. Paged behind the queue, 500 events a task. */
+        post: operations["replayWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/replays/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getReplay"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/usage": {
         parameters: {
             query?: never;
@@ -435,6 +500,12 @@ export type components = {
              * @example 2026-11-22T15:37:13.123Z
              */
             created_at: string;
+            /**
+             * Format: date-time
+             * @description When the key stops working; null: never
+             * @example 2026-11-22T15:37:13.123Z
+             */
+            expires_at: string | null;
         };
         Problem: {
             type: string;
@@ -468,6 +539,12 @@ export type components = {
              *     ]
              */
             allowed_ips?: string[] | null;
+            /**
+             * Format: date-time
+             * @description When the key stops working (401 from that instant); in the future. Absent or null: never.
+             * @example 2026-11-22T15:37:13.123Z
+             */
+            expires_at?: string | null;
         };
         ApiKeyList: {
             /** @enum {string} */
@@ -533,6 +610,51 @@ export type components = {
             metadata?: {
                 [key: string]: unknown;
             };
+        };
+        PortalLink: {
+            /** @enum {string} */
+            object: "portal_link";
+            /**
+             * Format: uuid
+             * @example 01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @example 01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00
+             */
+            application_id: string;
+            /** @enum {string} */
+            scope: "admin" | "reader";
+            /**
+             * @description The dashboard, with the token in the fragment (`#token=…`): shown only in this answer. The token is also a Bearer token for the API within the application and scope.
+             * @example https://relay.example.com/#token=hr_3q2-7wLqHkq8vXh2mD1c5s9aZyJfE0uTn4oPbRgKxWc
+             */
+            url: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T15:37:13.123Z
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T15:37:13.123Z
+             */
+            created_at: string;
+        };
+        CreatePortalLink: {
+            /**
+             * @description How long the link works, in seconds (60 to 86400).
+             * @default 3600
+             * @example 3600
+             */
+            ttl_seconds?: number;
+            /**
+             * @description admin: manage the application's webhooks; reader: look only.
+             * @default admin
+             * @enum {string}
+             */
+            scope?: "admin" | "reader";
         };
         WebhookWithSecret: components["schemas"]["Webhook"] & {
             /** @description The whsec_ secret that v1 signatures use; null when the scheme is v1a */
@@ -1018,6 +1140,114 @@ export type components = {
              * @example 2026-11-22T15:37:13.123Z
              */
             created_at: string;
+        };
+        ReplayDryRun: {
+            /** @enum {string} */
+            object: "replay";
+            /** @enum {boolean} */
+            dry_run: true;
+            /**
+             * Format: uuid
+             * @example 01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00
+             */
+            webhook_id: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T15:37:13.123Z
+             */
+            since: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T15:37:13.123Z
+             */
+            until: string;
+            delivery_status: ("pending" | "retrying" | "success" | "failed")[];
+            event_types: string[] | null;
+            http_status_codes: number[] | null;
+            /** @description Events the selection matched when asked */
+            matched: number;
+        };
+        Replay: {
+            /** @enum {string} */
+            object: "replay";
+            /**
+             * Format: uuid
+             * @example 01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @example 01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00
+             */
+            webhook_id: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T15:37:13.123Z
+             */
+            since: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T15:37:13.123Z
+             */
+            until: string;
+            delivery_status: ("pending" | "retrying" | "success" | "failed")[];
+            event_types: string[] | null;
+            http_status_codes: number[] | null;
+            /** @description Events the selection matched when asked */
+            matched: number;
+            /** @description Events handed over for an attempt so far */
+            queued: number;
+            /** @enum {string} */
+            status: "running" | "done";
+            /**
+             * Format: date-time
+             * @example 2026-11-22T15:37:13.123Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T15:37:13.123Z
+             */
+            updated_at: string;
+        };
+        CreateReplay: {
+            /**
+             * Format: date-time
+             * @description Events created at or after this time.
+             * @example 2026-11-22T15:37:13.123Z
+             */
+            since: string;
+            /**
+             * Format: date-time
+             * @description Events created at or before this time (both ends included, as recover's); default now.
+             * @example 2026-11-22T15:37:13.123Z
+             */
+            until?: string;
+            /**
+             * @description Default: success and failed (pending and retrying events are attempted anyway).
+             * @example [
+             *       "failed"
+             *     ]
+             */
+            delivery_status?: ("pending" | "retrying" | "success" | "failed")[];
+            /**
+             * @description Only events of these types; default any.
+             * @example [
+             *       "order.paid"
+             *     ]
+             */
+            event_types?: string[];
+            /**
+             * @description Only events whose last attempt answered one of these (0: no response); default any.
+             * @example [
+             *       500,
+             *       502,
+             *       503
+             *     ]
+             */
+            http_status_codes?: number[];
+            /** @description Count what would be replayed, and change nothing. */
+            dry_run?: boolean;
         };
         Usage: {
             /** @enum {string} */
@@ -1710,6 +1940,177 @@ export interface operations {
             };
             /** @description Body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createPortalLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CreatePortalLink"];
+            };
+        };
+        responses: {
+            /** @description Created; the only time the link (and its token) is shown */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalLink"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Scope or client address refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deletePortalLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked: its token is refused from the next request on */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "portal_link";
+                        id: string;
+                        /** @enum {boolean} */
+                        deleted: true;
+                    };
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Scope or client address refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3335,6 +3736,189 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AttemptList"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Scope or client address refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replayWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateReplay"];
+            };
+        };
+        responses: {
+            /** @description Dry run: what would be replayed; nothing changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayDryRun"];
+                };
+            };
+            /** @description Started; read its progress at GET /v1/replays/{id} */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Replay"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Scope or client address refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict or limit reached */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReplay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The replay and its progress */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Replay"];
                 };
             };
             /** @description No or bad token */

@@ -11,6 +11,7 @@ import {
   formatDuration,
   formatPercent,
   formatRelative,
+  localInputValue,
   rateTone,
   webhookTitle,
 } from "../format";
@@ -31,6 +32,7 @@ import {
 } from "../ui";
 import type { Crumb, ViewContext } from "./context";
 import { eventsPanel } from "./events";
+import { replayCard } from "./replay";
 import { openWebhookForm } from "./webhook-form";
 
 /** Breadcrumbs down to a webhook; the application's name comes from cache or one read. */
@@ -196,6 +198,7 @@ export async function renderWebhook(
           card("Settings", [settingsBody]),
           secretCard(context, webhook.id),
           recoverCard(context, webhook.id, () => events.showNewest()),
+          replayCard(context, webhook.id, () => events.showNewest()),
         ),
       ),
     ),
@@ -402,13 +405,6 @@ function secretCard(context: ViewContext, webhookId: string): HTMLElement {
   };
   render();
   return card("Signing secret", [body], { id: "secret-card" });
-}
-
-/** A `datetime-local` value (local time, minutes) for `date`. */
-function localInputValue(date: Date): string {
-  const pad = (n: number) => String(n).padStart(2, "0");
-  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-  return `${day}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
 /** Recover: re-queue the webhook's failed events since a time. */

@@ -2,7 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { API_KEY_SCOPES, type ApiKeyRow } from "../../db/schema";
 import { parseCidr } from "../../security/ip-allowlist";
-import { idSchema, timestampSchema } from "../common";
+import { idSchema, instantSchema, timestampSchema } from "../common";
 import { listSchema, paginationQuery } from "../pagination";
 
 /** An IPv4 or IPv6 address or CIDR range; a bare address is a range of one. */
@@ -35,6 +35,10 @@ export const createApiKeySchema = z
           "Client addresses (CF-Connecting-IP) the key is accepted from; absent or null: any.",
         example: ["203.0.113.0/24", "2001:db8::/32"],
       }),
+    expires_at: instantSchema.nullable().optional().openapi({
+      description:
+        "When the key stops working (401 from that instant); in the future. Absent or null: never.",
+    }),
   })
   .strict()
   .openapi("CreateApiKey");
@@ -54,6 +58,9 @@ export const apiKeySchema = z
       description: "Last authenticated request, to the minute (updated at most once a minute)",
     }),
     created_at: timestampSchema,
+    expires_at: timestampSchema.nullable().openapi({
+      description: "When the key stops working; null: never",
+    }),
   })
   .openapi("ApiKey");
 
@@ -89,5 +96,6 @@ export function toApiKeyObject(row: ApiKeyRow): ApiKey {
     key_prefix: row.keyPrefix,
     last_used_at: row.lastUsedAt,
     created_at: row.createdAt,
+    expires_at: row.expiresAt,
   };
 }

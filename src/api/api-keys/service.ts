@@ -1,11 +1,16 @@
 /** @module API key logic, free of HTTP: only admin-scope principals manage keys. */
 import type { z } from "@hono/zod-openapi";
-import { deleteApiKey, getApiKey, insertApiKey, listApiKeys } from "../../db/queries/api-keys";
+import {
+  deleteApiKey,
+  getApiKeyOfKind,
+  insertApiKey,
+  listApiKeys,
+} from "../../db/queries/api-keys";
 import { getApplication } from "../../db/queries/applications";
 import { constraintViolated } from "../../db/errors";
 import type { ApiKeyRow } from "../../db/schema";
 import type { Deps } from "../../deps";
-import { forbidden, notFound } from "../../lib/errors";
+import { forbidden, notFound, unprocessable } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { toRfc3339 } from "../../lib/time";
 import { issueApiKey } from "../../security/api-keys";
@@ -35,6 +40,11 @@ export async function createApiKey(
     requireApplication(principal, applicationId, "Application");
   }
   requireWithinAllowlist(principal, input.allowed_ips ?? null);
+  const expiresAt = input.expires_at ? Date.parse(input.expires_at) : null;
+  if (expiresAt !== null && expiresAt <= deps.now().getTime()) {
+    throw unprocessable([{ path: "expires_at", message: "must be in the future" }]);
+  }
+  requireWithinExpiry(principal, expiresAt);
   if (applicationId !== null && !(await getApplication(deps.db, applicationId))) {
     throw notFound("Application not found (application_id).");
   }
@@ -50,6 +60,8 @@ export async function createApiKey(
       keyPrefix: issued.prefix,
       lastUsedAt: null,
       createdAt: toRfc3339(deps.now()),
+      expiresAt: expiresAt === null ? null : toRfc3339(expiresAt),
+      kind: "api_key",
     });
     return { row, key: issued.key };
   } catch (error) {
@@ -82,6 +94,19 @@ function requireWithinAllowlist(principal: Principal, requested: readonly string
   }
 }
 
+/**
+ * A key that expires mints keys that expire no later: otherwise a portal
+ * link, handed to a customer for an hour, could mint a key for ever.
+ */
+export function requireWithinExpiry(principal: Principal, expiresAtMs: number | null): void {
+  if (!principal.expiresAt) return;
+  if (expiresAtMs === null || expiresAtMs > Date.parse(principal.expiresAt)) {
+    throw forbidden(
+      `This key expires at ${principal.expiresAt}: expires_at is required and may not be later.`,
+    );
+  }
+}
+
 /** Keys the principal may manage: a confined admin key sees its application's only. */
 export async function pageApiKeys(
   deps: Deps,
@@ -100,12 +125,23 @@ export async function pageApiKeys(
 }
 
 /** Revokes a key at once: the next request that presents it is a 401. */
-export async function revokeApiKey(deps: Deps, principal: Principal, id: string): Promise<void> {
+export function revokeApiKey(deps: Deps, principal: Principal, id: string): Promise<void> {
+  return revokeKey(deps, principal, id, "api_key", "API key");
+}
+
+/** Revokes a key or a portal link, if the principal can see it: 404 otherwise. */
+export async function revokeKey(
+  deps: Deps,
+  principal: Principal,
+  id: string,
+  kind: ApiKeyRow["kind"],
+  what: string,
+): Promise<void> {
   requireAccess(principal, "manage");
-  const key = await getApiKey(deps.db, id);
+  const key = await getApiKeyOfKind(deps.db, id, kind);
   // An unconfined key is out of a confined principal's reach, like another application's.
   if (!key || (principal.applicationId !== null && key.applicationId !== principal.applicationId)) {
-    throw notFound("API key not found.");
+    throw notFound(`${what} not found.`);
   }
   await deleteApiKey(deps.db, id);
 }

@@ -1,7 +1,7 @@
 /** @module Webhook logic, free of HTTP. */
 import type { z } from "@hono/zod-openapi";
 import { getApplication } from "../../db/queries/applications";
-import { countFailed } from "../../db/queries/events";
+import { countSelected, failedIn } from "../../db/queries/events";
 import { insertMessages } from "../../db/queries/messages";
 import {
   deleteWebhook,
@@ -338,6 +338,22 @@ export async function sendTestEvent(
   };
 }
 
+/**
+ * A request's window (recover, replay) as stored times: `until` defaults to
+ * now and may not be before `since` (422).
+ */
+export function windowOf(
+  input: { since: string; until?: string | undefined },
+  now: Date,
+): { since: string; until: string } {
+  // Instants, not strings: "…T10:00:00+02:00" is before "…T09:00:00Z".
+  const sinceMs = Date.parse(input.since);
+  const untilMs = input.until ? Date.parse(input.until) : now.getTime();
+  if (untilMs < sinceMs)
+    throw unprocessable([{ path: "until", message: "until must not be before since" }]);
+  return { since: toRfc3339(sinceMs), until: toRfc3339(untilMs) };
+}
+
 export async function recoverEvents(
   deps: Deps,
   principal: Principal,
@@ -345,16 +361,9 @@ export async function recoverEvents(
   input: z.infer<typeof recoverSchema>,
 ) {
   const webhook = await findWebhook(deps, principal, id, "manage");
-  const now = deps.now();
-  // Instants, not strings: "…T10:00:00+02:00" is before "…T09:00:00Z".
-  const sinceMs = Date.parse(input.since);
-  const untilMs = input.until ? Date.parse(input.until) : now.getTime();
-  if (untilMs < sinceMs)
-    throw unprocessable([{ path: "until", message: "until must not be before since" }]);
-  const since = toRfc3339(sinceMs);
-  const until = toRfc3339(untilMs);
+  const { since, until } = windowOf(input, deps.now());
   const task = { webhookId: webhook.id, since, until };
-  const matched = await countFailed(deps.db, task);
+  const matched = await countSelected(deps.db, failedIn(task));
   if (matched > 0) await deps.queue.send({ kind: "recover", ...task });
   return { object: "recovery" as const, webhook_id: webhook.id, since, until, count: matched };
 }

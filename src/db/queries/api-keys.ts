@@ -1,5 +1,5 @@
 /** @module API key rows: plain functions taking the db first, no HTTP. */
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { type ApiKeyRow, apiKeys } from "../schema";
 
@@ -10,8 +10,17 @@ export async function insertApiKey(db: Db, row: NewApiKey): Promise<ApiKeyRow> {
   return created!;
 }
 
-export async function getApiKey(db: Db, id: string): Promise<ApiKeyRow | undefined> {
-  return db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
+/** A key or portal link, when it is of that kind. */
+export async function getApiKeyOfKind(
+  db: Db,
+  id: string,
+  kind: ApiKeyRow["kind"],
+): Promise<ApiKeyRow | undefined> {
+  return db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.id, id), eq(apiKeys.kind, kind)))
+    .get();
 }
 
 /** One indexed read (`api_keys_hash_unique`) per authenticated request. */
@@ -32,6 +41,8 @@ export async function listApiKeys(
     .from(apiKeys)
     .where(
       and(
+        // Portal links are keys too, but not listed as such: they come and go by the hour.
+        eq(apiKeys.kind, "api_key"),
         f.applicationId ? eq(apiKeys.applicationId, f.applicationId) : undefined,
         f.before ? lt(apiKeys.id, f.before) : undefined,
       ),
@@ -56,4 +67,15 @@ export async function touchApiKey(
     .where(
       and(eq(apiKeys.id, id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, staleBefore))),
     );
+}
+
+/**
+ * Deletes portal links that expired before `before`. The kind is a literal so
+ * that SQLite can use the partial index on portal links' expiry.
+ */
+export async function deleteExpiredPortalLinks(db: Db, before: string): Promise<number> {
+  const result = await db
+    .delete(apiKeys)
+    .where(and(sql.raw("kind = 'portal_link'"), lt(apiKeys.expiresAt, before)));
+  return result.meta.changes;
 }

@@ -118,42 +118,6 @@ function statusIs(status: DeliveryStatus | undefined) {
   return status ? sql.raw(`delivery_status = '${status}'`) : undefined;
 }
 
-/** A window of a webhook's failed events, as recover selects them (ids sort by time). */
-export type FailedWindow = { webhookId: string; since: string; until: string };
-
-function failedIn(w: FailedWindow) {
-  return and(
-    eq(events.webhookId, w.webhookId),
-    statusIs("failed"),
-    gte(events.createdAt, w.since),
-    lte(events.createdAt, w.until),
-  );
-}
-
-export async function countFailed(db: Db, w: FailedWindow): Promise<number> {
-  const row = await db
-    .select({ n: sql<number>`count(*)` })
-    .from(events)
-    .where(failedIn(w))
-    .get();
-  return row?.n ?? 0;
-}
-
-/** A page of the window's failed events, oldest first, after the id `after`. */
-export async function pageFailed(
-  db: Db,
-  w: FailedWindow,
-  after: string,
-  limit: number,
-): Promise<EventRow[]> {
-  return db
-    .select()
-    .from(events)
-    .where(and(failedIn(w), gt(events.id, after)))
-    .orderBy(asc(events.id))
-    .limit(limit);
-}
-
 /** Deletes these events, attempts and all, for retention. */
 export async function deleteEvents(
   db: Db,
@@ -166,4 +130,68 @@ export async function deleteEvents(
     keys,
   );
   return changes.reduce((a, b) => a + b, 0);
+}
+
+/**
+ * A selection of a webhook's recorded events by creation time (both ends
+ * included), status, type and last HTTP status: what recover and replay
+ * (SPEC §7.6) count and then page through, with the same condition.
+ */
+export type EventSelection = {
+  webhookId: string;
+  since: string;
+  until: string;
+  deliveryStatuses: DeliveryStatus[];
+  eventTypes: string[] | null;
+  httpStatusCodes: number[] | null;
+};
+
+/** Recover's selection: the window's failed events. */
+export function failedIn(w: { webhookId: string; since: string; until: string }): EventSelection {
+  return { ...w, deliveryStatuses: ["failed"], eventTypes: null, httpStatusCodes: null };
+}
+
+function selected(f: EventSelection) {
+  // One status is compared with `=`, so the partial index on failed events
+  // serves recover; statuses are the schema's enum, so literals are safe. The
+  // lists travel as one JSON parameter each (D1 binds 100 at most).
+  const [only, ...more] = f.deliveryStatuses;
+  return and(
+    eq(events.webhookId, f.webhookId),
+    more.length === 0
+      ? statusIs(only)
+      : sql.raw(`delivery_status IN (${f.deliveryStatuses.map((s) => `'${s}'`).join(", ")})`),
+    gte(events.createdAt, f.since),
+    lte(events.createdAt, f.until),
+    f.eventTypes
+      ? sql`${events.type} IN (SELECT value FROM json_each(${JSON.stringify(f.eventTypes)}))`
+      : undefined,
+    f.httpStatusCodes
+      ? sql`${events.httpStatusCode} IN (SELECT value FROM json_each(${JSON.stringify(f.httpStatusCodes)}))`
+      : undefined,
+  );
+}
+
+export async function countSelected(db: Db, f: EventSelection): Promise<number> {
+  const row = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(events)
+    .where(selected(f))
+    .get();
+  return row?.n ?? 0;
+}
+
+/** A page of the selection, oldest first, after the id `after`. */
+export async function pageSelected(
+  db: Db,
+  f: EventSelection,
+  after: string,
+  limit: number,
+): Promise<EventRow[]> {
+  return db
+    .select()
+    .from(events)
+    .where(and(selected(f), gt(events.id, after)))
+    .orderBy(asc(events.id))
+    .limit(limit);
 }

@@ -120,6 +120,18 @@ const TABLE: Record<string, Row> = {
     },
   },
 
+  "POST /v1/applications/{id}/portal-links": {
+    expect: manage(201),
+    request: (w) => ({ path: `/v1/applications/${w.appA}/portal-links`, body: {} }),
+  },
+  "DELETE /v1/portal-links/{id}": {
+    expect: manage(200),
+    request: async (w) => {
+      const res = await api("POST", `/v1/applications/${w.appA}/portal-links`, {});
+      return { path: `/v1/portal-links/${res.body.id}` };
+    },
+  },
+
   "POST /v1/webhooks": {
     expect: manage(201),
     request: (w) => ({
@@ -176,6 +188,22 @@ const TABLE: Record<string, Row> = {
       path: `/v1/webhooks/${w.webhookId}/filter/test`,
       body: { event_type: "order.paid", payload: { amount: 1 } },
     }),
+  },
+  "POST /v1/webhooks/{id}/replay": {
+    expect: manage(200),
+    request: (w) => ({
+      path: `/v1/webhooks/${w.webhookId}/replay`,
+      body: { since: new Date(Date.now() - 3_600_000).toISOString(), dry_run: true },
+    }),
+  },
+  "GET /v1/replays/{id}": {
+    expect: read(200),
+    request: async (w) => {
+      const res = await api("POST", `/v1/webhooks/${w.webhookId}/replay`, {
+        since: new Date(Date.now() - 3_600_000).toISOString(),
+      });
+      return { path: `/v1/replays/${res.body.id}` };
+    },
   },
   "GET /v1/webhooks/{id}/stats": {
     expect: read(200),

@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { parseEventTypes, parseFilter, parseHeaders, parseSchedule } from "../../../dashboard/src/form-parsers";
+import {
+  parseEventTypes,
+  parseFilter,
+  parseHeaders,
+  parseSchedule,
+  parseStatusCodes,
+} from "../../../dashboard/src/form-parsers";
 
 describe("the webhook form's parsers", () => {
   test("headers: one “Name: value” per line; blank lines skipped; values may hold colons", () => {
@@ -44,6 +50,14 @@ describe("the webhook form's parsers", () => {
         },
       ),
     );
+  });
+
+  test("status codes: commas or white space, no repeats, 0 for no response; others say which", () => {
+    expect(parseStatusCodes("500, 502 0\n500")).toEqual([500, 502, 0]);
+    expect(parseStatusCodes("  ")).toEqual([]);
+    for (const bad of ["600", "-1", "5xx", "1.5"]) {
+      expect(() => parseStatusCodes(`500 ${bad}`)).toThrow(`“${bad}”`);
+    }
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -87,6 +87,17 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * The state directory's encryption key, made on its first start and kept
+ * beside the state, so that a restart on the same state (after a SIGKILL)
+ * opens the secrets the first run sealed, as `.dev.vars` does for npm start.
+ */
+function encryptionKeyOf(persistTo: string): string {
+  const file = join(persistTo, "encryption-key");
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString("base64"));
+  return readFileSync(file, "utf8");
+}
+
 export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const port = await freePort();
   const persistTo = options.persistTo ?? mkdtempSync(join(tmpdir(), "hookrelay-"));
@@ -101,7 +112,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
       RELAY_PERSIST_TO: persistTo,
       RELAY_ADMIN_TOKEN: token,
       // Its own key unless the test brings one, so start.mjs never writes .dev.vars.
-      RELAY_ENCRYPTION_KEY: options.env?.RELAY_ENCRYPTION_KEY ?? randomBytes(32).toString("base64"),
+      RELAY_ENCRYPTION_KEY: options.env?.RELAY_ENCRYPTION_KEY ?? encryptionKeyOf(persistTo),
       WRANGLER_SEND_METRICS: "false",
     },
     // Its own process group: signals to -pid reach workerd too.

@@ -91,6 +91,8 @@ export class WebhookDO extends DurableObject<Env> {
   private ready: HeldEvent[] = [];
   /** Events waiting for a later time (retries). */
   private readonly later = new Set<HeldEvent>();
+  /** No event in `later` is due before this (a lower bound), so most pump turns skip the walk. */
+  private laterDueFrom = Number.POSITIVE_INFINITY;
   private readonly recent = new Map<string, true>();
   private readonly signers = new SignerCache();
   private webhookId: string | null;
@@ -332,7 +334,10 @@ export class WebhookDO extends DurableObject<Env> {
   /** Puts a loaded event where the pump looks: ready now, or later. */
   private schedule(event: HeldEvent): void {
     if (event.dueAt <= this.deps.now().getTime()) insertReady(this.ready, event);
-    else this.later.add(event);
+    else {
+      this.later.add(event);
+      this.laterDueFrom = Math.min(this.laterDueFrom, event.dueAt);
+    }
   }
 
   private rememberWebhook(webhookId: string): void {
@@ -440,10 +445,14 @@ export class WebhookDO extends DurableObject<Env> {
 
   /** Moves retries whose time has come to the ready list. */
   private promote(now: number): void {
+    if (now < this.laterDueFrom) return;
+    this.laterDueFrom = Number.POSITIVE_INFINITY;
     for (const event of this.later) {
       if (event.dueAt <= now) {
         this.later.delete(event);
         insertReady(this.ready, event);
+      } else {
+        this.laterDueFrom = Math.min(this.laterDueFrom, event.dueAt);
       }
     }
   }
@@ -672,6 +681,7 @@ export class WebhookDO extends DurableObject<Env> {
     this.history.discard();
     this.ready = [];
     this.later.clear();
+    this.laterDueFrom = Number.POSITIVE_INFINITY;
   }
 
   /**
@@ -715,9 +725,22 @@ function byPublication(a: QueuedEvent, b: QueuedEvent): number {
   return a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0;
 }
 
-/** Inserts in publication order; events mostly arrive in order, so this mostly appends. */
+/**
+ * Inserts in publication order. Events mostly arrive in order, so this
+ * mostly appends; a retry coming due goes back among thousands, found by
+ * bisection rather than a walk from the end.
+ */
 function insertReady(ready: HeldEvent[], event: HeldEvent): void {
-  let i = ready.length;
-  while (i > 0 && byPublication(ready[i - 1]!, event) > 0) i--;
-  ready.splice(i, 0, event);
+  let low = 0;
+  let high = ready.length;
+  if (high === 0 || byPublication(ready[high - 1]!, event) <= 0) {
+    ready.push(event);
+    return;
+  }
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (byPublication(ready[mid]!, event) > 0) high = mid;
+    else low = mid + 1;
+  }
+  ready.splice(low, 0, event);
 }

@@ -106,16 +106,22 @@ async function readPrefix(response: Response, limit: number): Promise<string> {
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
+  let ended = false;
   try {
     // One byte past the limit tells whether the cut falls inside a character.
     while (size <= limit) {
       const { done, value } = await reader.read();
-      if (done) break;
+      if (done) {
+        ended = true;
+        break;
+      }
       chunks.push(value);
       size += value.byteLength;
     }
   } finally {
-    await reader.cancel().catch(() => {});
+    // Only a body left unread needs cancelling; each await here costs a turn of the runtime.
+    if (ended) reader.releaseLock();
+    else await reader.cancel().catch(() => {});
   }
   const all = new Uint8Array(Math.min(size, limit + 1));
   let offset = 0;

@@ -97,11 +97,12 @@ async function startBenchReceiver() {
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { sent_at: number };
       if (failsFirst(id) && !attempted.has(id)) {
         attempted.add(id);
-        res.writeHead(500).end();
+        res.writeHead(500, { "content-length": "0" }).end();
         return;
       }
       if (!firstSuccess.has(id)) firstSuccess.set(id, Date.now() - body.sent_at);
-      res.writeHead(200).end("ok");
+      // With its length, as Express or Fastify answer a short body.
+      res.writeHead(200, { "content-length": "2" }).end("ok");
     });
   });
   server.keepAliveTimeout = 30_000;

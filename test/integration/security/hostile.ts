@@ -19,12 +19,14 @@ export async function rowCounts() {
 /**
  * The row counts once delivery has settled: messages and events are written
  * behind the queue, a second or so after a publish or a test was accepted,
- * so a count taken meanwhile would move by itself.
+ * so a count taken meanwhile would move by itself. Settled: unchanged for
+ * two seconds, longer than the queue's batch wait and the history's flush
+ * interval (1 s each).
  */
 export async function settledRowCounts() {
   let last = JSON.stringify(await rowCounts());
-  for (let i = 0; i < 20; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+  for (let i = 0; i < 30; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
     const now = JSON.stringify(await rowCounts());
     if (now === last) break;
     last = now;

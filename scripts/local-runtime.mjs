@@ -13,6 +13,8 @@
  * - `migrateD1Databases`: each D1 database's migrations applied and tracked
  *   as `wrangler d1 migrations apply --local` does, in the same table,
  *   before the Worker serves anything.
+ * - `workerBesideItsAssets`: the static assets beside the Worker rather than
+ *   in front of it, as on Cloudflare.
  */
 import http from "node:http";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -86,6 +88,41 @@ export async function workerOptionsFromConfig(configPath) {
   const config = wrangler.unstable_readConfig({ config: configPath }, { hideWarnings: true });
   const { workerOptions } = wrangler.unstable_getMiniflareWorkerOptions(configPath, undefined, {});
   return { config, workerOptions, wrangler };
+}
+
+/**
+ * The Worker and its static assets as two Miniflare workers, routed as
+ * Cloudflare routes them: the `run_worker_first` paths straight to the
+ * Worker, anything else to the assets, which answer from their directory or
+ * pass the request on to the Worker. On Cloudflare the asset router runs in
+ * front of the Worker at no cost to it; Miniflare would run it as three
+ * more JS workers (its RPC proxy, router and asset lookup) on workerd's one
+ * thread, in front of every API call, queue batch and Durable Object call:
+ * about a fifth of the relay's CPU under load (docs/BENCHMARKS.md). Returns
+ * the workers for `new Miniflare({ workers })`, the assets first (the one
+ * unrouted requests reach), or the Worker alone when it has no assets or
+ * its routing says more than paths for the Worker.
+ */
+export function workerBesideItsAssets(name, workerOptions) {
+  const { assets, ...worker } = workerOptions;
+  const routing = assets?.routerConfig?.static_routing;
+  if (!assets || !routing || routing.asset_worker?.length) return [{ ...workerOptions, name }];
+  return [
+    {
+      name: `${name}-assets`,
+      modules: true,
+      script: "export default { fetch: (request, env) => env.WORKER.fetch(request) }",
+      compatibilityDate: worker.compatibilityDate,
+      serviceBindings: { WORKER: name },
+      assets: { ...assets, routerConfig: { has_user_worker: true } },
+    },
+    {
+      ...worker,
+      name,
+      // A route matches the path and query together: "/docs" must take "/docs?x" too.
+      routes: routing.user_worker.map((path) => `*${path.endsWith("*") ? path : `${path}*`}`),
+    },
+  ];
 }
 
 /**

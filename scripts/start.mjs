@@ -31,6 +31,7 @@ import {
   bundleWorker,
   keepLoopbackConnectionsOpen,
   migrateD1Databases,
+  workerBesideItsAssets,
   workerOptionsFromConfig,
 } from "./local-runtime.mjs";
 
@@ -150,16 +151,13 @@ const mf = new Miniflare({
   // runScheduled's way in: /cdn-cgi/handler/scheduled, as `wrangler dev
   // --test-scheduled` offers it.
   unsafeTriggerHandlers: true,
-  workers: [
-    {
-      ...workerOptions,
-      // The name keys the Durable Objects' storage: the same as `wrangler dev`'s.
-      name: config.name,
-      bindings: { ...workerOptions.bindings, ...bindings },
-      modulesRoot: dirname(entry),
-      modules: [{ type: "ESModule", path: entry.replace(/\.ts$/, ".js"), contents: await bundleWorker(entry) }],
-    },
-  ],
+  // The name keys the Durable Objects' storage: the same as `wrangler dev`'s.
+  workers: workerBesideItsAssets(config.name, {
+    ...workerOptions,
+    bindings: { ...workerOptions.bindings, ...bindings },
+    modulesRoot: dirname(entry),
+    modules: [{ type: "ESModule", path: entry.replace(/\.ts$/, ".js"), contents: await bundleWorker(entry) }],
+  }),
 });
 
 let stopping = false;
@@ -193,8 +191,8 @@ for (const cron of crons) {
  * One run of the scheduled handler; true when it succeeded.
  *
  * A request to Miniflare's /cdn-cgi/handler/scheduled, routed (header
- * MF-Route-Override) to the Worker itself rather than to the static assets in
- * front of it, and awaited like any fetch. Not
+ * MF-Route-Override) to the Worker itself rather than to the static assets,
+ * which take unrouted paths, and awaited like any fetch. Not
  * `(await mf.getWorker()).scheduled(...)`: Miniflare's proxy resolves
  * `env[...]` and `.scheduled`, and makes the first call of a method, with a
  * synchronous fetch that blocks this thread in Atomics.wait until workerd

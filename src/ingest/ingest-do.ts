@@ -112,21 +112,17 @@ export class IngestDO extends DurableObject<Env> {
       }
       this.sending.add(slot);
       try {
-        const first = item.key === null ? null : await this.firstWithKey(slot, now);
-        if (first) {
-          results.push({ status: 200, message: first });
-          continue;
-        }
         const message = { ...item.message, shard };
-        this.run(
-          `INSERT INTO outbox (slot, message_id, body, created_at) VALUES (?, ?, ?, ?)
-           ON CONFLICT (slot) DO UPDATE SET message_id = excluded.message_id,
-             body = excluded.body, created_at = excluded.created_at`,
-          slot,
-          message.id,
-          JSON.stringify(message),
-          now,
-        );
+        const body = JSON.stringify(message);
+        // One statement for the common case: a new slot, or a key older than 24 hours.
+        if (!this.store(slot, message.id, body, now, now - KEY_TTL_MS)) {
+          const first = await this.firstWithKey(slot, now);
+          if (first) {
+            results.push({ status: 200, message: first });
+            continue;
+          }
+          this.store(slot, message.id, body, now, Number.MAX_SAFE_INTEGER);
+        }
         this.unconfirmed.set(slot, now);
         taken.set(slot, message);
         results.push({ status: 202, message });
@@ -241,6 +237,27 @@ export class IngestDO extends DurableObject<Env> {
       this.deps.log("warn", "re-sent unconfirmed messages", { shard, count: messages.length });
     }
     return messages.length;
+  }
+
+  /**
+   * Stores the message in its slot unless the slot holds one accepted after
+   * `replaceBefore`; answers whether it did.
+   */
+  private store(slot: string, messageId: string, body: string, now: number, replaceBefore: number): boolean {
+    return (
+      this.run(
+        `INSERT INTO outbox (slot, message_id, body, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (slot) DO UPDATE SET message_id = excluded.message_id,
+           body = excluded.body, created_at = excluded.created_at
+         WHERE outbox.created_at <= ?
+         RETURNING 1`,
+        slot,
+        messageId,
+        body,
+        now,
+        replaceBefore,
+      ).length > 0
+    );
   }
 
   /** The key's first message if it is younger than 24 hours. */

@@ -1,6 +1,7 @@
 /**
- * Ingest shards send single publishes on themselves (src/ingest/ingest-do.ts
- * sendOutgoing): what arrives while a send is out goes in the next one.
+ * The ingest shards (src/ingest/ingest-do.ts): they send single publishes on
+ * themselves, what arrives while a send is out going in the next one, and
+ * they are the home of the idempotency keys.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -8,7 +9,7 @@ import { describe, expect, inject, test } from "vitest";
 import type { QueueTask } from "../../src/delivery/tasks";
 import type { IngestDO } from "../../src/ingest/ingest-do";
 import { ingestShard } from "../../src/ingest/shards";
-import { createApplication, createWebhook, eventually, publish } from "../helpers/api";
+import { api, createApplication, createWebhook, eventually, publish } from "../helpers/api";
 import { newHook } from "../helpers/hooks";
 
 const receiverUrl = inject("receiverUrl");
@@ -50,5 +51,47 @@ describe("single publishes through one shard", () => {
     // Every message went out, in fewer queue messages than publishes.
     expect(sent.reduce((a, b) => a + b, 0)).toBe(keys.length);
     expect(sent.length).toBeLessThan(keys.length);
+  });
+});
+
+describe("idempotency keys in their shard", () => {
+  test("a key answers its first message for 24 hours, recorded or not, then takes a new one", async () => {
+    const hook = newHook(receiverUrl);
+    const app = await createApplication();
+    await createWebhook(app.id, hook.url);
+    const key = "daily-report";
+    const stub = env.INGEST_DO.get(env.INGEST_DO.idFromName(ingestShard(app.id, key, "")));
+    let now = Date.parse("2026-06-01T00:00:00Z");
+    await runInDurableObject(stub, (instance) => {
+      const o = instance as unknown as IngestDO;
+      o.deps = { ...o.deps, now: () => new Date(now) };
+    });
+    const send = (n: number) =>
+      api("POST", "/v1/messages", { application_id: app.id, event_type: "report", payload: { n }, idempotency_key: key });
+
+    const first = await send(1);
+    expect(first.status).toBe(202);
+    // Held by the shard, not yet recorded:
+    expect(await send(2)).toMatchObject({ status: 200, body: { id: first.body.id, payload: { n: 1 } } });
+    // Recorded in D1, the shard keeping only the key:
+    await eventually(async () => expect((await hook.received()).requests).toHaveLength(1));
+    await eventually(async () => {
+      const rows = await runInDurableObject(stub, (_, state) =>
+        state.storage.sql.exec("SELECT body FROM outbox").toArray(),
+      );
+      expect(rows).toEqual([{ body: null }]);
+    });
+    now += 24 * 3_600_000 - 1;
+    expect(await send(3)).toMatchObject({ status: 200, body: { id: first.body.id, payload: { n: 1 } } });
+
+    now += 1;
+    const next = await send(4);
+    expect(next).toMatchObject({ status: 202, body: { payload: { n: 4 } } });
+    expect(next.body.id).not.toBe(first.body.id);
+    expect(await send(5)).toMatchObject({ status: 200, body: { id: next.body.id } });
+    await eventually(async () => {
+      const bodies = (await hook.received()).requests.map((r) => JSON.parse(r.body).n as number);
+      expect(bodies).toEqual([1, 4]);
+    });
   });
 });

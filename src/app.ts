@@ -49,7 +49,7 @@ export function createApp(
     deps.log("info", "request", {
       request_id: requestId,
       method: c.req.method,
-      path: new URL(c.req.url).pathname,
+      path: c.req.path,
       status: c.res.status,
       duration_ms: Date.now() - started,
     });

@@ -29,6 +29,15 @@ export const CLOSED: Circuit = {
   failingSince: null,
 };
 
+export function sameCircuit(a: Circuit, b: Circuit): boolean {
+  return (
+    a.consecutiveFailures === b.consecutiveFailures &&
+    a.openUntil === b.openUntil &&
+    a.cooldownMs === b.cooldownMs &&
+    a.failingSince === b.failingSince
+  );
+}
+
 /**
  * How many new attempts may start now. Closed: as many as `free`. Open and
  * cooling down: none. Open with the cooldown over: one probe, and only while

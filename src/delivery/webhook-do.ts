@@ -30,7 +30,7 @@ import { toRfc3339 } from "../lib/time";
 import { currentIsolateId, type Usage, usage } from "../lib/usage";
 import { secretBox } from "../security/secrets-at-rest";
 import { isSuccess } from "./attempt";
-import { admit, type Circuit, CLOSED, isFailing, recordResult } from "./circuit";
+import { admit, type Circuit, CLOSED, isFailing, recordResult, sameCircuit } from "./circuit";
 import { SignerCache } from "./credentials";
 import { type Dispatched, dispatch } from "./dispatch";
 import { type HeldEvent, HeldEvents, type QueuedEvent } from "./held-events";
@@ -691,7 +691,7 @@ export class WebhookDO extends DurableObject<Env> {
    * storage write per failed attempt and per success after one.
    */
   private setCircuit(next: Circuit): void {
-    if (JSON.stringify(next) === JSON.stringify(this.circuit)) return;
+    if (sameCircuit(next, this.circuit)) return;
     const openedOrClosed = next.openUntil !== this.circuit.openUntil;
     this.circuit = next;
     this.circuitUnsaved = !openedOrClosed;

@@ -26,8 +26,20 @@ export type SecretBox = {
   open(rowId: string, stored: string): Promise<Opened>;
 };
 
+/** Settings already checked: the answer is asked on every API call. */
+const checked = new WeakMap<Settings, string | null>();
+
 /** Why the key setting is unusable, or null: the API answers 503 with it. */
 export function encryptionKeyProblem(settings: Settings): string | null {
+  let problem = checked.get(settings);
+  if (problem === undefined) {
+    problem = keyProblem(settings);
+    checked.set(settings, problem);
+  }
+  return problem;
+}
+
+function keyProblem(settings: Settings): string | null {
   if (!settings.encryptionKey) {
     return "RELAY_ENCRYPTION_KEY is not set; the relay refuses API calls until it is.";
   }

@@ -6,26 +6,17 @@
  * the cron calls the Worker's scheduled handler, not the admin API, so the
  * allowlist has no say in it.
  */
-import { afterAll, beforeAll, expect, test, vi } from "vitest";
+import { expect, test, vi } from "vitest";
+import { crashRig } from "../helpers/crash";
 import { newHook } from "../helpers/hooks";
-import { type Receiver, startReceiver } from "../helpers/receiver";
-import { type Relay, startRelay } from "../helpers/server";
+import type { Relay } from "../helpers/server";
 
 const BURST = 200;
 const ALLOWLIST = { RELAY_ADMIN_ALLOWED_IPS: "203.0.113.0/24" };
 /** Inside the allowlist; the local runtime keeps a CF-Connecting-IP that a client sends. */
 const ALLOWED_IP = "203.0.113.7";
-let receiver: Receiver;
+const rig = crashRig(ALLOWLIST);
 let relay: Relay | undefined;
-
-beforeAll(async () => {
-  receiver = await startReceiver();
-});
-
-afterAll(async () => {
-  await relay?.stop();
-  await receiver.close();
-});
 
 function call(method: string, path: string, body?: unknown, ip = ALLOWED_IP) {
   return fetch(`${relay!.url}${path}`, {
@@ -40,13 +31,13 @@ function call(method: string, path: string, body?: unknown, ip = ALLOWED_IP) {
 }
 
 test("a burst accepted under an admin allowlist survives a SIGKILL of the group", async () => {
-  relay = await startRelay({ env: ALLOWLIST });
+  relay = await rig.start();
   // The allowlist is in force: the admin token from elsewhere is refused.
   const refused = await call("GET", "/v1/applications", undefined, "198.51.100.1");
   expect(refused.status).toBe(403);
   await refused.body?.cancel();
 
-  const hook = newHook(receiver.url);
+  const hook = newHook(rig.receiver.url);
   const app = await (await call("POST", "/v1/applications", { name: "allowlist" })).json();
   const webhook = await call("POST", "/v1/webhooks", { application_id: app.id, url: hook.url });
   expect(webhook.status).toBe(201);
@@ -64,9 +55,7 @@ test("a burst accepted under an admin allowlist survives a SIGKILL of the group"
     }),
   );
   expect(statuses.filter((s) => s !== 202)).toEqual([]);
-  await relay.kill("SIGKILL");
-
-  relay = await startRelay({ persistTo: relay.persistTo, token: relay.token, env: ALLOWLIST });
+  relay = await rig.killAndRestart();
   await vi.waitFor(
     async () => {
       const delivered = new Set(

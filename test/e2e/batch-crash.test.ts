@@ -4,29 +4,18 @@
  * take them from the local queue, and a restart on the same state. Every
  * accepted item is delivered, duplicates only with the same webhook-id.
  */
-import { afterAll, beforeAll, expect, test, vi } from "vitest";
+import { expect, test, vi } from "vitest";
+import { crashRig } from "../helpers/crash";
 import { newHook } from "../helpers/hooks";
-import { type Receiver, startReceiver } from "../helpers/receiver";
-import { type Relay, relayApi, startRelay } from "../helpers/server";
+import { relayApi } from "../helpers/server";
 
 const BATCHES = 5;
 const PER_BATCH = 100;
-let receiver: Receiver;
-let relay: Relay | undefined;
-
-beforeAll(async () => {
-  receiver = await startReceiver();
-});
-
-afterAll(async () => {
-  await relay?.stop();
-  await receiver.close();
-});
+const rig = crashRig();
 
 test("every item of batches accepted just before a SIGKILL is delivered after the restart", async () => {
-  relay = await startRelay();
-  const api = relayApi(relay);
-  const hook = newHook(receiver.url);
+  const api = relayApi(await rig.start());
+  const hook = newHook(rig.receiver.url);
   const app = (await api.call("POST", "/v1/applications", { name: "batch crash" })).body;
   expect((await api.call("POST", "/v1/webhooks", { application_id: app.id, url: hook.url })).status).toBe(201);
 
@@ -45,9 +34,7 @@ test("every item of batches accepted just before a SIGKILL is delivered after th
     expect(answer.status).toBe(200);
     expect(answer.body.data.every((e: { status: number }) => e.status === 202)).toBe(true);
   }
-  await relay.kill("SIGKILL");
-
-  relay = await startRelay({ persistTo: relay.persistTo, token: relay.token });
+  await rig.killAndRestart();
   const { requests } = await vi.waitFor(
     async () => {
       const received = await hook.received();

@@ -5,33 +5,22 @@
  * message reaches every webhook, and every event ends up recorded as
  * delivered, with its attempts; duplicates carry the same webhook-id.
  */
-import { afterAll, beforeAll, expect, test, vi } from "vitest";
+import { expect, test, vi } from "vitest";
+import { crashRig } from "../helpers/crash";
 import { type Hook, newHook } from "../helpers/hooks";
-import { type Receiver, startReceiver } from "../helpers/receiver";
-import { type Relay, relayApi, startRelay } from "../helpers/server";
+import { relayApi } from "../helpers/server";
 
 const MESSAGES = 100;
 const WEBHOOKS = 5;
-let receiver: Receiver;
-let relay: Relay | undefined;
-
-beforeAll(async () => {
-  receiver = await startReceiver();
-});
-
-afterAll(async () => {
-  await relay?.stop();
-  await receiver.close();
-});
+const rig = crashRig();
 
 test("a SIGKILL between attempts and their history write loses no delivery and no history", async () => {
-  relay = await startRelay();
-  let api = relayApi(relay);
+  let api = relayApi(await rig.start());
   const app = (await api.call("POST", "/v1/applications", { name: "history crash" })).body;
   const hooks: Hook[] = [];
   const webhookIds: string[] = [];
   for (let w = 0; w < WEBHOOKS; w++) {
-    const hook = newHook(receiver.url);
+    const hook = newHook(rig.receiver.url);
     // Every tenth request fails: about a tenth of first attempts, retried a second later.
     await hook.script({
       responses: Array.from({ length: MESSAGES }, (_, i) => ({ status: i % 10 === 9 ? 500 : 200, delayMs: 20 })),
@@ -61,10 +50,7 @@ test("a SIGKILL between attempts and their history write loses no delivery and n
     interval: 20,
   });
   const beforeKill = await receivedCount();
-  await relay.kill("SIGKILL");
-
-  relay = await startRelay({ persistTo: relay.persistTo, token: relay.token });
-  api = relayApi(relay);
+  api = relayApi(await rig.killAndRestart());
 
   let deliveries = 0;
   for (const hook of hooks) {

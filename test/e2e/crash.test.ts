@@ -4,28 +4,17 @@
  * and find every message delivered at least once. Duplicates are allowed, with
  * the same webhook-id, and counted.
  */
-import { afterAll, beforeAll, expect, test, vi } from "vitest";
+import { expect, test, vi } from "vitest";
+import { crashRig } from "../helpers/crash";
 import { newHook } from "../helpers/hooks";
-import { type Receiver, startReceiver } from "../helpers/receiver";
-import { type Relay, relayApi, startRelay } from "../helpers/server";
+import { relayApi } from "../helpers/server";
 
 const BURST = 60;
-let receiver: Receiver;
-let relay: Relay | undefined;
-
-beforeAll(async () => {
-  receiver = await startReceiver();
-});
-
-afterAll(async () => {
-  await relay?.stop();
-  await receiver.close();
-});
+const rig = crashRig();
 
 test("a SIGKILL mid-delivery loses no accepted message", async () => {
-  relay = await startRelay();
-  const api = relayApi(relay);
-  const hook = newHook(receiver.url);
+  const api = relayApi(await rig.start());
+  const hook = newHook(rig.receiver.url);
   // Slow enough that the kill lands while most deliveries are queued or in flight.
   await hook.script({ otherwise: { status: 200, delayMs: 250 } });
   const app = (await api.call("POST", "/v1/applications", { name: "crash test" })).body;
@@ -57,10 +46,8 @@ test("a SIGKILL mid-delivery loses no accepted message", async () => {
     interval: 50,
   });
   const beforeKill = (await hook.received()).requests.length;
-  await relay.kill("SIGKILL");
+  const restarted = relayApi(await rig.killAndRestart());
   expect(beforeKill).toBeLessThan(BURST);
-
-  relay = await startRelay({ persistTo: relay.persistTo, token: relay.token });
   await hook.script({ otherwise: { status: 200 } });
 
   const { requests } = await vi.waitFor(
@@ -88,7 +75,7 @@ test("a SIGKILL mid-delivery loses no accepted message", async () => {
   // The history agrees once the relay has recorded everything.
   await vi.waitFor(
     async () => {
-      const events = await relayApi(relay!).call(
+      const events = await restarted.call(
         "GET",
         `/v1/events?webhook_id=${webhook.id}&limit=100`,
       );

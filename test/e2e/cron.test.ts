@@ -7,29 +7,17 @@
  * send again what it holds unconfirmed (src/delivery/sweep.ts), with no call
  * to the maintenance route.
  */
-import { afterAll, beforeAll, expect, test, vi } from "vitest";
+import { expect, test, vi } from "vitest";
+import { crashRig } from "../helpers/crash";
 import { newHook } from "../helpers/hooks";
-import { type Receiver, startReceiver } from "../helpers/receiver";
-import { type Relay, relayApi, startRelay } from "../helpers/server";
+import { relayApi } from "../helpers/server";
 
 const BURST = 20;
-const CRON = { RELAY_CRON_INTERVAL_MS: "2000" };
-let receiver: Receiver;
-let relay: Relay | undefined;
-
-beforeAll(async () => {
-  receiver = await startReceiver();
-});
-
-afterAll(async () => {
-  await relay?.stop();
-  await receiver.close();
-});
+const rig = crashRig({ RELAY_CRON_INTERVAL_MS: "2000" });
 
 test("the cron runs every minute, and messages a crash stranded before the queue are sent again", async () => {
-  relay = await startRelay({ env: CRON });
-  const api = relayApi(relay);
-  const hook = newHook(receiver.url);
+  const api = relayApi(await rig.start());
+  const hook = newHook(rig.receiver.url);
   const app = (await api.call("POST", "/v1/applications", { name: "cron test" })).body;
   const webhook = await api.call("POST", "/v1/webhooks", { application_id: app.id, url: hook.url });
   expect(webhook.status).toBe(201);
@@ -39,13 +27,7 @@ test("the cron runs every minute, and messages a crash stranded before the queue
   const published = await Promise.all(
     Array.from({ length: BURST }, (_, i) => api.publish(app.id, "cron.test", { i })),
   );
-  await relay.kill("SIGKILL");
-
-  relay = await startRelay({
-    persistTo: relay.persistTo,
-    token: relay.token,
-    env: CRON,
-  });
+  const relay = await rig.killAndRestart();
   const restarted = relayApi(relay);
 
   // The dashboard is served by the same runtime.
@@ -71,7 +53,7 @@ test("the cron runs every minute, and messages a crash stranded before the queue
   // The boot run sent the stranded messages again; the minute's runs go on;
   // no one asked for either over the API.
   await vi.waitFor(
-    () => expect(relay!.output().match(/"msg":"maintenance","time":"[^"]+","after_restart":false/g)?.length).toBeGreaterThan(2),
+    () => expect(relay.output().match(/"msg":"maintenance","time":"[^"]+","after_restart":false/g)?.length).toBeGreaterThan(2),
     { timeout: 30_000, interval: 500 },
   );
   const output = relay.output();

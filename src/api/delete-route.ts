@@ -33,7 +33,7 @@ export function registerDeleteRoute(app: OpenAPIHono<AppEnv>, spec: DeleteRoute)
   });
   app.openapi(route, async (c) => {
     const { id } = c.req.valid("param");
-    await spec.remove(c.var.deps, c.var.principal, id);
+    await spec.remove(c.get("deps"), c.get("principal"), id);
     return c.json({ object: spec.object, id, deleted: true as const }, 200);
   });
 }

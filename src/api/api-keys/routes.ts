@@ -44,13 +44,13 @@ const listApiKeysRoute = createRoute({
 
 export function registerApiKeyRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(createApiKeyRoute, async (c) => {
-    const { row, key } = await createApiKey(c.var.deps, c.var.principal, c.req.valid("json"));
+    const { row, key } = await createApiKey(c.get("deps"), c.get("principal"), c.req.valid("json"));
     return c.json({ ...toApiKeyObject(row), key }, 201);
   });
   app.openapi(listApiKeysRoute, async (c) => {
     const q = c.req.valid("query");
     const page = (after: string | undefined, limit: number) =>
-      pageApiKeys(c.var.deps, c.var.principal, q.application_id, after, limit);
+      pageApiKeys(c.get("deps"), c.get("principal"), q.application_id, after, limit);
     return c.json(await paginate(q, page, toApiKeyObject), 200);
   });
   registerDeleteRoute(app, {

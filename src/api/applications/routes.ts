@@ -71,22 +71,22 @@ const updateApplicationRoute = createRoute({
 
 export function registerApplicationRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(createApplicationRoute, async (c) => {
-    const row = await createApplication(c.var.deps, c.var.principal, c.req.valid("json"));
+    const row = await createApplication(c.get("deps"), c.get("principal"), c.req.valid("json"));
     return c.json(toApplicationObject(row), 201);
   });
   app.openapi(listApplicationsRoute, async (c) => {
     const page = (after: string | undefined, limit: number) =>
-      pageApplications(c.var.deps, c.var.principal, after, limit);
+      pageApplications(c.get("deps"), c.get("principal"), after, limit);
     return c.json(await paginate(c.req.valid("query"), page, toApplicationObject), 200);
   });
   app.openapi(getApplicationRoute, async (c) => {
-    const row = await findApplication(c.var.deps, c.var.principal, c.req.valid("param").id);
+    const row = await findApplication(c.get("deps"), c.get("principal"), c.req.valid("param").id);
     return c.json(toApplicationObject(row), 200);
   });
   app.openapi(updateApplicationRoute, async (c) => {
     const row = await changeApplication(
-      c.var.deps,
-      c.var.principal,
+      c.get("deps"),
+      c.get("principal"),
       c.req.valid("param").id,
       c.req.valid("json"),
     );

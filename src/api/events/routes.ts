@@ -80,7 +80,7 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(listEventsRoute, async (c) => {
     const q = c.req.valid("query");
     const page = (before: string | undefined, limit: number) =>
-      pageEvents(c.var.deps, c.var.principal, {
+      pageEvents(c.get("deps"), c.get("principal"), {
         webhookId: q.webhook_id,
         deliveryStatus: q.delivery_status,
         type: q.type,
@@ -91,8 +91,8 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>) {
   });
   app.openapi(getEventRoute, async (c) => {
     const { event } = await findEvent(
-      c.var.deps,
-      c.var.principal,
+      c.get("deps"),
+      c.get("principal"),
       c.req.valid("param").id,
       c.req.valid("query").webhook_id,
     );
@@ -100,8 +100,8 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>) {
   });
   app.openapi(retryEventRoute, async (c) => {
     const event = await retryEvent(
-      c.var.deps,
-      c.var.principal,
+      c.get("deps"),
+      c.get("principal"),
       c.req.valid("param").id,
       c.req.valid("query").webhook_id,
     );
@@ -110,7 +110,7 @@ export function registerEventRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(listAttemptsRoute, async (c) => {
     const { id } = c.req.valid("param");
     const page = (after: number, limit: number) =>
-      pageAttempts(c.var.deps, c.var.principal, id, after, limit);
+      pageAttempts(c.get("deps"), c.get("principal"), id, after, limit);
     const keys = { keyOf: (r: { attempt: number }) => String(r.attempt), read: attemptCursor };
     return c.json(await paginate(c.req.valid("query"), page, toAttemptObject, keys), 200);
   });

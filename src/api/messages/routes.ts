@@ -70,11 +70,12 @@ export function registerMessageRoutes(app: OpenAPIHono<AppEnv>) {
     const input = c.req.valid("json");
     // The payload's own text from the body, not a re-serialisation: numbers
     // such as 1e400 or 12345678901234567890123 must reach receivers unchanged.
-    const source = c.var.rawBody === undefined ? undefined : memberText(c.var.rawBody, "payload");
+    const rawBody = c.get("rawBody");
+    const source = rawBody === undefined ? undefined : memberText(rawBody, "payload");
     const payload = source === undefined ? input.payload : new JsonText(source);
     const { message, created } = await publishMessage(
-      c.var.deps,
-      c.var.principal,
+      c.get("deps"),
+      c.get("principal"),
       { ...input, payload },
       headerKey,
     );
@@ -82,11 +83,12 @@ export function registerMessageRoutes(app: OpenAPIHono<AppEnv>) {
   });
   app.openapi(publishBatchRoute, async (c) => {
     // Each payload's own text from the body, as for a single publish.
-    const items = c.var.rawBody === undefined ? undefined : memberText(c.var.rawBody, "messages");
+    const rawBody = c.get("rawBody");
+    const items = rawBody === undefined ? undefined : memberText(rawBody, "messages");
     const payloadTexts = items === undefined ? [] : elementTexts(items).map((item) => memberText(item, "payload"));
     const entries = await publishBatch(
-      c.var.deps,
-      c.var.principal,
+      c.get("deps"),
+      c.get("principal"),
       c.req.valid("json").messages,
       payloadTexts,
     );
@@ -104,8 +106,8 @@ export function registerMessageRoutes(app: OpenAPIHono<AppEnv>) {
   });
   app.openapi(getMessageRoute, async (c) => {
     const { message, events } = await findMessage(
-      c.var.deps,
-      c.var.principal,
+      c.get("deps"),
+      c.get("principal"),
       c.req.valid("param").id,
     );
     return c.json({ ...toMessageObject(message), events: events.map(toEventObject) }, 200);

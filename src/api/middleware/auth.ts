@@ -16,7 +16,7 @@ const CLIENT_ADDRESS_HEADER = "cf-connecting-ip";
 
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const { principal, background } = await resolvePrincipal(
-    c.var.deps,
+    c.get("deps"),
     bearerToken(c.req.header("authorization")),
     c.req.header(CLIENT_ADDRESS_HEADER)?.trim() || null,
   );
@@ -31,12 +31,12 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
  * WAF rate limiting rule in front of the Worker for unauthenticated floods.
  */
 export const limitRate = createMiddleware<AppEnv>(async (c, next) => {
-  const { principal } = c.var;
+  const principal = c.get("principal");
   if (principal.id === ADMIN_PRINCIPAL_ID) return next();
-  const { settings, log } = c.var.deps;
+  const { settings, log } = c.get("deps");
   const limiter = chooseRateLimiter(c.env, settings.rateLimitPerMinute, (error) =>
     log("warn", "rate limiter unavailable; request let through", {
-      request_id: c.var.requestId,
+      request_id: c.get("requestId"),
       ...describeError(error),
     }),
   );

@@ -16,7 +16,7 @@ const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;.*)?$/i;
 
 export const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
   if (!["POST", "PUT", "PATCH"].includes(c.req.method)) return next();
-  const limit = c.var.deps.settings.maxPayloadBytes * (BODY_LIMIT_MULTIPLES[c.req.path] ?? 1);
+  const limit = c.get("deps").settings.maxPayloadBytes * (BODY_LIMIT_MULTIPLES[c.req.path] ?? 1);
   const declared = Number(c.req.header("content-length") ?? "NaN");
   if (declared > limit) throw tooLarge(limit);
   const text = await readLimited(c.req.raw, limit, declared);

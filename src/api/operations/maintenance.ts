@@ -54,11 +54,11 @@ const maintenanceRoute = createRoute({
 
 export function registerMaintenanceRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(maintenanceRoute, async (c) => {
-    requireOperator(c.var.principal);
+    requireOperator(c.get("principal"));
     const { after_restart, reencrypt } = c.req.valid("json");
     // First, so that a key that opens nothing (503) stops the call before anything else runs.
-    const reencrypted = reencrypt ? { reencrypted: await reencryptSecrets(c.var.deps) } : {};
-    const result = await runMaintenance(c.var.deps, { afterRestart: after_restart });
+    const reencrypted = reencrypt ? { reencrypted: await reencryptSecrets(c.get("deps")) } : {};
+    const result = await runMaintenance(c.get("deps"), { afterRestart: after_restart });
     return c.json({ object: "maintenance" as const, ...result, ...reencrypted }, 200);
   });
 }

@@ -45,13 +45,13 @@ const usageRoute = createRoute({
 
 export function registerUsageRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(usageRoute, async (c) => {
-    requireOperator(c.var.principal);
+    requireOperator(c.get("principal"));
     const { webhook_id } = c.req.valid("query");
     const ids =
       webhook_id === undefined ? [] : Array.isArray(webhook_id) ? webhook_id : [webhook_id];
     const parts = new Map<string, Usage>([[currentIsolateId(), usage]]);
     for (const id of ids) {
-      const part = await webhookObject(c.var.deps, id).usage();
+      const part = await webhookObject(c.get("deps"), id).usage();
       parts.set(part.isolateId, part.usage);
     }
     return c.json(

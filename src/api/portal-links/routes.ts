@@ -25,8 +25,8 @@ const createPortalLinkRoute = createRoute({
 export function registerPortalLinkRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(createPortalLinkRoute, async (c) => {
     const { row, token } = await createPortalLink(
-      c.var.deps,
-      c.var.principal,
+      c.get("deps"),
+      c.get("principal"),
       c.req.valid("param").id,
       c.req.valid("json"),
     );

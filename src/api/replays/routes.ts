@@ -43,8 +43,8 @@ const getReplayRoute = createRoute({
 export function registerReplayRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(createReplayRoute, async (c) => {
     const started = await startReplay(
-      c.var.deps,
-      c.var.principal,
+      c.get("deps"),
+      c.get("principal"),
       c.req.valid("param").id,
       c.req.valid("json"),
     );
@@ -62,7 +62,7 @@ export function registerReplayRoutes(app: OpenAPIHono<AppEnv>) {
     return c.json(toReplayObject(started.row), 202);
   });
   app.openapi(getReplayRoute, async (c) => {
-    const row = await findReplay(c.var.deps, c.var.principal, c.req.valid("param").id);
+    const row = await findReplay(c.get("deps"), c.get("principal"), c.req.valid("param").id);
     return c.json(toReplayObject(row), 200);
   });
 }

@@ -171,23 +171,23 @@ const statsRoute = createRoute({
 
 export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(createWebhookRoute, async (c) => {
-    const { row, secret } = await createWebhook(c.var.deps, c.var.principal, c.req.valid("json"));
+    const { row, secret } = await createWebhook(c.get("deps"), c.get("principal"), c.req.valid("json"));
     return c.json({ ...toWebhookObject(row), secret }, 201);
   });
   app.openapi(listWebhooksRoute, async (c) => {
     const q = c.req.valid("query");
     const page = (after: string | undefined, limit: number) =>
-      pageWebhooks(c.var.deps, c.var.principal, q.application_id, after, limit);
+      pageWebhooks(c.get("deps"), c.get("principal"), q.application_id, after, limit);
     return c.json(await paginate(q, page, toWebhookObject), 200);
   });
   app.openapi(getWebhookRoute, async (c) => {
-    const row = await findWebhook(c.var.deps, c.var.principal, c.req.valid("param").id);
+    const row = await findWebhook(c.get("deps"), c.get("principal"), c.req.valid("param").id);
     return c.json(toWebhookObject(row), 200);
   });
   app.openapi(updateWebhookRoute, async (c) => {
     const row = await changeWebhook(
-      c.var.deps,
-      c.var.principal,
+      c.get("deps"),
+      c.get("principal"),
       c.req.valid("param").id,
       c.req.valid("json"),
     );
@@ -203,43 +203,43 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>) {
   });
   app.openapi(getSecretRoute, async (c) => {
     // Reading the secret is managing the webhook: reader keys may not.
-    const row = await findWebhook(c.var.deps, c.var.principal, c.req.valid("param").id, "manage");
-    return c.json(await secretObject(c.var.deps, row), 200);
+    const row = await findWebhook(c.get("deps"), c.get("principal"), c.req.valid("param").id, "manage");
+    return c.json(await secretObject(c.get("deps"), row), 200);
   });
   app.openapi(rotateSecretRoute, async (c) => {
     const { secret } = c.req.valid("json");
-    const row = await rotateSecret(c.var.deps, c.var.principal, c.req.valid("param").id, secret);
-    return c.json(await secretObject(c.var.deps, row), 200);
+    const row = await rotateSecret(c.get("deps"), c.get("principal"), c.req.valid("param").id, secret);
+    return c.json(await secretObject(c.get("deps"), row), 200);
   });
   app.openapi(jwksRoute, async (c) => {
-    const keys = await webhookJwks(c.var.deps, c.var.principal, c.req.valid("param").id);
+    const keys = await webhookJwks(c.get("deps"), c.get("principal"), c.req.valid("param").id);
     return c.json(keys, 200);
   });
   app.openapi(clientCertificatesRoute, (c) => {
-    const names = listClientCertificates(c.var.deps, c.var.principal);
+    const names = listClientCertificates(c.get("deps"), c.get("principal"));
     return c.json({ object: "list" as const, data: names }, 200);
   });
   app.openapi(testWebhookRoute, async (c) => {
-    const event = await sendTestEvent(c.var.deps, c.var.principal, c.req.valid("param").id);
+    const event = await sendTestEvent(c.get("deps"), c.get("principal"), c.req.valid("param").id);
     return c.json(toEventObject(event), 202);
   });
   app.openapi(filterTestRoute, async (c) => {
     const result = await testFilter(
-      c.var.deps,
-      c.var.principal,
+      c.get("deps"),
+      c.get("principal"),
       c.req.valid("param").id,
       c.req.valid("json"),
     );
     return c.json(result, 200);
   });
   app.openapi(statsRoute, async (c) => {
-    const stats = await webhookStats(c.var.deps, c.var.principal, c.req.valid("param").id);
+    const stats = await webhookStats(c.get("deps"), c.get("principal"), c.req.valid("param").id);
     return c.json(stats, 200);
   });
   app.openapi(recoverRoute, async (c) => {
     const result = await recoverEvents(
-      c.var.deps,
-      c.var.principal,
+      c.get("deps"),
+      c.get("principal"),
       c.req.valid("param").id,
       c.req.valid("json"),
     );

@@ -45,6 +45,18 @@ export type IngestResult =
 
 type OutboxRow = { slot: string; message_id: string; body: string | null; created_at: number };
 
+/** A message to store in its slot, and whether this object sends it to the queue. */
+type OutboxWrite = {
+  slot: string;
+  message: StoredMessage;
+  body: string;
+  /** When it was accepted (the deps clock). */
+  at: number;
+  /** A key's row accepted after this is kept, and answers instead. */
+  replaceBefore: number;
+  send: boolean;
+};
+
 /** The row's key: the idempotency key when there is one, else the message id. */
 function slotOf(item: { key: string | null; message: { id: string } }): string {
   return item.key === null ? `m:${item.message.id}` : `k:${item.key}`;
@@ -55,9 +67,13 @@ export class IngestDO extends DurableObject<Env> {
   private readonly run: SqlRunner;
   /** Slots being sent right now: a second publish with the same key waits its turn (409). */
   private readonly sending = new Set<string>();
-  /** Accepted messages this object sends itself (see sendOutgoing). */
-  private outgoing: AcceptedMessage[] = [];
-  private sendingOutgoing = false;
+  /** Rows waiting for the next write, with their callers (see write). */
+  private pendingWrites: {
+    rows: OutboxWrite[];
+    resolve: (stored: boolean[]) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+  private writing = false;
   /** Slots stored but not yet confirmed, with when they were accepted. */
   private readonly unconfirmed = new Map<string, number>();
   private alarmArmed = false;
@@ -87,82 +103,134 @@ export class IngestDO extends DurableObject<Env> {
 
   /**
    * Accepts messages: each is stored (one row), which is what makes it
-   * accepted; the caller then sends the accepted ones to the queue, and
-   * should that fail, this object's alarm sends them a minute later. A key
-   * seen within 24 hours answers its first message instead. Answers in the
-   * order given.
+   * accepted, and a single publish is then sent to the queue from here (a
+   * batch by the caller); should a send fail, this object's alarm sends it a
+   * minute later. A key seen within 24 hours answers its first message
+   * instead. Answers in the order given.
    */
   async accept(shard: string, items: IngestItem[], sendHere = false): Promise<IngestResult[]> {
     usage.doRequests += 1;
     this.rememberShard(shard);
     const now = this.deps.now().getTime();
-    const results: IngestResult[] = [];
-    const taken = new Map<string, StoredMessage>();
-    for (const item of items) {
+    const results: (IngestResult | undefined)[] = [];
+    /** An item whose key came earlier in this call: the index of the earlier one. */
+    const sameAs = new Map<number, number>();
+    const claimed: { index: number; row: OutboxWrite }[] = [];
+    const slots = new Map<string, number>();
+    items.forEach((item, index) => {
       const slot = slotOf(item);
-      // The same key twice in one call: the second gets the first's message.
-      const earlier = taken.get(slot);
-      if (earlier) {
-        results.push({ status: 200, message: earlier });
-        continue;
+      const earlier = slots.get(slot);
+      if (earlier !== undefined) {
+        sameAs.set(index, earlier);
+        results.push(undefined);
+        return;
       }
       if (this.sending.has(slot)) {
         results.push({ status: 409 });
-        continue;
+        return;
       }
       this.sending.add(slot);
-      try {
-        const message = { ...item.message, shard };
-        const body = JSON.stringify(message);
-        // One statement for the common case: a new slot, or a key older than 24 hours.
-        if (!this.store(slot, message.id, body, now, now - KEY_TTL_MS)) {
-          const first = await this.firstWithKey(slot, now);
-          if (first) {
-            results.push({ status: 200, message: first });
-            continue;
-          }
-          this.store(slot, message.id, body, now, Number.MAX_SAFE_INTEGER);
+      slots.set(slot, index);
+      const message = { ...item.message, shard };
+      // The common case in one statement: a new slot, or a key older than 24 hours.
+      claimed.push({
+        index,
+        row: {
+          slot,
+          message,
+          body: JSON.stringify(message),
+          at: now,
+          replaceBefore: now - KEY_TTL_MS,
+          send: sendHere,
+        },
+      });
+      results.push(undefined);
+    });
+    try {
+      const stored = await this.write(claimed.map((c) => c.row));
+      for (const [n, { index, row }] of claimed.entries()) {
+        if (stored[n]) {
+          results[index] = { status: 202, message: row.message };
+          continue;
         }
-        this.unconfirmed.set(slot, now);
-        taken.set(slot, message);
-        results.push({ status: 202, message });
-      } finally {
-        this.sending.delete(slot);
+        const first = await this.firstWithKey(row.slot, now);
+        if (first) results[index] = { status: 200, message: first };
+        else {
+          // Recorded, and gone from D1 since: the key starts again.
+          await this.write([{ ...row, replaceBefore: Number.MAX_SAFE_INTEGER }]);
+          results[index] = { status: 202, message: row.message };
+        }
       }
+    } finally {
+      for (const { row } of claimed) this.sending.delete(row.slot);
     }
-    if (taken.size > 0) await this.armAlarm(Date.now() + RESEND_AFTER_MS);
-    if (sendHere && taken.size > 0) {
-      this.outgoing.push(...taken.values());
-      this.sendOutgoing();
+    for (const [index, earlier] of sameAs) {
+      const answer = results[earlier]!;
+      // The same key twice in one call: the second gets the first's message.
+      results[index] = answer.status === 409 ? answer : { status: 200, message: answer.message };
     }
-    return results;
+    return results as IngestResult[];
   }
 
   /**
-   * Sends what single publishes left here, without holding up their 202s:
-   * everything that arrives while a send is out goes in the next one, so
-   * under load one queue message carries many messages (fewer queue
-   * operations, and fewer events for the queue to schedule) and alone a
-   * message leaves at once. A failed send is left to the alarm.
+   * Stores rows in this object's next write, and sends on those marked to
+   * be sent. Everything that arrives while a send is out waits for the next
+   * write, so under load one commit (one fsync of the object's database)
+   * and one queue message carry many messages, and alone a message is
+   * written at once. A 202 waits for its row's commit (the output gate),
+   * never for the queue; a failed send is left to the alarm. Answers, per
+   * row, whether it was stored (a key held younger than `replaceBefore` is not).
    */
-  private sendOutgoing(): void {
-    if (this.sendingOutgoing) return;
-    this.sendingOutgoing = true;
-    void (async () => {
-      try {
-        while (this.outgoing.length > 0) {
-          const messages = this.outgoing.splice(0);
-          await sendToQueue(this.deps.queue, messages).catch((error) => {
+  private write(rows: OutboxWrite[]): Promise<boolean[]> {
+    if (rows.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.pendingWrites.push({ rows, resolve, reject });
+      if (!this.writing) void this.writeWhilePending();
+    });
+  }
+
+  private async writeWhilePending(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.pendingWrites.length > 0) {
+        const waiting = this.pendingWrites.splice(0);
+        const outgoing: AcceptedMessage[] = [];
+        const answers = waiting.map(({ rows }) => {
+          try {
+            return rows.map((row) => {
+              const stored = this.store(row);
+              if (stored) {
+                this.unconfirmed.set(row.slot, row.at);
+                if (row.send) outgoing.push(row.message);
+              }
+              return stored;
+            });
+          } catch (error) {
+            return error instanceof Error ? error : new Error(String(error));
+          }
+        });
+        try {
+          await this.armAlarm(Date.now() + RESEND_AFTER_MS);
+          waiting.forEach((w, i) => {
+            const answer = answers[i]!;
+            if (answer instanceof Error) w.reject(answer);
+            else w.resolve(answer);
+          });
+        } catch (error) {
+          for (const w of waiting) w.reject(error);
+        }
+        if (outgoing.length > 0) {
+          await sendToQueue(this.deps.queue, outgoing).catch((error) => {
             this.deps.log("warn", "enqueue failed; the alarm sends again", {
-              count: messages.length,
+              count: outgoing.length,
               ...describeError(error),
             });
           });
         }
-      } finally {
-        this.sendingOutgoing = false;
       }
-    })();
+    } finally {
+      this.writing = false;
+    }
   }
 
   /**
@@ -239,11 +307,8 @@ export class IngestDO extends DurableObject<Env> {
     return messages.length;
   }
 
-  /**
-   * Stores the message in its slot unless the slot holds one accepted after
-   * `replaceBefore`; answers whether it did.
-   */
-  private store(slot: string, messageId: string, body: string, now: number, replaceBefore: number): boolean {
+  /** Stores a row unless its slot holds one accepted after `replaceBefore`; answers whether it did. */
+  private store(row: OutboxWrite): boolean {
     return (
       this.run(
         `INSERT INTO outbox (slot, message_id, body, created_at) VALUES (?, ?, ?, ?)
@@ -251,11 +316,11 @@ export class IngestDO extends DurableObject<Env> {
            body = excluded.body, created_at = excluded.created_at
          WHERE outbox.created_at <= ?
          RETURNING 1`,
-        slot,
-        messageId,
-        body,
-        now,
-        replaceBefore,
+        row.slot,
+        row.message.id,
+        row.body,
+        row.at,
+        row.replaceBefore,
       ).length > 0
     );
   }

@@ -1,7 +1,8 @@
 /**
- * The ingest shards (src/ingest/ingest-do.ts): they send single publishes on
- * themselves, what arrives while a send is out going in the next one, and
- * they are the home of the idempotency keys.
+ * The ingest shards (src/ingest/ingest-do.ts): they write and send single
+ * publishes themselves, what arrives while a send is out going in the next
+ * write (one commit) and the next send, and they are the home of the
+ * idempotency keys.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -48,7 +49,7 @@ describe("single publishes through one shard", () => {
       const bodies = (await hook.received()).requests.map((r) => JSON.parse(r.body).n as number);
       expect(bodies.sort((a, b) => a - b)).toEqual(keys.map((_, n) => n));
     });
-    // Every message went out, in fewer queue messages than publishes.
+    // Every message went out, in fewer writes and queue messages than publishes.
     expect(sent.reduce((a, b) => a + b, 0)).toBe(keys.length);
     expect(sent.length).toBeLessThan(keys.length);
   });

@@ -54,8 +54,8 @@ async function publishLost(applicationId: string, n: number): Promise<void> {
   await eventually(async () => {
     for (const stub of shardsOf(applicationId)) {
       const idle = await runInDurableObject(stub, (instance) => {
-        const o = instance as unknown as { outgoing: unknown[]; sendingOutgoing: boolean };
-        return o.outgoing.length === 0 && !o.sendingOutgoing;
+        const o = instance as unknown as { pendingWrites: unknown[]; writing: boolean };
+        return o.pendingWrites.length === 0 && !o.writing;
       });
       expect(idle).toBe(true);
     }

@@ -97,8 +97,8 @@ export async function workerOptionsFromConfig(configPath) {
  * pass the request on to the Worker. On Cloudflare the asset router runs in
  * front of the Worker at no cost to it; Miniflare would run it as three
  * more JS workers (its RPC proxy, router and asset lookup) on workerd's one
- * thread, in front of every API call, queue batch and Durable Object call:
- * about a fifth of the relay's CPU under load (docs/BENCHMARKS.md). Returns
+ * thread, in front of every API call: a quarter of the CPU a publish costs
+ * the local relay (docs/BENCHMARKS.md). Returns
  * the workers for `new Miniflare({ workers })`, the assets first (the one
  * unrouted requests reach), or the Worker alone when it has no assets or
  * its routing says more than paths for the Worker.

@@ -25,7 +25,12 @@ export async function sweep(
   await eachPage(
     (after) => listApplicationIds(deps.db, after, PAGE),
     async (id) => {
-      for (const shard of allIngestShards(id)) requeued += await ingestObject(deps, shard).resume(shard);
+      for (const shard of allIngestShards(id)) {
+        // Not `requeued += await …`: that reads the total before the await, and
+        // the applications of a page run at once, so one would overwrite another's count.
+        const sent = await ingestObject(deps, shard).resume(shard);
+        requeued += sent;
+      }
     },
   );
   const woken = await eachPage(

@@ -165,9 +165,10 @@ export class IngestDO extends DurableObject<Env> {
       for (const { row } of claimed) this.sending.delete(row.slot);
     }
     for (const [index, earlier] of sameAs) {
-      const answer = results[earlier]!;
-      // The same key twice in one call: the second gets the first's message.
-      results[index] = answer.status === 409 ? answer : { status: 200, message: answer.message };
+      // The same key twice in one call: the second gets the first's message
+      // (the first was claimed, so it was answered 202 or 200).
+      const { message } = results[earlier] as { message: StoredMessage };
+      results[index] = { status: 200, message };
     }
     return results as IngestResult[];
   }

@@ -90,12 +90,15 @@ function failsFirst(id: string): boolean {
 
 /**
  * The receiver: answers 500 to the first attempt of a stable share of
- * deliveries, 200 otherwise, and records when each delivery first succeeded.
+ * deliveries, 200 otherwise, records when each delivery first succeeded, and
+ * counts duplicates: a delivery received again after it succeeded (at least
+ * once allows them, with the same webhook-id).
  */
 async function startBenchReceiver() {
   const firstSuccess = new Map<string, number>();
   const attempted = new Set<string>();
   let requests = 0;
+  let duplicates = 0;
   const server = createServer((req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -108,7 +111,8 @@ async function startBenchReceiver() {
         res.writeHead(500, { "content-length": "0" }).end();
         return;
       }
-      if (!firstSuccess.has(id)) firstSuccess.set(id, Date.now() - body.sent_at);
+      if (firstSuccess.has(id)) duplicates += 1;
+      else firstSuccess.set(id, Date.now() - body.sent_at);
       // With its length, as Express or Fastify answer a short body.
       res.writeHead(200, { "content-length": "2" }).end("ok");
     });
@@ -119,11 +123,13 @@ async function startBenchReceiver() {
   return {
     url: `http://127.0.0.1:${port}`,
     firstSuccess,
-    requests: () => requests,
+    /** What arrived: distinct deliveries that succeeded, their duplicates, and every request. */
+    tally: () => ({ delivered: firstSuccess.size, duplicates, receiver_requests: requests }),
     reset() {
       firstSuccess.clear();
       attempted.clear();
       requests = 0;
+      duplicates = 0;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -406,7 +412,7 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
     delivery: {
       deliveries_per_second: round(DELIVERIES / deliverySeconds),
       end_to_end_latency_ms: summarise([...receiver.firstSuccess.values()]),
-      receiver_requests: receiver.requests(),
+      ...receiver.tally(),
     },
     cpu_seconds_per_1000_deliveries: round((cpuSeconds / DELIVERIES) * 1000, 3),
     usage,
@@ -476,7 +482,7 @@ async function runBaselineWorker(receiver: BenchReceiver) {
       delivery: {
         deliveries_per_second: round(DELIVERIES / seconds),
         end_to_end_latency_ms: summarise([...receiver.firstSuccess.values()]),
-        receiver_requests: receiver.requests(),
+        ...receiver.tally(),
       },
       cpu_seconds_per_1000_deliveries: round((cpuSeconds / DELIVERIES) * 1000, 3),
       ...errors.result(),
@@ -718,6 +724,7 @@ async function main() {
       `rows written per delivered event: D1 ${units.d1_rows_written}, DO ${units.do_rows_written}; D1 queries per delivered event ${result.capacity.d1_queries_per_delivered_event}`,
       `relay:            ${d.deliveries_per_second} deliveries/s, publish→receipt p50 ${d.end_to_end_latency_ms.p50} ms, p99 ${d.end_to_end_latency_ms.p99} ms`,
       `bare queue Worker: ${w.deliveries_per_second} deliveries/s, publish→receipt p50 ${w.end_to_end_latency_ms.p50} ms, p99 ${w.end_to_end_latency_ms.p99} ms`,
+      `delivered: relay ${d.delivered} of ${DELIVERIES}, ${d.duplicates} duplicates; bare Worker ${w.delivered}, ${w.duplicates} duplicates`,
       `relay / bare Worker: deliveries/s ×${r.deliveries_per_second}, p50 ×${r.end_to_end_latency_p50}, p99 ×${r.end_to_end_latency_p99}`,
       `relay open file descriptors, max: ${result.open_fds.max_open_fds} (target < 2,000)`,
       `relay error lines: ${result.error_lines} (target 0); bare Worker: ${workerBaseline.error_lines}`,

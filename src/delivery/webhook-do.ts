@@ -405,8 +405,12 @@ export class WebhookDO extends DurableObject<Env> {
     this.settingsStale = false;
     let webhook = await getWebhook(this.deps.db, webhookId);
     let loadedAt = Date.now();
-    const inFlight = new Set<Promise<void>>();
+    // Counted, not raced: the loop waits on one wake-up, however many are out.
+    let inFlight = 0;
+    // An attempt that throws stops the pump, as it always has.
+    const failed: unknown[] = [];
     while (true) {
+      if (failed.length > 0) throw failed[0];
       let throttledMs = 0;
       if (!webhook) {
         this.dropEverything();
@@ -415,26 +419,28 @@ export class WebhookDO extends DurableObject<Env> {
       } else if (Date.now() < deadline && this.history.size < MAX_UNWRITTEN) {
         const now = this.deps.now().getTime();
         const limit = webhook.ordering === "fifo" ? 1 : webhook.maxInFlight;
-        const free = admit(this.circuit, now, limit - inFlight.size, inFlight.size);
+        const free = admit(this.circuit, now, limit - inFlight, inFlight);
         for (const event of this.takeDue(webhook, free, now)) {
-          const current = webhook;
-          const attempt: Promise<void> = this.attempt(current, event).finally(() =>
-            inFlight.delete(attempt),
-          );
-          inFlight.add(attempt);
+          inFlight += 1;
+          void this.attempt(webhook, event)
+            .catch((error: unknown) => {
+              failed.push(error);
+            })
+            .finally(() => {
+              inFlight -= 1;
+              this.wake?.();
+            });
         }
         throttledMs = this.hasDue(now) ? this.window.waitMs(webhook.rateLimitPerSecond, now) : 0;
       }
-      if (inFlight.size === 0 && throttledMs === 0) return;
-      await Promise.race([
-        ...inFlight,
-        new Promise<void>((resolve) => {
-          this.wake = resolve;
-          // Due events held back by the rate limit: wait here for the window
-          // to move rather than re-arming the alarm in a tight loop.
-          if (throttledMs > 0) setTimeout(resolve, throttledMs);
-        }),
-      ]);
+      if (inFlight === 0 && throttledMs === 0) return;
+      // Woken by an attempt ending, events arriving or settings changing.
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        // Due events held back by the rate limit: wait here for the window
+        // to move rather than re-arming the alarm in a tight loop.
+        if (throttledMs > 0) setTimeout(resolve, throttledMs);
+      });
       if (this.settingsStale || Date.now() - loadedAt > CONFIG_TTL_MS) {
         this.settingsStale = false;
         webhook = await getWebhook(this.deps.db, webhookId);

@@ -48,6 +48,7 @@ const { values: args } = parseArgs({
     out: { type: "string" },
     batch: { type: "string", default: "1" },
     "max-in-flight": { type: "string", default: "100" },
+    rounds: { type: "string", default: "1" },
   },
 });
 const MESSAGES = Number(args.messages);
@@ -63,6 +64,11 @@ const FAIL_SHARE = Number(args["fail-share"]);
  * attempts in flight than its baseline.
  */
 const MAX_IN_FLIGHT = Number(args["max-in-flight"]);
+/**
+ * Relay and bare Worker runs, taken in turn. On a shared machine one pair's
+ * ratios swing with the neighbours; the medians over several pairs do not.
+ */
+const ROUNDS = Math.max(1, Math.floor(Number(args.rounds)));
 const DELIVERIES = MESSAGES * WEBHOOKS;
 const RETRY_SECONDS = 1;
 /** The D1 query rate the capacity line is measured against. */
@@ -363,6 +369,8 @@ function payload(i: number) {
 }
 
 async function runRelay(relay: Relay, receiver: BenchReceiver) {
+  // A round after the first finds the bare Worker's deliveries counted here.
+  receiver.reset();
   const api = relayApi(relay);
   const app = (
     await api.call("POST", "/v1/applications", { name: "bench", webhook_limit: WEBHOOKS })
@@ -601,36 +609,92 @@ function costPerMillion(units: Units) {
   };
 }
 
-async function main() {
-  const receiver = await startBenchReceiver();
+/** A fresh relay, as `npm start` starts it, through the whole workload. */
+async function relayRun(receiver: BenchReceiver, errors: ReturnType<typeof errorCounter>) {
   process.stderr.write(`starting the relay (as npm start does)…\n`);
-  // Info lines (one per request and per attempt) cost the local wrangler more
-  // than the relay's own work; production ships them asynchronously.
-  // wrangler's own per-request log lines too (WRANGLER_LOG).
-  const relayErrors = errorCounter();
   const relay = await startRelay({
     env: { RELAY_LOG_LEVEL: args["log-level"] },
-    onLine: relayErrors.line,
+    onLine: errors.line,
   });
-  let relayResult: Awaited<ReturnType<typeof runRelay>>;
   try {
-    relayResult = await runRelay(relay, receiver);
+    return await runRelay(relay, receiver);
   } catch (error) {
     process.stderr.write(`${relay.output().slice(-3000)}\n`);
     throw error;
   } finally {
     await relay.stop();
   }
-  process.stderr.write(`the bare queue Worker on the same runtime…\n`);
-  const workerBaseline = await runBaselineWorker(receiver);
+}
+
+const ratio = (relay: number, base: number, digits = 3) =>
+  round(relay / Math.max(0.01, base), digits);
+
+type RelayResult = Awaited<ReturnType<typeof runRelay>>;
+type WorkerResult = Awaited<ReturnType<typeof runBaselineWorker>>;
+
+function ratiosToWorker(relay: RelayResult, worker: WorkerResult) {
+  return {
+    deliveries_per_second: ratio(
+      relay.delivery.deliveries_per_second,
+      worker.delivery.deliveries_per_second,
+    ),
+    end_to_end_latency_p50: ratio(
+      relay.delivery.end_to_end_latency_ms.p50,
+      worker.delivery.end_to_end_latency_ms.p50,
+      2,
+    ),
+    end_to_end_latency_p99: ratio(
+      relay.delivery.end_to_end_latency_ms.p99,
+      worker.delivery.end_to_end_latency_ms.p99,
+      2,
+    ),
+    // Steadier than the rates on a shared machine: what one delivery costs each on the same runtime.
+    cpu_seconds_per_delivery: ratio(
+      relay.cpu_seconds_per_1000_deliveries,
+      worker.cpu_seconds_per_1000_deliveries,
+      2,
+    ),
+  };
+}
+
+type Ratios = ReturnType<typeof ratiosToWorker>;
+
+function medianRatios(all: Ratios[]): Ratios {
+  const median = (key: keyof Ratios) => {
+    const sorted = all.map((r) => r[key]).sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid]! : round((sorted[mid - 1]! + sorted[mid]!) / 2, 3);
+  };
+  return {
+    deliveries_per_second: median("deliveries_per_second"),
+    end_to_end_latency_p50: median("end_to_end_latency_p50"),
+    end_to_end_latency_p99: median("end_to_end_latency_p99"),
+    cpu_seconds_per_delivery: median("cpu_seconds_per_delivery"),
+  };
+}
+
+async function main() {
+  const receiver = await startBenchReceiver();
+  // Info lines (one per request and per attempt) cost the local runtime more
+  // than the relay's own work; production ships them asynchronously.
+  const relayErrors = errorCounter();
+  const rounds: { relay: RelayResult; worker: WorkerResult; ratios: Ratios }[] = [];
+  for (let n = 1; n <= ROUNDS; n++) {
+    if (ROUNDS > 1) process.stderr.write(`round ${n} of ${ROUNDS}\n`);
+    const relay = await relayRun(receiver, relayErrors);
+    process.stderr.write(`the bare queue Worker on the same runtime…\n`);
+    const worker = await runBaselineWorker(receiver);
+    rounds.push({ relay, worker, ratios: ratiosToWorker(relay, worker) });
+  }
+  // The figures below are the last round's; `rounds` has them all.
+  const { relay: relayResult, worker: workerBaseline } = rounds[rounds.length - 1]!;
   process.stderr.write(`the bare Node loop…\n`);
   const baseline = await runBaseline(receiver);
   await receiver.close();
+  const medians = ROUNDS > 1 ? medianRatios(rounds.map((r) => r.ratios)) : null;
   const units = perDelivery(relayResult.usage);
   const d1QueriesPerEvent = (relayResult.usage["d1.queries"] ?? 0) / DELIVERIES;
   const capacityPerSecond = d1QueriesPerEvent > 0 ? D1_QUERIES_PER_SECOND / d1QueriesPerEvent : 0;
-  const ratio = (relay: number, base: number, digits = 3) =>
-    round(relay / Math.max(0.01, base), digits);
   const result = {
     date: new Date().toISOString(),
     label: args.label,
@@ -671,28 +735,24 @@ async function main() {
       d1_rows_written_per_second: round(capacityPerSecond * units.d1_rows_written, 1),
     },
     worker_baseline: workerBaseline,
-    ratio_relay_to_worker_baseline: {
-      deliveries_per_second: ratio(
-        relayResult.delivery.deliveries_per_second,
-        workerBaseline.delivery.deliveries_per_second,
-      ),
-      end_to_end_latency_p50: ratio(
-        relayResult.delivery.end_to_end_latency_ms.p50,
-        workerBaseline.delivery.end_to_end_latency_ms.p50,
-        2,
-      ),
-      end_to_end_latency_p99: ratio(
-        relayResult.delivery.end_to_end_latency_ms.p99,
-        workerBaseline.delivery.end_to_end_latency_ms.p99,
-        2,
-      ),
-      // Steadier than the rates on a shared machine: what one delivery costs each on the same runtime.
-      cpu_seconds_per_delivery: ratio(
-        relayResult.cpu_seconds_per_1000_deliveries,
-        workerBaseline.cpu_seconds_per_1000_deliveries,
-        2,
-      ),
-    },
+    ratio_relay_to_worker_baseline: ratiosToWorker(relayResult, workerBaseline),
+    ...(medians
+      ? {
+          rounds: rounds.map(({ relay, worker, ratios }) => ({
+            relay: {
+              ...relay.delivery,
+              cpu_seconds_per_1000_deliveries: relay.cpu_seconds_per_1000_deliveries,
+              max_open_fds: relay.open_fds.max_open_fds,
+            },
+            worker_baseline: {
+              ...worker.delivery,
+              cpu_seconds_per_1000_deliveries: worker.cpu_seconds_per_1000_deliveries,
+            },
+            ratio_relay_to_worker_baseline: ratios,
+          })),
+          ratio_medians: medians,
+        }
+      : {}),
     node_loop_baseline: baseline,
     ratio_relay_to_node_loop: {
       deliveries_per_second: ratio(
@@ -726,6 +786,15 @@ async function main() {
       `bare queue Worker: ${w.deliveries_per_second} deliveries/s, publish→receipt p50 ${w.end_to_end_latency_ms.p50} ms, p99 ${w.end_to_end_latency_ms.p99} ms`,
       `delivered: relay ${d.delivered} of ${DELIVERIES}, ${d.duplicates} duplicates; bare Worker ${w.delivered}, ${w.duplicates} duplicates`,
       `relay / bare Worker: deliveries/s ×${r.deliveries_per_second}, p50 ×${r.end_to_end_latency_p50}, p99 ×${r.end_to_end_latency_p99}`,
+      ...(medians
+        ? [
+            ...rounds.map(
+              ({ relay, ratios }, i) =>
+                `round ${i + 1}: relay ${relay.delivery.deliveries_per_second} deliveries/s, ${relay.delivery.delivered} delivered, ${relay.delivery.duplicates} duplicates, ${relay.open_fds.max_open_fds} descriptors; relay / bare Worker: deliveries/s ×${ratios.deliveries_per_second}, p50 ×${ratios.end_to_end_latency_p50}`,
+            ),
+            `median over ${ROUNDS} rounds, relay / bare Worker: deliveries/s ×${medians.deliveries_per_second}, p50 ×${medians.end_to_end_latency_p50}, p99 ×${medians.end_to_end_latency_p99}, CPU per delivery ×${medians.cpu_seconds_per_delivery}`,
+          ]
+        : []),
       `relay open file descriptors, max: ${result.open_fds.max_open_fds} (target < 2,000)`,
       `relay error lines: ${result.error_lines} (target 0); bare Worker: ${workerBaseline.error_lines}`,
       `CPU seconds per 1,000 deliveries: relay's process tree ${result.cpu_seconds_per_1000_deliveries}, bare Worker's workerd ${workerBaseline.cpu_seconds_per_1000_deliveries} (×${r.cpu_seconds_per_delivery})`,

@@ -665,12 +665,8 @@ function medianRatios(all: Ratios[]): Ratios {
     const mid = sorted.length >> 1;
     return sorted.length % 2 ? sorted[mid]! : round((sorted[mid - 1]! + sorted[mid]!) / 2, 3);
   };
-  return {
-    deliveries_per_second: median("deliveries_per_second"),
-    end_to_end_latency_p50: median("end_to_end_latency_p50"),
-    end_to_end_latency_p99: median("end_to_end_latency_p99"),
-    cpu_seconds_per_delivery: median("cpu_seconds_per_delivery"),
-  };
+  const keys = Object.keys(all[0]!) as (keyof Ratios)[];
+  return Object.fromEntries(keys.map((key) => [key, median(key)])) as Ratios;
 }
 
 async function main() {

@@ -112,7 +112,7 @@ export class IngestDO extends DurableObject<Env> {
     usage.doRequests += 1;
     this.rememberShard(shard);
     const now = this.deps.now().getTime();
-    const results: (IngestResult | undefined)[] = [];
+    const results: (IngestResult | undefined)[] = new Array(items.length);
     /** An item whose key came earlier in this call: the index of the earlier one. */
     const sameAs = new Map<number, number>();
     const claimed: { index: number; row: OutboxWrite }[] = [];
@@ -122,11 +122,10 @@ export class IngestDO extends DurableObject<Env> {
       const earlier = slots.get(slot);
       if (earlier !== undefined) {
         sameAs.set(index, earlier);
-        results.push(undefined);
         return;
       }
       if (this.sending.has(slot)) {
-        results.push({ status: 409 });
+        results[index] = { status: 409 };
         return;
       }
       this.sending.add(slot);
@@ -144,7 +143,6 @@ export class IngestDO extends DurableObject<Env> {
           send: sendHere,
         },
       });
-      results.push(undefined);
     });
     try {
       const stored = await this.write(claimed.map((c) => c.row));

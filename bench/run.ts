@@ -15,12 +15,16 @@
  *
  * `--batch N` publishes to the relay N messages a request (POST
  * /v1/messages/batch); the baselines still take one message a request.
+ * `--floor` also runs, after the bare Worker, the floor Worker
+ * (bench/floor-worker.ts): the bare Worker plus what SPEC obliges every
+ * relay to pay per message (a stored accept, a signature and a history row
+ * per attempt), and prints the floor/bare and relay/floor ratios.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { cpus, totalmem } from "node:os";
+import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { Log, LogLevel, Miniflare } from "miniflare";
@@ -49,6 +53,7 @@ const { values: args } = parseArgs({
     batch: { type: "string", default: "1" },
     "max-in-flight": { type: "string", default: "100" },
     rounds: { type: "string", default: "1" },
+    floor: { type: "boolean", default: false },
   },
 });
 const MESSAGES = Number(args.messages);
@@ -427,13 +432,32 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
   };
 }
 
+/** A Worker the relay is measured against, on the same runtime. */
+type Comparison = {
+  /** Its module, under bench/. */
+  file: string;
+  /** Whatever it binds beyond the queue, the receiver and the webhook count. */
+  options?: Record<string, unknown>;
+};
+
+const BARE_WORKER: Comparison = { file: "baseline-worker.ts" };
+/** The floor (bench/floor-worker.ts): its object and D1 persist to disk, as the relay's do. */
+const FLOOR_WORKER = (): Comparison => ({
+  file: "floor-worker.ts",
+  options: {
+    durableObjects: { INGEST: { className: "FloorIngest", useSQLite: true } },
+    d1Databases: { DB: "bench-floor" },
+    defaultPersistRoot: mkdtempSync(join(tmpdir(), "hookrelay-floor-")),
+  },
+});
+
 /**
- * The same workload on the bare queue Worker (bench/baseline-worker.ts), on
- * the same local runtime as the relay, with the relay's queue consumer
- * settings from wrangler.toml: same messages, receiver and concurrency.
- * Miniflare runs in this process, as `npm start` runs it in its own.
+ * The same workload on a comparison Worker (the bare queue Worker, or the
+ * floor), on the same local runtime as the relay, with the relay's queue
+ * consumer settings from wrangler.toml: same messages, receiver and
+ * concurrency. Miniflare runs in this process, as `npm start` runs it in its own.
  */
-async function runBaselineWorker(receiver: BenchReceiver) {
+async function runComparison(receiver: BenchReceiver, comparison: Comparison) {
   receiver.reset();
   const { workerOptions } = await workerOptionsFromConfig(join(ROOT, "wrangler.toml"));
   const consumer = Object.values(workerOptions.queueConsumers ?? {})[0] as
@@ -448,7 +472,8 @@ async function runBaselineWorker(receiver: BenchReceiver) {
       for (const line of parts) errors.line(line);
     });
   };
-  const entry = join(ROOT, "bench", "baseline-worker.ts");
+  const entry = join(ROOT, "bench", comparison.file);
+  const queueName = `bench-${comparison.file.replace(/\.ts$/, "")}`;
   keepLoopbackConnectionsOpen();
   const mf = new Miniflare({
     host: "127.0.0.1",
@@ -460,20 +485,21 @@ async function runBaselineWorker(receiver: BenchReceiver) {
       lines(stdout);
       lines(stderr);
     },
-    name: "bench-baseline",
+    name: queueName,
     compatibilityDate: workerOptions.compatibilityDate,
     modulesRoot: dirname(entry),
     modules: [
       { type: "ESModule", path: entry.replace(/\.ts$/, ".js"), contents: await bundleWorker(entry) },
     ],
     bindings: { RECEIVER_URL: receiver.url, WEBHOOKS: String(WEBHOOKS) },
-    queueProducers: { QUEUE: { queueName: "bench-baseline" } },
+    queueProducers: { QUEUE: { queueName } },
     queueConsumers: {
-      "bench-baseline": {
+      [queueName]: {
         maxBatchSize: consumer?.maxBatchSize,
         maxBatchTimeout: consumer?.maxBatchTimeout,
       },
     },
+    ...comparison.options,
   });
   try {
     const url = await mf.ready;
@@ -497,6 +523,8 @@ async function runBaselineWorker(receiver: BenchReceiver) {
     };
   } finally {
     await mf.dispose();
+    const state = comparison.options?.defaultPersistRoot;
+    if (typeof state === "string") rmSync(state, { recursive: true, force: true });
   }
 }
 
@@ -630,9 +658,11 @@ const ratio = (relay: number, base: number, digits = 3) =>
   round(relay / Math.max(0.01, base), digits);
 
 type RelayResult = Awaited<ReturnType<typeof runRelay>>;
-type WorkerResult = Awaited<ReturnType<typeof runBaselineWorker>>;
+type WorkerResult = Awaited<ReturnType<typeof runComparison>>;
+/** What a ratio compares: a run's delivery figures and CPU. */
+type Measured = Pick<RelayResult, "delivery" | "cpu_seconds_per_1000_deliveries">;
 
-function ratiosToWorker(relay: RelayResult, worker: WorkerResult) {
+function ratiosToWorker(relay: Measured, worker: Measured) {
   return {
     deliveries_per_second: ratio(
       relay.delivery.deliveries_per_second,
@@ -674,16 +704,35 @@ async function main() {
   // Info lines (one per request and per attempt) cost the local runtime more
   // than the relay's own work; production ships them asynchronously.
   const relayErrors = errorCounter();
-  const rounds: { relay: RelayResult; worker: WorkerResult; ratios: Ratios }[] = [];
+  const rounds: {
+    relay: RelayResult;
+    worker: WorkerResult;
+    ratios: Ratios;
+    floor: { result: WorkerResult; relayToFloor: Ratios; floorToWorker: Ratios } | null;
+  }[] = [];
   for (let n = 1; n <= ROUNDS; n++) {
     if (ROUNDS > 1) process.stderr.write(`round ${n} of ${ROUNDS}\n`);
     const relay = await relayRun(receiver, relayErrors);
     process.stderr.write(`the bare queue Worker on the same runtime…\n`);
-    const worker = await runBaselineWorker(receiver);
-    rounds.push({ relay, worker, ratios: ratiosToWorker(relay, worker) });
+    const worker = await runComparison(receiver, BARE_WORKER);
+    let floor = null;
+    if (args.floor) {
+      process.stderr.write(`the floor Worker on the same runtime…\n`);
+      const result = await runComparison(receiver, FLOOR_WORKER());
+      floor = { result, relayToFloor: ratiosToWorker(relay, result), floorToWorker: ratiosToWorker(result, worker) };
+    }
+    rounds.push({ relay, worker, ratios: ratiosToWorker(relay, worker), floor });
   }
   // The figures below are the last round's; `rounds` has them all.
-  const { relay: relayResult, worker: workerBaseline } = rounds[rounds.length - 1]!;
+  const { relay: relayResult, worker: workerBaseline, floor: lastFloor } = rounds[rounds.length - 1]!;
+  const floors = rounds.flatMap((r) => (r.floor ? [r.floor] : []));
+  const floorMedians =
+    floors.length > 0
+      ? {
+          relay_to_floor: medianRatios(floors.map((f) => f.relayToFloor)),
+          floor_to_worker_baseline: medianRatios(floors.map((f) => f.floorToWorker)),
+        }
+      : null;
   process.stderr.write(`the bare Node loop…\n`);
   const baseline = await runBaseline(receiver);
   await receiver.close();
@@ -732,9 +781,16 @@ async function main() {
     },
     worker_baseline: workerBaseline,
     ratio_relay_to_worker_baseline: ratiosToWorker(relayResult, workerBaseline),
+    ...(lastFloor
+      ? {
+          floor_worker: lastFloor.result,
+          ratio_relay_to_floor: lastFloor.relayToFloor,
+          ratio_floor_to_worker_baseline: lastFloor.floorToWorker,
+        }
+      : {}),
     ...(medians
       ? {
-          rounds: rounds.map(({ relay, worker, ratios }) => ({
+          rounds: rounds.map(({ relay, worker, ratios, floor }) => ({
             relay: {
               ...relay.delivery,
               cpu_seconds_per_1000_deliveries: relay.cpu_seconds_per_1000_deliveries,
@@ -745,8 +801,19 @@ async function main() {
               cpu_seconds_per_1000_deliveries: worker.cpu_seconds_per_1000_deliveries,
             },
             ratio_relay_to_worker_baseline: ratios,
+            ...(floor
+              ? {
+                  floor_worker: {
+                    ...floor.result.delivery,
+                    cpu_seconds_per_1000_deliveries: floor.result.cpu_seconds_per_1000_deliveries,
+                  },
+                  ratio_relay_to_floor: floor.relayToFloor,
+                  ratio_floor_to_worker_baseline: floor.floorToWorker,
+                }
+              : {}),
           })),
           ratio_medians: medians,
+          ...(floorMedians ? { ratio_medians_floor: floorMedians } : {}),
         }
       : {}),
     node_loop_baseline: baseline,
@@ -782,6 +849,12 @@ async function main() {
       `bare queue Worker: ${w.deliveries_per_second} deliveries/s, publish→receipt p50 ${w.end_to_end_latency_ms.p50} ms, p99 ${w.end_to_end_latency_ms.p99} ms`,
       `delivered: relay ${d.delivered} of ${DELIVERIES}, ${d.duplicates} duplicates; bare Worker ${w.delivered}, ${w.duplicates} duplicates`,
       `relay / bare Worker: deliveries/s ×${r.deliveries_per_second}, p50 ×${r.end_to_end_latency_p50}, p99 ×${r.end_to_end_latency_p99}`,
+      ...(lastFloor
+        ? [
+            `floor Worker:      ${lastFloor.result.delivery.deliveries_per_second} deliveries/s, publish→receipt p50 ${lastFloor.result.delivery.end_to_end_latency_ms.p50} ms, ${lastFloor.result.delivery.delivered} delivered, ${lastFloor.result.delivery.duplicates} duplicates`,
+            `floor / bare Worker: deliveries/s ×${lastFloor.floorToWorker.deliveries_per_second}, p50 ×${lastFloor.floorToWorker.end_to_end_latency_p50}, CPU per delivery ×${lastFloor.floorToWorker.cpu_seconds_per_delivery}; relay / floor: deliveries/s ×${lastFloor.relayToFloor.deliveries_per_second}, CPU per delivery ×${lastFloor.relayToFloor.cpu_seconds_per_delivery}`,
+          ]
+        : []),
       ...(medians
         ? [
             ...rounds.map(
@@ -789,6 +862,11 @@ async function main() {
                 `round ${i + 1}: relay ${relay.delivery.deliveries_per_second} deliveries/s, ${relay.delivery.delivered} delivered, ${relay.delivery.duplicates} duplicates, ${relay.open_fds.max_open_fds} descriptors; relay / bare Worker: deliveries/s ×${ratios.deliveries_per_second}, p50 ×${ratios.end_to_end_latency_p50}`,
             ),
             `median over ${ROUNDS} rounds, relay / bare Worker: deliveries/s ×${medians.deliveries_per_second}, p50 ×${medians.end_to_end_latency_p50}, p99 ×${medians.end_to_end_latency_p99}, CPU per delivery ×${medians.cpu_seconds_per_delivery}`,
+            ...(floorMedians
+              ? [
+                  `median over ${ROUNDS} rounds, floor / bare Worker: deliveries/s ×${floorMedians.floor_to_worker_baseline.deliveries_per_second}, CPU per delivery ×${floorMedians.floor_to_worker_baseline.cpu_seconds_per_delivery}; relay / floor: deliveries/s ×${floorMedians.relay_to_floor.deliveries_per_second}, CPU per delivery ×${floorMedians.relay_to_floor.cpu_seconds_per_delivery}`,
+                ]
+              : []),
           ]
         : []),
       `relay open file descriptors, max: ${result.open_fds.max_open_fds} (target < 2,000)`,

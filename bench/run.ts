@@ -160,9 +160,9 @@ function progress(label: string, done: number, total: number) {
 
 /**
  * CPU seconds (user + system) of every live process whose /proc stat fields
- * (those after the command's name: state, ppid, pgrp, …) pass `include`.
+ * (those after the command's name: state, ppid, pgrp, …) and name pass `include`.
  */
-function cpuSecondsOf(include: (fields: string[]) => boolean): number {
+function cpuSecondsOf(include: (fields: string[], name: string) => boolean): number {
   const ticksPerSecond = 100;
   let ticks = 0;
   for (const entry of readdirSync("/proc")) {
@@ -170,7 +170,8 @@ function cpuSecondsOf(include: (fields: string[]) => boolean): number {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (include(fields)) ticks += Number(fields[11]) + Number(fields[12]);
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      if (include(fields, name)) ticks += Number(fields[11]) + Number(fields[12]);
     } catch {
       // The process ended while we looked.
     }
@@ -178,14 +179,16 @@ function cpuSecondsOf(include: (fields: string[]) => boolean): number {
   return ticks / ticksPerSecond;
 }
 
-/** CPU seconds of every live process in the relay's process group. */
-function groupCpuSeconds(pgid: number): number {
-  return cpuSecondsOf((fields) => Number(fields[2]) === pgid);
+/** CPU seconds of every live process in the relay's process group, or of its workerd alone. */
+function groupCpuSeconds(pgid: number, workerdOnly = false): number {
+  return cpuSecondsOf(
+    (fields, name) => Number(fields[2]) === pgid && (!workerdOnly || name === "workerd"),
+  );
 }
 
 /** CPU seconds of this process's children: the bare Worker's workerd, which Miniflare runs. */
 function childrenCpuSeconds(): number {
-  return cpuSecondsOf((fields) => Number(fields[1]) === process.pid);
+  return cpuSecondsOf((fields, name) => Number(fields[1]) === process.pid && name === "workerd");
 }
 
 /** Pids of every live process in a process group. */
@@ -393,6 +396,7 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
   const usageQuery = webhookIds.map((id) => `webhook_id=${id}`).join("&");
   const usageBefore = (await api.call("GET", `/v1/usage?${usageQuery}`)).body as Usage;
   const cpuBefore = groupCpuSeconds(relay.child.pid!);
+  const workerdCpuBefore = groupCpuSeconds(relay.child.pid!, true);
 
   const fds = sampleFds(relay.child.pid!);
   const started = Date.now();
@@ -412,6 +416,7 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
   await waitForDeliveries(receiver, DELIVERIES, 30 * 60_000);
   const deliverySeconds = (Date.now() - started) / 1000;
   const cpuSeconds = groupCpuSeconds(relay.child.pid!) - cpuBefore;
+  const workerdCpuSeconds = groupCpuSeconds(relay.child.pid!, true) - workerdCpuBefore;
   const openFds = fds.stop();
   // Let the last attempts' records land before reading the counters.
   await new Promise((r) => setTimeout(r, 1500));
@@ -428,6 +433,8 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
       ...receiver.tally(),
     },
     cpu_seconds_per_1000_deliveries: round((cpuSeconds / DELIVERIES) * 1000, 3),
+    // The comparisons run no Node process of their own: this is what compares with theirs.
+    workerd_cpu_seconds_per_1000_deliveries: round((workerdCpuSeconds / DELIVERIES) * 1000, 3),
     usage,
   };
 }
@@ -519,6 +526,7 @@ async function runComparison(receiver: BenchReceiver, comparison: Comparison) {
         ...receiver.tally(),
       },
       cpu_seconds_per_1000_deliveries: round((cpuSeconds / DELIVERIES) * 1000, 3),
+      workerd_cpu_seconds_per_1000_deliveries: round((cpuSeconds / DELIVERIES) * 1000, 3),
       ...errors.result(),
     };
   } finally {
@@ -660,7 +668,10 @@ const ratio = (relay: number, base: number, digits = 3) =>
 type RelayResult = Awaited<ReturnType<typeof runRelay>>;
 type WorkerResult = Awaited<ReturnType<typeof runComparison>>;
 /** What a ratio compares: a run's delivery figures and CPU. */
-type Measured = Pick<RelayResult, "delivery" | "cpu_seconds_per_1000_deliveries">;
+type Measured = Pick<
+  RelayResult,
+  "delivery" | "cpu_seconds_per_1000_deliveries" | "workerd_cpu_seconds_per_1000_deliveries"
+>;
 
 function ratiosToWorker(relay: Measured, worker: Measured) {
   return {
@@ -682,6 +693,11 @@ function ratiosToWorker(relay: Measured, worker: Measured) {
     cpu_seconds_per_delivery: ratio(
       relay.cpu_seconds_per_1000_deliveries,
       worker.cpu_seconds_per_1000_deliveries,
+      2,
+    ),
+    workerd_cpu_seconds_per_delivery: ratio(
+      relay.workerd_cpu_seconds_per_1000_deliveries,
+      worker.workerd_cpu_seconds_per_1000_deliveries,
       2,
     ),
   };
@@ -763,6 +779,7 @@ async function main() {
     ingest: relayResult.ingest,
     delivery: relayResult.delivery,
     cpu_seconds_per_1000_deliveries: relayResult.cpu_seconds_per_1000_deliveries,
+    workerd_cpu_seconds_per_1000_deliveries: relayResult.workerd_cpu_seconds_per_1000_deliveries,
     open_fds: relayResult.open_fds,
     ...relayErrors.result(),
     units_per_delivered_event: units,
@@ -794,6 +811,7 @@ async function main() {
             relay: {
               ...relay.delivery,
               cpu_seconds_per_1000_deliveries: relay.cpu_seconds_per_1000_deliveries,
+              workerd_cpu_seconds_per_1000_deliveries: relay.workerd_cpu_seconds_per_1000_deliveries,
               max_open_fds: relay.open_fds.max_open_fds,
             },
             worker_baseline: {
@@ -871,7 +889,7 @@ async function main() {
         : []),
       `relay open file descriptors, max: ${result.open_fds.max_open_fds} (target < 2,000)`,
       `relay error lines: ${result.error_lines} (target 0); bare Worker: ${workerBaseline.error_lines}`,
-      `CPU seconds per 1,000 deliveries: relay's process tree ${result.cpu_seconds_per_1000_deliveries}, bare Worker's workerd ${workerBaseline.cpu_seconds_per_1000_deliveries} (×${r.cpu_seconds_per_delivery})`,
+      `CPU seconds per 1,000 deliveries: relay's process tree ${result.cpu_seconds_per_1000_deliveries}, its workerd ${relayResult.workerd_cpu_seconds_per_1000_deliveries}; bare Worker's workerd ${workerBaseline.cpu_seconds_per_1000_deliveries} (process tree ×${r.cpu_seconds_per_delivery}, workerd ×${r.workerd_cpu_seconds_per_delivery})`,
       `cost per million delivered events: $${result.cost.usd_per_million_delivered_events}`,
       `capacity: ${result.capacity.deliveries_per_second} deliveries/s per deployment before D1 reaches ${D1_QUERIES_PER_SECOND} queries/s (${result.capacity.d1_queries_per_delivered_event} queries per delivered event), writing ${result.capacity.d1_rows_written_per_second} D1 rows/s`,
       `written to ${out}`,

@@ -13,6 +13,13 @@
  * Memory holds at most a budget of events; what is beyond it stays in storage
  * and is loaded as the backlog drains, so a webhook that falls far behind
  * costs storage, not memory.
+ *
+ * A failed attempt's `waiting` row is written later, with the others of the
+ * moment (`persistLater`, `persistPending`): each write in a turn of its own
+ * was a transaction and a disk flush of its own. Until it is written the
+ * event's inbox row still holds it, so a crash repeats the attempt (the same
+ * webhook-id) and loses only that attempt's record, as a crash during the
+ * attempt would.
  */
 import type { AttemptRecord } from "../db/schema";
 import { jsonChunks } from "../lib/json-chunks";
@@ -69,6 +76,8 @@ export class HeldEvents {
   private unloadedInbox: number[] = [];
   /** The last waiting row loaded, when some were left in storage. */
   private waitingCursor: string | null = null;
+  /** Events whose `waiting` row is behind their state (see persistLater). */
+  private readonly pending = new Set<HeldEvent>();
 
   constructor(
     private readonly run: SqlRunner,
@@ -138,6 +147,19 @@ export class HeldEvents {
     return taken;
   }
 
+  /** Marks the event's own row to be written by the next `persistPending`; the latest state is written. */
+  persistLater(event: HeldEvent): void {
+    this.pending.add(event);
+  }
+
+  /** Writes the rows marked by `persistLater`, in the caller's turn: one transaction for all. */
+  persistPending(): void {
+    for (const event of this.pending) {
+      this.persist(event);
+      this.pending.delete(event);
+    }
+  }
+
   /** Writes the event's own row (it needs another attempt); settles it in its inbox row. */
   persist(event: HeldEvent): void {
     this.run(
@@ -152,6 +174,7 @@ export class HeldEvents {
 
   /** The event's outcome is in D1: it goes from storage and memory. */
   release(event: HeldEvent): void {
+    this.pending.delete(event);
     if (event.waiting) this.run("DELETE FROM waiting WHERE event_id = ?", event.eventId);
     event.waiting = false;
     this.settleInbox(event);
@@ -166,6 +189,7 @@ export class HeldEvents {
   clear(): void {
     this.run("DELETE FROM inbox");
     this.run("DELETE FROM waiting");
+    this.pending.clear();
     this.loaded.clear();
     this.loadedChars = 0;
     this.inboxOpen.clear();

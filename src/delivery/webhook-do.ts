@@ -34,7 +34,7 @@ import { admit, type Circuit, CLOSED, isFailing, recordResult, sameCircuit } fro
 import { SignerCache } from "./credentials";
 import { type Dispatched, dispatch } from "./dispatch";
 import { type HeldEvent, HeldEvents, type QueuedEvent } from "./held-events";
-import { boundedLog, HistoryWriter, type Recorded } from "./history";
+import { boundedLog, FLUSH_MS, HistoryWriter, type Recorded } from "./history";
 import {
   circuitEvents,
   eventExhausted,
@@ -67,6 +67,11 @@ const PREPARE_RETRY_MS = 30_000;
 const MAX_UNWRITTEN = 1_000;
 /** Operational events not yet published are tried again this often. */
 const OPERATIONAL_RETRY_MS = 30_000;
+/**
+ * Failed attempts' rows are written at most this long after the attempt
+ * (held-events.ts), the window the history writer already keeps outcomes in.
+ */
+const PERSIST_WITHIN_MS = FLUSH_MS;
 
 export class WebhookDO extends DurableObject<Env> {
   /** Replaced by tests to pin the clock, randomness or fetch. */
@@ -101,6 +106,8 @@ export class WebhookDO extends DurableObject<Env> {
   private publishingOperational: Promise<void> | null = null;
   /** Set when events are stored while a publish runs, so that it goes round once more. */
   private operationalAgain = false;
+  /** Writes the failed attempts' rows (see held-events.ts) when it fires. */
+  private persistTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -537,7 +544,8 @@ export class WebhookDO extends DurableObject<Env> {
       if (status === "failed" && !event.manual) this.announce([eventExhausted(webhook, event, at)]);
     } else {
       event.dueAt = outcome.nextAttemptAt;
-      this.held.persist(event);
+      this.held.persistLater(event);
+      this.persistSoon();
       this.schedule(event);
     }
     this.statsBuffer.add(
@@ -596,6 +604,14 @@ export class WebhookDO extends DurableObject<Env> {
     });
   }
 
+  /** Writes the failed attempts' rows within PERSIST_WITHIN_MS, with whatever else fails meanwhile. */
+  private persistSoon(): void {
+    this.persistTimer ??= setTimeout(() => {
+      this.persistTimer = null;
+      this.held.persistPending();
+    }, PERSIST_WITHIN_MS);
+  }
+
   /** D1 has these outcomes: they leave storage, and are remembered for a while. */
   private released(written: Recorded[]): void {
     if (this.circuitUnsaved) {
@@ -609,6 +625,8 @@ export class WebhookDO extends DurableObject<Env> {
       this.recent.set(event.eventId, true);
       if (this.recent.size > RECENT_IDS) this.recent.delete(this.recent.keys().next().value!);
     }
+    // In the same transaction as the releases, rather than one of their own.
+    this.held.persistPending();
   }
 
   /** A disabled webhook receives nothing: what it holds fails, for `recover` to bring back. */

@@ -8,6 +8,7 @@ import {
   publish,
 } from "../helpers/api";
 import { newHook } from "../helpers/hooks";
+import { inObject } from "../helpers/objects";
 
 const receiverUrl = inject("receiverUrl");
 const closedPortUrl = inject("closedPortUrl");
@@ -94,6 +95,31 @@ describe("retry policies on a failing endpoint", () => {
     const wait = await firstWait(webhook.id);
     expect(wait).toBeGreaterThan(3 * 3600 - 5);
     expect(wait).toBeLessThan(3 * 3600 + 5);
+  });
+
+  test("a failed attempt is stored in the webhook's object within a second, with its attempt", async () => {
+    const hook = newHook(receiverUrl);
+    await hook.script({ responses: [{ status: 500 }], otherwise: { status: 200 } });
+    const app = await createApplication();
+    const webhook = await createWebhook(app.id, hook.url, {
+      retry_policy: { strategy: "fixed", interval_seconds: 3_600, max_attempts: 3 },
+    });
+    await publish(app.id, "x.y", { n: 1 });
+    const event = await settled(webhook.id, "retrying");
+    // Written by the object's own timer: no other write comes to carry it.
+    const stored = await eventually(
+      () =>
+        inObject(webhook.id, (_instance, state) => {
+          const waiting = state.storage.sql.exec("SELECT state FROM waiting").toArray();
+          const inbox = state.storage.sql.exec("SELECT seq FROM inbox").toArray();
+          expect(waiting).toHaveLength(1);
+          expect(inbox).toHaveLength(0);
+          return JSON.parse(String(waiting[0]!.state));
+        }),
+      3_000,
+    );
+    expect(stored).toMatchObject({ eventId: event.id, attempts: 1, httpStatusCode: 500 });
+    expect(stored.attemptLog).toHaveLength(1);
   });
 
   test("a failing endpoint is retried until it answers 2xx", async () => {

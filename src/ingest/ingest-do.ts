@@ -27,6 +27,8 @@ import { usage } from "../lib/usage";
 export const RESEND_AFTER_MS = 60_000;
 /** Idempotency keys hold this long (SPEC §4). */
 const KEY_TTL_MS = DAY_MS;
+/** Confirmed rows are updated with the next write, or after this long without one. */
+const CONFIRM_WITHIN_MS = 1_000;
 
 /** An accepted message with its payload (as stored here, whatever travels on the queue). */
 export type StoredMessage = AcceptedMessage & { payload: string };
@@ -76,6 +78,9 @@ export class IngestDO extends DurableObject<Env> {
   private writing = false;
   /** Slots stored but not yet confirmed, with when they were accepted. */
   private readonly unconfirmed = new Map<string, number>();
+  /** Confirmed messages whose rows are not updated yet (see confirm). */
+  private confirmedRows: { slot: string; id: string; keyed: boolean }[] = [];
+  private confirmTimer: ReturnType<typeof setTimeout> | null = null;
   private alarmArmed = false;
   /** This object's name, which the queue task carries back to it; kept for the alarm. */
   private shard: string | null;
@@ -194,6 +199,8 @@ export class IngestDO extends DurableObject<Env> {
       while (this.pendingWrites.length > 0) {
         const waiting = this.pendingWrites.splice(0);
         const outgoing: AcceptedMessage[] = [];
+        // The rows confirmed meanwhile, in the same transaction as these.
+        this.updateConfirmed();
         const answers = waiting.map(({ rows }) => {
           try {
             return rows.map((row) => {
@@ -233,23 +240,42 @@ export class IngestDO extends DurableObject<Env> {
   }
 
   /**
-   * The consumer recorded these messages in D1: a keyed row keeps only its
-   * key (for the 24 hours), any other row goes.
+   * The consumer recorded these messages in D1: they are not sent again,
+   * and their rows are updated with the next write (or within a second), not
+   * in a transaction and a disk flush of their own. A keyed row keeps only
+   * its key (for the 24 hours), any other row goes. Should the object
+   * restart first, it sends them once more, and fan-out finds them recorded.
    */
   async confirm(messages: { id: string; idempotencyKey: string | null }[]): Promise<void> {
     usage.doRequests += 1;
     for (const m of messages) {
       const slot = slotOf({ key: m.idempotencyKey, message: m });
-      if (m.idempotencyKey === null) {
-        this.run("DELETE FROM outbox WHERE slot = ? AND message_id = ?", slot, m.id);
-      } else {
-        this.run(
-          "UPDATE outbox SET body = NULL WHERE slot = ? AND message_id = ? AND body IS NOT NULL",
-          slot,
-          m.id,
-        );
-      }
+      this.confirmedRows.push({ slot, id: m.id, keyed: m.idempotencyKey !== null });
       this.unconfirmed.delete(slot);
+    }
+    this.confirmTimer ??= setTimeout(() => {
+      this.confirmTimer = null;
+      this.updateConfirmed();
+    }, CONFIRM_WITHIN_MS);
+  }
+
+  /** Never throws: it runs inside the accepts' write, which must answer its callers. */
+  private updateConfirmed(): void {
+    try {
+      for (const { slot, id, keyed } of this.confirmedRows.splice(0)) {
+        if (keyed) {
+          this.run(
+            "UPDATE outbox SET body = NULL WHERE slot = ? AND message_id = ? AND body IS NOT NULL",
+            slot,
+            id,
+          );
+        } else {
+          this.run("DELETE FROM outbox WHERE slot = ? AND message_id = ?", slot, id);
+        }
+      }
+    } catch (error) {
+      // The rows stay; after a restart they are sent once more and found recorded.
+      this.deps.log("warn", "updating confirmed rows failed", describeError(error));
     }
   }
 

@@ -2,6 +2,7 @@
  * @module One HTTP attempt: POST, bounded by a timeout, redirects not followed,
  * at most 4 KiB of the answer kept. Never throws: every outcome is a result.
  */
+import type { Deadlines } from "./deadlines";
 import { parseRetryAfter } from "./retry-policy";
 
 export const RESPONSE_BODY_LIMIT = 4096;
@@ -32,14 +33,10 @@ export async function sendAttempt(
   request: AttemptRequest,
   fetchFn: typeof fetch,
   now: () => Date,
+  deadlines: Deadlines,
 ): Promise<AttemptResult> {
   const started = Date.now();
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, request.timeoutMs);
+  const deadline = deadlines.start(request.timeoutMs);
   const elapsed = () => Date.now() - started;
   try {
     const response = await fetchFn(request.url, {
@@ -47,7 +44,7 @@ export async function sendAttempt(
       headers: request.headers,
       body: request.body,
       redirect: "manual",
-      signal: controller.signal,
+      signal: deadline.signal,
     });
     const responseBody = await readPrefix(response, RESPONSE_BODY_LIMIT);
     const status = response.status;
@@ -68,13 +65,13 @@ export async function sendAttempt(
       httpStatusCode: 0,
       durationMs: elapsed(),
       responseBody: "",
-      errorMessage: timedOut
+      errorMessage: deadline.timedOut()
         ? `timeout: no response within ${request.timeoutMs} ms`
         : `connection error: ${errorText(error)}`,
       retryAfterSeconds: null,
     };
   } finally {
-    clearTimeout(timer);
+    deadline.release();
   }
 }
 

@@ -10,6 +10,7 @@ import { toRfc3339, unixSeconds } from "../lib/time";
 import { usage } from "../lib/usage";
 import { USER_AGENT } from "../version";
 import { type AttemptResult, sendAttempt } from "./attempt";
+import type { Deadlines } from "./deadlines";
 import type { HeldEvent } from "./held-events";
 import { decideOutcome, type Outcome } from "./outcome";
 import { renderBody } from "./payload";
@@ -24,15 +25,18 @@ export type Dispatched = {
 
 /**
  * Prepares, signs (with the webhook's signer, built once per webhook version)
- * and sends the event's next attempt; never throws for the receiver's sake.
+ * and sends the event's next attempt, within the object's deadlines; never
+ * throws for the receiver's sake.
  */
 export async function dispatch(
   deps: Deps,
   webhook: WebhookRow,
   event: HeldEvent,
   sign: Signer,
+  deadlines: Deadlines,
 ): Promise<Dispatched> {
   const startedAt = deps.now();
+  const started = toRfc3339(startedAt);
   const attempt = event.attempts + 1;
   const body = renderBody(
     webhook.payloadFormat,
@@ -44,7 +48,7 @@ export async function dispatch(
       resourceType: event.resourceType,
       resourceId: event.resourceId,
     },
-    toRfc3339(startedAt),
+    started,
   );
   const timestamp = unixSeconds(startedAt);
   const result = await sendAttempt(
@@ -63,6 +67,7 @@ export async function dispatch(
     },
     deliveryFetch(deps, webhook.tlsClientCertificate),
     deps.now,
+    deadlines,
   );
   usage.subrequests += 1;
   const finishedAt = deps.now();
@@ -82,7 +87,7 @@ export async function dispatch(
     record: {
       id: uuidv7(startedAt.getTime()),
       attempt,
-      startedAt: toRfc3339(startedAt),
+      startedAt: started,
       durationMs: result.durationMs,
       httpStatusCode: result.httpStatusCode,
       responseBody: result.responseBody,

@@ -32,6 +32,7 @@ import { secretBox } from "../security/secrets-at-rest";
 import { isSuccess } from "./attempt";
 import { admit, type Circuit, CLOSED, isFailing, recordResult, sameCircuit } from "./circuit";
 import { SignerCache } from "./credentials";
+import { Deadlines } from "./deadlines";
 import { type Dispatched, dispatch } from "./dispatch";
 import { type HeldEvent, HeldEvents, type QueuedEvent } from "./held-events";
 import { boundedLog, FLUSH_MS, HistoryWriter, type Recorded } from "./history";
@@ -100,6 +101,7 @@ export class WebhookDO extends DurableObject<Env> {
   private laterDueFrom = Number.POSITIVE_INFINITY;
   private readonly recent = new Map<string, true>();
   private readonly signers = new SignerCache();
+  private readonly deadlines = new Deadlines();
   private webhookId: string | null;
   /** Operational events stored and not yet published (rows of `operational`). */
   private operationalPending: number;
@@ -503,7 +505,7 @@ export class WebhookDO extends DurableObject<Env> {
       const sign = await this.signers.get(webhook, this.deps.now(), () =>
         secretBox(this.deps.settings),
       );
-      dispatched = await dispatch(this.deps, webhook, event, sign);
+      dispatched = await dispatch(this.deps, webhook, event, sign, this.deadlines);
     } catch (error) {
       // Not sent (no usable key, signing failed): try again later rather than
       // hold it forever, and never send it unsigned.

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { RESPONSE_BODY_LIMIT, sendAttempt } from "../../../src/delivery/attempt";
+import { Deadlines } from "../../../src/delivery/deadlines";
 
 const utf8 = (text: string) => new TextEncoder().encode(text).byteLength;
 
@@ -27,6 +28,7 @@ async function kept(bytes: Uint8Array, cuts: number[] = []): Promise<string> {
     { url: "https://example.com/h", headers: {}, body: "{}", timeoutMs: 1000 },
     answering(bytes, cuts),
     () => new Date(),
+    new Deadlines(),
   );
   return result.responseBody;
 }

@@ -8,20 +8,13 @@
  * the relay (Miniflare, scripts/local-runtime.mjs).
  */
 
-type Task = { id: string; body: string; webhooks: number[] };
-
-// The few Workers types it needs, declared here: bench/ is type-checked with
-// Node's types (tsconfig.node.json), not the Workers' ones.
-type QueueProducer<T> = { send(body: T, options?: { delaySeconds?: number }): Promise<unknown> };
-type MessageBatch<T> = { messages: readonly { body: T; ack(): void }[] };
+import { deliverBatch, type MessageBatch, type QueueProducer, type Task } from "./worker-shared";
 
 type Env = {
   QUEUE: QueueProducer<Task>;
   RECEIVER_URL: string;
   WEBHOOKS: string;
 };
-
-const RETRY_SECONDS = 1;
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
@@ -33,29 +26,18 @@ export default {
   },
 
   async queue(batch: MessageBatch<Task>, env: Env): Promise<void> {
-    await Promise.all(
-      batch.messages.map(async (message) => {
-        const task = message.body;
-        const failed: number[] = [];
-        await Promise.all(
-          task.webhooks.map(async (w) => {
-            const ok = await fetch(`${env.RECEIVER_URL}/hook/${w}`, {
-              method: "POST",
-              headers: { "content-type": "application/json", "webhook-id": `${task.id}_${w}` },
-              body: task.body,
-            })
-              .then(async (res) => {
-                await res.arrayBuffer();
-                return res.ok;
-              })
-              .catch(() => false);
-            if (!ok) failed.push(w);
-          }),
-        );
-        if (failed.length)
-          await env.QUEUE.send({ ...task, webhooks: failed }, { delaySeconds: RETRY_SECONDS });
-        message.ack();
-      }),
+    await deliverBatch(batch, env.QUEUE, (task, w) =>
+      fetch(`${env.RECEIVER_URL}/hook/${w}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "webhook-id": `${task.id}_${w}` },
+        body: task.body,
+      })
+        .then(async (res) => {
+          await res.arrayBuffer();
+          return res.ok;
+        })
+        .catch(() => false),
     );
+    for (const message of batch.messages) message.ack();
   },
 };

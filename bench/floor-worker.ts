@@ -17,11 +17,8 @@
  * message's own row, stats, and the events API.
  */
 import { DurableObject, type DurableObjectState } from "cloudflare:workers";
+import { deliverBatch, type MessageBatch, type QueueProducer, type Task } from "./worker-shared";
 
-type Task = { id: string; body: string; webhooks: number[] };
-
-type QueueProducer<T> = { send(body: T, options?: { delaySeconds?: number }): Promise<unknown> };
-type MessageBatch<T> = { messages: readonly { body: T; ack(): void }[] };
 type D1Statement = { bind(...values: unknown[]): D1Statement; run(): Promise<unknown> };
 type D1 = { prepare(sql: string): D1Statement; batch(statements: D1Statement[]): Promise<unknown> };
 type Namespace = {
@@ -39,7 +36,6 @@ type Env = {
   WEBHOOKS: string;
 };
 
-const RETRY_SECONDS = 1;
 /** Ingest objects, as the relay has per application. */
 const SHARDS = 4;
 const SECRET = new TextEncoder().encode("floor-benchmark-secret-0123456789");
@@ -113,37 +109,27 @@ export default {
       "INSERT INTO attempts (event_id, message_id, status, at) VALUES (?, ?, ?, ?)",
     );
     const attempts: D1Statement[] = [];
-    await Promise.all(
-      batch.messages.map(async (message) => {
-        const task = message.body;
-        const failed: number[] = [];
-        await Promise.all(
-          task.webhooks.map(async (w) => {
-            const eventId = `${task.id}_${w}`;
-            const timestamp = String(Math.floor(Date.now() / 1000));
-            const status = await fetch(`${env.RECEIVER_URL}/hook/${w}`, {
-              method: "POST",
-              headers: {
-                "content-type": "application/json",
-                "webhook-id": eventId,
-                "webhook-timestamp": timestamp,
-                "webhook-signature": await sign(eventId, timestamp, task.body),
-              },
-              body: task.body,
-            })
-              .then(async (res) => {
-                await res.arrayBuffer();
-                return res.status;
-              })
-              .catch(() => 0);
-            attempts.push(insert.bind(eventId, task.id, status, Date.now()));
-            if (status < 200 || status > 299) failed.push(w);
-          }),
-        );
-        if (failed.length)
-          await env.QUEUE.send({ ...task, webhooks: failed }, { delaySeconds: RETRY_SECONDS });
-      }),
-    );
+    await deliverBatch(batch, env.QUEUE, async (task, w) => {
+      const eventId = `${task.id}_${w}`;
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const status = await fetch(`${env.RECEIVER_URL}/hook/${w}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "webhook-id": eventId,
+          "webhook-timestamp": timestamp,
+          "webhook-signature": await sign(eventId, timestamp, task.body),
+        },
+        body: task.body,
+      })
+        .then(async (res) => {
+          await res.arrayBuffer();
+          return res.status;
+        })
+        .catch(() => 0);
+      attempts.push(insert.bind(eventId, task.id, status, Date.now()));
+      return status >= 200 && status <= 299;
+    });
     await env.DB.batch(attempts);
     for (const message of batch.messages) message.ack();
   },

@@ -517,7 +517,7 @@ async function runComparison(receiver: BenchReceiver, comparison: Comparison) {
     );
     await waitForDeliveries(receiver, DELIVERIES, 30 * 60_000);
     const seconds = (Date.now() - started) / 1000;
-    const cpuSeconds = childrenCpuSeconds() - cpuBefore;
+    const cpuPer1000 = round(((childrenCpuSeconds() - cpuBefore) / DELIVERIES) * 1000, 3);
     return {
       ingest,
       delivery: {
@@ -525,8 +525,9 @@ async function runComparison(receiver: BenchReceiver, comparison: Comparison) {
         end_to_end_latency_ms: summarise([...receiver.firstSuccess.values()]),
         ...receiver.tally(),
       },
-      cpu_seconds_per_1000_deliveries: round((cpuSeconds / DELIVERIES) * 1000, 3),
-      workerd_cpu_seconds_per_1000_deliveries: round((cpuSeconds / DELIVERIES) * 1000, 3),
+      // Its workerd is all of its CPU: no Node process of its own.
+      cpu_seconds_per_1000_deliveries: cpuPer1000,
+      workerd_cpu_seconds_per_1000_deliveries: cpuPer1000,
       ...errors.result(),
     };
   } finally {
@@ -673,6 +674,15 @@ type Measured = Pick<
   "delivery" | "cpu_seconds_per_1000_deliveries" | "workerd_cpu_seconds_per_1000_deliveries"
 >;
 
+/** A run's figures as a round lists them. */
+function roundFigures(run: Measured) {
+  return {
+    ...run.delivery,
+    cpu_seconds_per_1000_deliveries: run.cpu_seconds_per_1000_deliveries,
+    workerd_cpu_seconds_per_1000_deliveries: run.workerd_cpu_seconds_per_1000_deliveries,
+  };
+}
+
 function ratiosToWorker(relay: Measured, worker: Measured) {
   return {
     deliveries_per_second: ratio(
@@ -735,7 +745,11 @@ async function main() {
     if (args.floor) {
       process.stderr.write(`the floor Worker on the same runtime…\n`);
       const result = await runComparison(receiver, FLOOR_WORKER());
-      floor = { result, relayToFloor: ratiosToWorker(relay, result), floorToWorker: ratiosToWorker(result, worker) };
+      floor = {
+        result,
+        relayToFloor: ratiosToWorker(relay, result),
+        floorToWorker: ratiosToWorker(result, worker),
+      };
     }
     rounds.push({ relay, worker, ratios: ratiosToWorker(relay, worker), floor });
   }
@@ -808,23 +822,12 @@ async function main() {
     ...(medians
       ? {
           rounds: rounds.map(({ relay, worker, ratios, floor }) => ({
-            relay: {
-              ...relay.delivery,
-              cpu_seconds_per_1000_deliveries: relay.cpu_seconds_per_1000_deliveries,
-              workerd_cpu_seconds_per_1000_deliveries: relay.workerd_cpu_seconds_per_1000_deliveries,
-              max_open_fds: relay.open_fds.max_open_fds,
-            },
-            worker_baseline: {
-              ...worker.delivery,
-              cpu_seconds_per_1000_deliveries: worker.cpu_seconds_per_1000_deliveries,
-            },
+            relay: { ...roundFigures(relay), max_open_fds: relay.open_fds.max_open_fds },
+            worker_baseline: roundFigures(worker),
             ratio_relay_to_worker_baseline: ratios,
             ...(floor
               ? {
-                  floor_worker: {
-                    ...floor.result.delivery,
-                    cpu_seconds_per_1000_deliveries: floor.result.cpu_seconds_per_1000_deliveries,
-                  },
+                  floor_worker: roundFigures(floor.result),
                   ratio_relay_to_floor: floor.relayToFloor,
                   ratio_floor_to_worker_baseline: floor.floorToWorker,
                 }

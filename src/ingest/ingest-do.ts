@@ -59,9 +59,12 @@ type OutboxWrite = {
   send: boolean;
 };
 
+/** A keyed row's slot starts with this. */
+const KEY_SLOT = "k:";
+
 /** The row's key: the idempotency key when there is one, else the message id. */
 function slotOf(item: { key: string | null; message: { id: string } }): string {
-  return item.key === null ? `m:${item.message.id}` : `k:${item.key}`;
+  return item.key === null ? `m:${item.message.id}` : `${KEY_SLOT}${item.key}`;
 }
 
 export class IngestDO extends DurableObject<Env> {
@@ -79,7 +82,7 @@ export class IngestDO extends DurableObject<Env> {
   /** Slots stored but not yet confirmed, with when they were accepted. */
   private readonly unconfirmed = new Map<string, number>();
   /** Confirmed messages whose rows are not updated yet (see confirm). */
-  private confirmedRows: { slot: string; id: string; keyed: boolean }[] = [];
+  private confirmedRows: { slot: string; id: string }[] = [];
   private confirmTimer: ReturnType<typeof setTimeout> | null = null;
   private alarmArmed = false;
   /** This object's name, which the queue task carries back to it; kept for the alarm. */
@@ -250,7 +253,7 @@ export class IngestDO extends DurableObject<Env> {
     usage.doRequests += 1;
     for (const m of messages) {
       const slot = slotOf({ key: m.idempotencyKey, message: m });
-      this.confirmedRows.push({ slot, id: m.id, keyed: m.idempotencyKey !== null });
+      this.confirmedRows.push({ slot, id: m.id });
       this.unconfirmed.delete(slot);
     }
     this.confirmTimer ??= setTimeout(() => {
@@ -261,9 +264,10 @@ export class IngestDO extends DurableObject<Env> {
 
   /** Never throws: it runs inside the accepts' write, which must answer its callers. */
   private updateConfirmed(): void {
+    if (this.confirmedRows.length === 0) return;
     try {
-      for (const { slot, id, keyed } of this.confirmedRows.splice(0)) {
-        if (keyed) {
+      for (const { slot, id } of this.confirmedRows.splice(0)) {
+        if (slot.startsWith(KEY_SLOT)) {
           this.run(
             "UPDATE outbox SET body = NULL WHERE slot = ? AND message_id = ? AND body IS NOT NULL",
             slot,

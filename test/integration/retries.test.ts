@@ -177,6 +177,34 @@ describe("retry policies on a failing endpoint", () => {
     expect(event.error_message).toMatch(/timeout/i);
   });
 
+  test("a hung attempt times out on time while its webhook's object keeps taking requests", async () => {
+    const hook = newHook(receiverUrl);
+    // The first request hangs far past the timeout; the rest are answered at once.
+    await hook.script({ responses: [{ status: 200, delayMs: 20_000 }], otherwise: { status: 200 } });
+    const app = await createApplication();
+    const webhook = await createWebhook(app.id, hook.url, {
+      timeout_ms: 1000,
+      retry_policy: { schedule_seconds: [] },
+    });
+    const hung = await publish(app.id, "x.y", { n: 0 });
+    const started = Date.now();
+    // A publish (a hand-over with each queue batch) and a read of the object's
+    // events, one after another, until the hung event is settled.
+    let published = 1;
+    let event: Record<string, any> | undefined;
+    while (!event && Date.now() - started < 10_000) {
+      await publish(app.id, "x.y", { n: published++ });
+      event = (await listEvents(webhook.id)).find(
+        (e) => e.message_id === hung.id && e.delivery_status !== "pending",
+      );
+    }
+    expect(event).toMatchObject({ delivery_status: "failed", http_status_code: 0 });
+    expect(event!.error_message).toMatch(/timeout/i);
+    // Settled well before the receiver would have answered, with messages behind it delivered meanwhile.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await eventually(async () => expect((await hook.received()).requests).toHaveLength(published));
+  });
+
   test("a refused connection gives http_status_code 0 and says so", async () => {
     const app = await createApplication();
     const webhook = await createWebhook(app.id, `${closedPortUrl}/hook`, {

@@ -262,21 +262,24 @@ export class IngestDO extends DurableObject<Env> {
     }, CONFIRM_WITHIN_MS);
   }
 
-  /** Never throws: it runs inside the accepts' write, which must answer its callers. */
+  /**
+   * Two statements for all of them, not one a message. Never throws: it runs
+   * inside the accepts' write, which must answer its callers.
+   */
   private updateConfirmed(): void {
     if (this.confirmedRows.length === 0) return;
+    const keyed: [string, string][] = [];
+    const plain: [string, string][] = [];
+    for (const { slot, id } of this.confirmedRows.splice(0)) {
+      (slot.startsWith(KEY_SLOT) ? keyed : plain).push([slot, id]);
+    }
+    // (slot, message_id) IN (…) is a primary-key search per pair.
+    const pairs = "(slot, message_id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))";
     try {
-      for (const { slot, id } of this.confirmedRows.splice(0)) {
-        if (slot.startsWith(KEY_SLOT)) {
-          this.run(
-            "UPDATE outbox SET body = NULL WHERE slot = ? AND message_id = ? AND body IS NOT NULL",
-            slot,
-            id,
-          );
-        } else {
-          this.run("DELETE FROM outbox WHERE slot = ? AND message_id = ?", slot, id);
-        }
+      if (keyed.length > 0) {
+        this.run(`UPDATE outbox SET body = NULL WHERE body IS NOT NULL AND ${pairs}`, JSON.stringify(keyed));
       }
+      if (plain.length > 0) this.run(`DELETE FROM outbox WHERE ${pairs}`, JSON.stringify(plain));
     } catch (error) {
       // The rows stay; after a restart they are sent once more and found recorded.
       this.deps.log("warn", "updating confirmed rows failed", describeError(error));

@@ -9,7 +9,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, inject, test } from "vitest";
 import type { QueueTask } from "../../src/delivery/tasks";
 import type { IngestDO } from "../../src/ingest/ingest-do";
-import { ingestShard } from "../../src/ingest/shards";
+import { allIngestShards, ingestShard } from "../../src/ingest/shards";
 import { api, createApplication, createWebhook, eventually, publish } from "../helpers/api";
 import { newHook } from "../helpers/hooks";
 
@@ -52,6 +52,39 @@ describe("single publishes through one shard", () => {
     // Every message went out, in fewer writes and queue messages than publishes.
     expect(sent.reduce((a, b) => a + b, 0)).toBe(keys.length);
     expect(sent.length).toBeLessThan(keys.length);
+  });
+});
+
+describe("confirmed messages in their shards", () => {
+  test("once recorded, a message without a key leaves its shard, and one with a key keeps only the key", async () => {
+    const hook = newHook(receiverUrl);
+    const app = await createApplication();
+    await createWebhook(app.id, hook.url);
+    const published = await Promise.all(
+      Array.from({ length: 12 }, (_, n) =>
+        api("POST", "/v1/messages", {
+          application_id: app.id,
+          event_type: "order.created",
+          payload: { n },
+          ...(n % 2 ? { idempotency_key: `order-${n}` } : {}),
+        }),
+      ),
+    );
+    expect(published.map((p) => p.status)).toEqual(Array(12).fill(202));
+    await eventually(async () => expect((await hook.received()).requests).toHaveLength(12));
+    await eventually(async () => {
+      const rows = [];
+      for (const shard of allIngestShards(app.id)) {
+        const stub = env.INGEST_DO.get(env.INGEST_DO.idFromName(shard));
+        rows.push(
+          ...(await runInDurableObject(stub, (_, state) =>
+            state.storage.sql.exec<{ slot: string; body: string | null }>("SELECT slot, body FROM outbox").toArray(),
+          )),
+        );
+      }
+      const keys = Array.from({ length: 6 }, (_, i) => ({ slot: `k:order-${2 * i + 1}`, body: null }));
+      expect(rows.sort((a, b) => (a.slot < b.slot ? -1 : 1))).toEqual(keys.sort((a, b) => (a.slot < b.slot ? -1 : 1)));
+    });
   });
 });
 

@@ -175,8 +175,10 @@ async function stop(code) {
 process.on("SIGINT", () => stop(0));
 process.on("SIGTERM", () => stop(0));
 
+/** Where it listens: PORT=0 takes any free port, and the ready line says which. */
+let listening;
 try {
-  await mf.ready;
+  listening = await mf.ready;
 } catch (error) {
   log(`could not start: ${error instanceof Error ? error.stack : error}`);
   await stop(1);
@@ -229,7 +231,7 @@ for (let attempt = 1; !(await runScheduled("@restart")); attempt++) {
   await new Promise((r) => setTimeout(r, 1_000 * attempt));
 }
 const shown = host === "127.0.0.1" || host === "localhost" ? "localhost" : host;
-log(`ready on http://${shown}:${port} (API docs: http://${shown}:${port}/docs)`);
+log(`ready on http://${shown}:${listening.port} (API docs: http://${shown}:${listening.port}/docs)`);
 
 let running = false;
 cronTimer = setInterval(async () => {

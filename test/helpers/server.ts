@@ -7,7 +7,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -27,9 +26,11 @@ const STARTUP_TIMEOUT_MS = 90_000;
 const POLL_MS = 200;
 const STOP_GRACE_MS = 10_000;
 /** What start.mjs prints once the Worker answers and the boot run of the cron ("@restart") is done. */
-const READY_LINE = "[hookrelay] ready";
+/** The line start.mjs prints once the boot sweep has run, with the port it listens on. */
+const READY_LINE = /\[hookrelay\] ready on http:\/\/[^\s/]+:(\d+)/;
 
 export type Relay = {
+  /** Where it listens: a port workerd took itself, known once it is ready. */
   url: string;
   token: string;
   persistTo: string;
@@ -74,19 +75,6 @@ function installExitHook(): void {
   });
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!port) throw new Error("could not pick a free port");
-  return port;
-}
-
 /**
  * The state directory's encryption key, made on its first start and kept
  * beside the state, so that a restart on the same state (after a SIGKILL)
@@ -99,7 +87,6 @@ function encryptionKeyOf(persistTo: string): string {
 }
 
 export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
-  const port = await freePort();
   const persistTo = options.persistTo ?? mkdtempSync(join(tmpdir(), "hookrelay-"));
   const token = options.token ?? `hr_test_${randomBytes(16).toString("hex")}`;
   const child = spawn(process.execPath, [join(ROOT, "scripts", "start.mjs")], {
@@ -107,7 +94,9 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     env: {
       ...process.env,
       ...options.env,
-      PORT: String(port),
+      // Any free port, taken by workerd itself: a port picked here and handed
+      // over could be taken meanwhile (a loopback connection's, in the benchmark).
+      PORT: "0",
       HOST: "127.0.0.1",
       RELAY_PERSIST_TO: persistTo,
       RELAY_ADMIN_TOKEN: token,
@@ -126,12 +115,13 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   }
 
   let output = "";
-  let ready = false;
+  /** The port, once the ready line has said it. */
+  let port: number | null = null;
   const keep = (chunk: Buffer) => {
     // The last 256 KiB is plenty to see why something failed.
     output = (output + chunk.toString()).slice(-262_144);
     // On the buffer, not the chunk, so a line split across chunks still counts.
-    if (!ready && output.includes(READY_LINE)) ready = true;
+    port ??= Number(READY_LINE.exec(output)?.[1]) || null;
   };
   /** Whole lines for onLine, per stream, so that stdout and stderr never mix within a line. */
   const lines = () => {
@@ -164,9 +154,8 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     if (pid !== undefined) liveGroups.delete(pid);
   };
 
-  const url = `http://127.0.0.1:${port}`;
   const relay: Relay = {
-    url,
+    url: "",
     token,
     persistTo,
     child,
@@ -191,11 +180,13 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   let lastProblem = "no answer yet";
   while (Date.now() < deadline && !hasExited()) {
     try {
-      const res = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(5_000) });
-      await res.body?.cancel();
       // Ready once the boot sweep has run too, so that a restart has recovered everything.
-      if (res.status === 200 && ready) return relay;
-      lastProblem = res.status === 200 ? "waiting for the boot sweep" : `health ${res.status}`;
+      if (port === null) throw new Error("waiting for the boot sweep");
+      relay.url = `http://127.0.0.1:${port}`;
+      const res = await fetch(`${relay.url}/v1/health`, { signal: AbortSignal.timeout(5_000) });
+      await res.body?.cancel();
+      if (res.status === 200) return relay;
+      lastProblem = `health ${res.status}`;
     } catch (error) {
       lastProblem = String(error);
     }
@@ -209,7 +200,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   else why = `gave no 200 on /v1/health within ${STARTUP_TIMEOUT_MS / 1000} s (${lastProblem})`;
   await relay.kill("SIGKILL");
   const printed = output || "(nothing)";
-  const message = `the relay on ${url} (state ${persistTo}) ${why}; it printed:\n${printed}`;
+  const message = `the relay on ${relay.url || "no port yet"} (state ${persistTo}) ${why}; it printed:\n${printed}`;
   process.stderr.write(`${message}\n`);
   throw new Error(message);
 }

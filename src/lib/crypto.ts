@@ -4,7 +4,11 @@ const encoder = new TextEncoder();
 
 export function toBase64(bytes: Uint8Array): string {
   let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
+  // One call per 8 KiB rather than one per byte (every signature is encoded
+  // here); a larger spread could overflow the stack.
+  for (let i = 0; i < bytes.length; i += 8192) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  }
   return btoa(binary);
 }
 

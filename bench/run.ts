@@ -158,25 +158,33 @@ function progress(label: string, done: number, total: number) {
   );
 }
 
-/**
- * CPU seconds (user + system) of every live process whose /proc stat fields
- * (those after the command's name: state, ppid, pgrp, …) and name pass `include`.
- */
-function cpuSecondsOf(include: (fields: string[], name: string) => boolean): number {
-  const ticksPerSecond = 100;
-  let ticks = 0;
+/** Every live process: its pid, its name, and its /proc stat fields after the name (state, ppid, pgrp, …). */
+function* processes(): Generator<{ pid: number; name: string; fields: string[] }> {
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      if (include(fields, name)) ticks += Number(fields[11]) + Number(fields[12]);
+      yield {
+        pid: Number(entry),
+        name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
+        fields: stat.slice(stat.lastIndexOf(")") + 2).split(" "),
+      };
     } catch {
       // The process ended while we looked.
     }
   }
-  return ticks / ticksPerSecond;
+}
+
+const TICKS_PER_SECOND = 100;
+
+/** User + system CPU seconds from /proc stat fields (after the name). */
+const cpuOf = (fields: string[]) => (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+
+/** CPU seconds of every live process whose stat fields and name pass `include`. */
+function cpuSecondsOf(include: (fields: string[], name: string) => boolean): number {
+  let seconds = 0;
+  for (const { name, fields } of processes()) if (include(fields, name)) seconds += cpuOf(fields);
+  return seconds;
 }
 
 /** CPU seconds of every live process in the relay's process group, or of its workerd alone. */
@@ -193,18 +201,49 @@ function childrenCpuSeconds(): number {
 
 /** Pids of every live process in a process group. */
 function groupPids(pgid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
+  return [...processes()].filter(({ fields }) => Number(fields[2]) === pgid).map(({ pid }) => pid);
+}
+
+/** CPU seconds of each thread of a process, by thread id. */
+function threadCpuSeconds(pid: number): Map<number, number> {
+  const threads = new Map<number, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    // Gone.
+  }
+  for (const tid of tids) {
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) === pgid) pids.push(Number(entry));
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      threads.set(Number(tid), cpuOf(stat.slice(stat.lastIndexOf(")") + 2).split(" ")));
     } catch {
-      // The process ended while we looked.
+      // The thread ended while we looked.
     }
   }
-  return pids;
+  return threads;
+}
+
+/**
+ * Watches the threads of the (first) workerd that `include` picks; `stop`
+ * answers the busiest one's CPU as a share of the time since. workerd runs
+ * every isolate of a process (the Worker, its objects, Miniflare's own) on
+ * one thread, so a share near 1 means that thread is what bounds the run.
+ */
+function watchBusiestThread(include: (fields: string[]) => boolean) {
+  const pid = [...processes()].find(({ name, fields }) => name === "workerd" && include(fields))?.pid;
+  const before = pid === undefined ? new Map<number, number>() : threadCpuSeconds(pid);
+  const started = Date.now();
+  return {
+    stop(): number | null {
+      if (pid === undefined) return null;
+      let busiest = 0;
+      for (const [tid, seconds] of threadCpuSeconds(pid)) {
+        busiest = Math.max(busiest, seconds - (before.get(tid) ?? 0));
+      }
+      return round(busiest / ((Date.now() - started) / 1000), 2);
+    },
+  };
 }
 
 /** Open file descriptors of a process group, summed over its processes (sockets included). */
@@ -399,6 +438,7 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
   const workerdCpuBefore = groupCpuSeconds(relay.child.pid!, true);
 
   const fds = sampleFds(relay.child.pid!);
+  const thread = watchBusiestThread((fields) => Number(fields[2]) === relay.child.pid);
   const started = Date.now();
   const ingest = await publishAll(
     `${relay.url}/v1/messages${BATCH > 1 ? "/batch" : ""}`,
@@ -417,6 +457,7 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
   const deliverySeconds = (Date.now() - started) / 1000;
   const cpuSeconds = groupCpuSeconds(relay.child.pid!) - cpuBefore;
   const workerdCpuSeconds = groupCpuSeconds(relay.child.pid!, true) - workerdCpuBefore;
+  const busiestThread = thread.stop();
   const openFds = fds.stop();
   // Let the last attempts' records land before reading the counters.
   await new Promise((r) => setTimeout(r, 1500));
@@ -435,6 +476,7 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
     cpu_seconds_per_1000_deliveries: round((cpuSeconds / DELIVERIES) * 1000, 3),
     // The comparisons run no Node process of their own: this is what compares with theirs.
     workerd_cpu_seconds_per_1000_deliveries: round((workerdCpuSeconds / DELIVERIES) * 1000, 3),
+    workerd_busiest_thread_share: busiestThread,
     usage,
   };
 }
@@ -512,12 +554,14 @@ async function runComparison(receiver: BenchReceiver, comparison: Comparison) {
     const url = await mf.ready;
     const started = Date.now();
     const cpuBefore = childrenCpuSeconds();
+    const thread = watchBusiestThread((fields) => Number(fields[1]) === process.pid);
     const ingest = await publishAll(new URL("/publish", url).href, {}, (i) =>
       JSON.stringify(payload(i)),
     );
     await waitForDeliveries(receiver, DELIVERIES, 30 * 60_000);
     const seconds = (Date.now() - started) / 1000;
     const cpuPer1000 = round(((childrenCpuSeconds() - cpuBefore) / DELIVERIES) * 1000, 3);
+    const busiestThread = thread.stop();
     return {
       ingest,
       delivery: {
@@ -528,6 +572,7 @@ async function runComparison(receiver: BenchReceiver, comparison: Comparison) {
       // Its workerd is all of its CPU: no Node process of its own.
       cpu_seconds_per_1000_deliveries: cpuPer1000,
       workerd_cpu_seconds_per_1000_deliveries: cpuPer1000,
+      workerd_busiest_thread_share: busiestThread,
       ...errors.result(),
     };
   } finally {
@@ -671,7 +716,10 @@ type WorkerResult = Awaited<ReturnType<typeof runComparison>>;
 /** What a ratio compares: a run's delivery figures and CPU. */
 type Measured = Pick<
   RelayResult,
-  "delivery" | "cpu_seconds_per_1000_deliveries" | "workerd_cpu_seconds_per_1000_deliveries"
+  | "delivery"
+  | "cpu_seconds_per_1000_deliveries"
+  | "workerd_cpu_seconds_per_1000_deliveries"
+  | "workerd_busiest_thread_share"
 >;
 
 /** A run's figures as a round lists them. */
@@ -680,6 +728,7 @@ function roundFigures(run: Measured) {
     ...run.delivery,
     cpu_seconds_per_1000_deliveries: run.cpu_seconds_per_1000_deliveries,
     workerd_cpu_seconds_per_1000_deliveries: run.workerd_cpu_seconds_per_1000_deliveries,
+    workerd_busiest_thread_share: run.workerd_busiest_thread_share,
   };
 }
 
@@ -794,6 +843,7 @@ async function main() {
     delivery: relayResult.delivery,
     cpu_seconds_per_1000_deliveries: relayResult.cpu_seconds_per_1000_deliveries,
     workerd_cpu_seconds_per_1000_deliveries: relayResult.workerd_cpu_seconds_per_1000_deliveries,
+    workerd_busiest_thread_share: relayResult.workerd_busiest_thread_share,
     open_fds: relayResult.open_fds,
     ...relayErrors.result(),
     units_per_delivered_event: units,
@@ -879,8 +929,8 @@ async function main() {
       ...(medians
         ? [
             ...rounds.map(
-              ({ relay, ratios }, i) =>
-                `round ${i + 1}: relay ${relay.delivery.deliveries_per_second} deliveries/s, ${relay.delivery.delivered} delivered, ${relay.delivery.duplicates} duplicates, ${relay.open_fds.max_open_fds} descriptors; relay / bare Worker: deliveries/s ×${ratios.deliveries_per_second}, p50 ×${ratios.end_to_end_latency_p50}`,
+              ({ relay, worker, ratios }, i) =>
+                `round ${i + 1}: relay ${relay.delivery.deliveries_per_second} deliveries/s, ${relay.delivery.delivered} delivered, ${relay.delivery.duplicates} duplicates, ${relay.open_fds.max_open_fds} descriptors; relay / bare Worker: deliveries/s ×${ratios.deliveries_per_second}, p50 ×${ratios.end_to_end_latency_p50}; busiest thread ${relay.workerd_busiest_thread_share} / ${worker.workerd_busiest_thread_share}`,
             ),
             `median over ${ROUNDS} rounds, relay / bare Worker: deliveries/s ×${medians.deliveries_per_second}, p50 ×${medians.end_to_end_latency_p50}, p99 ×${medians.end_to_end_latency_p99}, CPU per delivery ×${medians.cpu_seconds_per_delivery}`,
             ...(floorMedians
@@ -893,6 +943,7 @@ async function main() {
       `relay open file descriptors, max: ${result.open_fds.max_open_fds} (target < 2,000)`,
       `relay error lines: ${result.error_lines} (target 0); bare Worker: ${workerBaseline.error_lines}`,
       `CPU seconds per 1,000 deliveries: relay's process tree ${result.cpu_seconds_per_1000_deliveries}, its workerd ${relayResult.workerd_cpu_seconds_per_1000_deliveries}; bare Worker's workerd ${workerBaseline.cpu_seconds_per_1000_deliveries} (process tree ×${r.cpu_seconds_per_delivery}, workerd ×${r.workerd_cpu_seconds_per_delivery})`,
+      `workerd's busiest thread, share of the run: relay ${relayResult.workerd_busiest_thread_share}, bare Worker ${workerBaseline.workerd_busiest_thread_share}${lastFloor ? `, floor ${lastFloor.result.workerd_busiest_thread_share}` : ""} (workerd runs all of a process's isolates on one thread)`,
       `cost per million delivered events: $${result.cost.usd_per_million_delivered_events}`,
       `capacity: ${result.capacity.deliveries_per_second} deliveries/s per deployment before D1 reaches ${D1_QUERIES_PER_SECOND} queries/s (${result.capacity.d1_queries_per_delivered_event} queries per delivered event), writing ${result.capacity.d1_rows_written_per_second} D1 rows/s`,
       `written to ${out}`,

@@ -231,7 +231,9 @@ for (let attempt = 1; !(await runScheduled("@restart")); attempt++) {
   await new Promise((r) => setTimeout(r, 1_000 * attempt));
 }
 const shown = host === "127.0.0.1" || host === "localhost" ? "localhost" : host;
-log(`ready on http://${shown}:${listening.port} (API docs: http://${shown}:${listening.port}/docs)`);
+// URL.port is empty for http's default port.
+const boundPort = listening.port || "80";
+log(`ready on http://${shown}:${boundPort} (API docs: http://${shown}:${boundPort}/docs)`);
 
 let running = false;
 cronTimer = setInterval(async () => {

@@ -25,9 +25,12 @@ const ROOT = findRoot(import.meta.dirname);
 const STARTUP_TIMEOUT_MS = 90_000;
 const POLL_MS = 200;
 const STOP_GRACE_MS = 10_000;
-/** What start.mjs prints once the Worker answers and the boot run of the cron ("@restart") is done. */
-/** The line start.mjs prints once the boot sweep has run, with the port it listens on. */
-const READY_LINE = /\[hookrelay\] ready on http:\/\/[^\s/]+:(\d+)/;
+/**
+ * What start.mjs prints once the Worker answers and the boot run of the cron
+ * ("@restart") is done, with the port it listens on (matched up to the text
+ * after it, so a line cut inside the number is not taken).
+ */
+const READY_LINE = /\[hookrelay\] ready on http:\/\/[^\s/]+:(\d+) \(API/;
 
 export type Relay = {
   /** Where it listens: a port workerd took itself, known once it is ready. */

@@ -187,6 +187,8 @@ describe("retry policies on a failing endpoint", () => {
       retry_policy: { schedule_seconds: [] },
     });
     const hung = await publish(app.id, "x.y", { n: 0 });
+    // Its attempt is the first request, the one that hangs.
+    await eventually(async () => expect((await hook.received()).requests).toHaveLength(1));
     const started = Date.now();
     // A publish (a hand-over with each queue batch) and a read of the object's
     // events, one after another, until the hung event is settled.
@@ -200,7 +202,7 @@ describe("retry policies on a failing endpoint", () => {
     }
     expect(event).toMatchObject({ delivery_status: "failed", http_status_code: 0 });
     expect(event!.error_message).toMatch(/timeout/i);
-    // Settled well before the receiver would have answered, with messages behind it delivered meanwhile.
+    // Settled well before the receiver would have answered; the messages behind it arrive too.
     expect(Date.now() - started).toBeLessThan(10_000);
     await eventually(async () => expect((await hook.received()).requests).toHaveLength(published));
   });

@@ -158,7 +158,10 @@ function progress(label: string, done: number, total: number) {
   );
 }
 
-/** Every live process: its pid, its name, and its /proc stat fields after the name (state, ppid, pgrp, …). */
+/** A /proc stat line's fields after the command's name (state, ppid, pgrp, …); the name may hold spaces. */
+const fieldsAfterName = (stat: string) => stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+
+/** Every live process: its pid, its name, and its stat fields after the name. */
 function* processes(): Generator<{ pid: number; name: string; fields: string[] }> {
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -167,7 +170,7 @@ function* processes(): Generator<{ pid: number; name: string; fields: string[] }
       yield {
         pid: Number(entry),
         name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
-        fields: stat.slice(stat.lastIndexOf(")") + 2).split(" "),
+        fields: fieldsAfterName(stat),
       };
     } catch {
       // The process ended while we looked.
@@ -215,8 +218,7 @@ function threadCpuSeconds(pid: number): Map<number, number> {
   }
   for (const tid of tids) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      threads.set(Number(tid), cpuOf(stat.slice(stat.lastIndexOf(")") + 2).split(" ")));
+      threads.set(Number(tid), cpuOf(fieldsAfterName(readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8"))));
     } catch {
       // The thread ended while we looked.
     }

@@ -5,20 +5,21 @@
  * are the message id's (time and sequence), the rest a hash of the pair. It
  * stays a UUIDv7 that sorts by publication time.
  */
+import { toHex } from "../lib/crypto";
 
 /** The message-id prefix an event id shares with its message: `tttttttt-tttt-7sss`. */
 export const MESSAGE_PREFIX_LENGTH = 18;
 
 const encoder = new TextEncoder();
-/** Every byte's two hex digits, so an id is one join, not a string per byte. */
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
 
 export async function eventIdFor(messageId: string, webhookId: string): Promise<string> {
   const digest = new Uint8Array(
     await crypto.subtle.digest("SHA-256", encoder.encode(`${messageId}/${webhookId}`)),
   );
-  const h = (i: number) => HEX[i === 0 ? 0x80 | (digest[0]! & 0x3f) : digest[i]!];
-  return `${messageId.slice(0, MESSAGE_PREFIX_LENGTH)}-${h(0)}${h(1)}-${h(2)}${h(3)}${h(4)}${h(5)}${h(6)}${h(7)}`;
+  // RFC 9562's variant bits, as in the message id.
+  digest[0] = 0x80 | (digest[0]! & 0x3f);
+  const hex = toHex(digest.subarray(0, 8));
+  return `${messageId.slice(0, MESSAGE_PREFIX_LENGTH)}-${hex.slice(0, 4)}-${hex.slice(4)}`;
 }
 
 /** The id range in which an event's message id lies (ids sharing its prefix). */

@@ -22,8 +22,15 @@ export function fromBase64(text: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
+/** Every byte's two hex digits: ids and digests are built from it, not a string per byte. */
+export const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) =>
+  b.toString(16).padStart(2, "0"),
+);
+
 export function toHex(bytes: ArrayBuffer | Uint8Array): string {
-  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+  let hex = "";
+  for (const b of new Uint8Array(bytes)) hex += HEX_BYTE[b];
+  return hex;
 }
 
 export function randomBytes(length: number): Uint8Array<ArrayBuffer> {

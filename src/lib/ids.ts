@@ -1,6 +1,5 @@
 /** @module UUIDv7 ids: time-ordered, so "newest first" is "largest id first". */
-
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+import { HEX_BYTE, toHex } from "./crypto";
 
 /**
  * Random bytes drawn 4 KiB at a time: a call into the runtime's CSPRNG costs
@@ -41,9 +40,8 @@ export function uuidv7(now: number = Date.now()): string {
   // cost more than the rest of an API request's id handling.
   const ms = now.toString(16).padStart(12, "0");
   const seq = sequence.toString(16).padStart(3, "0");
-  let tail = "";
-  for (let i = 2; i < 8; i++) tail += HEX[random[i]!];
-  return `${ms.slice(0, 8)}-${ms.slice(8)}-7${seq}-${HEX[0x80 | (random[0]! & 0x3f)]}${HEX[random[1]!]}-${tail}`;
+  const variant = `${HEX_BYTE[0x80 | (random[0]! & 0x3f)]}${HEX_BYTE[random[1]!]}`;
+  return `${ms.slice(0, 8)}-${ms.slice(8)}-7${seq}-${variant}-${toHex(random.subarray(2, 8))}`;
 }
 
 /** The smallest UUIDv7 of millisecond `ms`: every id made before it sorts lower. */

@@ -182,16 +182,18 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   let lastProblem = "no answer yet";
   while (Date.now() < deadline && !hasExited()) {
-    try {
-      // Ready once the boot sweep has run too, so that a restart has recovered everything.
-      if (port === null) throw new Error("waiting for the boot sweep");
+    // Ready once the boot sweep has run too, so that a restart has recovered everything.
+    if (port === null) lastProblem = "waiting for the boot sweep";
+    else {
       relay.url = `http://127.0.0.1:${port}`;
-      const res = await fetch(`${relay.url}/v1/health`, { signal: AbortSignal.timeout(5_000) });
-      await res.body?.cancel();
-      if (res.status === 200) return relay;
-      lastProblem = `health ${res.status}`;
-    } catch (error) {
-      lastProblem = String(error);
+      try {
+        const res = await fetch(`${relay.url}/v1/health`, { signal: AbortSignal.timeout(5_000) });
+        await res.body?.cancel();
+        if (res.status === 200) return relay;
+        lastProblem = `health ${res.status}`;
+      } catch (error) {
+        lastProblem = String(error);
+      }
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }

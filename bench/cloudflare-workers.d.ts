@@ -4,7 +4,7 @@
  */
 declare module "cloudflare:workers" {
   type SqlStorage = { exec(sql: string, ...values: unknown[]): { toArray(): Record<string, unknown>[] } };
-  export type DurableObjectState = { storage: { sql: SqlStorage } };
+  export type DurableObjectState = { storage: { sql: SqlStorage; sync(): Promise<void> } };
   export abstract class DurableObject<Env = unknown> {
     protected ctx: DurableObjectState;
     protected env: Env;

@@ -496,7 +496,10 @@ const BARE_WORKER: Comparison = { file: "baseline-worker.ts" };
 const FLOOR_WORKER = (): Comparison => ({
   file: "floor-worker.ts",
   options: {
-    durableObjects: { INGEST: { className: "FloorIngest", useSQLite: true } },
+    durableObjects: {
+      INGEST: { className: "FloorIngest", useSQLite: true },
+      WEBHOOK: { className: "FloorWebhook", useSQLite: true },
+    },
     d1Databases: { DB: "bench-floor" },
     defaultPersistRoot: mkdtempSync(join(tmpdir(), "hookrelay-floor-")),
   },

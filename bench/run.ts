@@ -17,13 +17,15 @@
  * /v1/messages/batch); the baselines still take one message a request.
  * `--floor` also runs, after the bare Worker, the floor Worker
  * (bench/floor-worker.ts): the bare Worker plus what SPEC obliges every
- * relay to pay per message (a stored accept, a signature and a history row
- * per attempt), and prints the floor/bare and relay/floor ratios.
+ * relay to pay per message (a stored accept, an object per webhook, a
+ * signature and a history row per attempt), and prints the floor/bare and
+ * relay/floor ratios. `--profile S` takes S seconds of CPU profile of the
+ * relay's Worker isolate in the first round (bench/profile.ts).
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -35,6 +37,7 @@ import {
 } from "../scripts/local-runtime.mjs";
 import { type Relay, relayApi, startRelay } from "../test/helpers/server";
 import { PRICES } from "./prices";
+import { captureCpuProfile, type CpuProfile, foldByModule } from "./profile";
 
 /** scripts/bench.mjs runs the bundle from the project root. */
 const ROOT = process.cwd();
@@ -54,6 +57,7 @@ const { values: args } = parseArgs({
     "max-in-flight": { type: "string", default: "100" },
     rounds: { type: "string", default: "1" },
     floor: { type: "boolean", default: false },
+    profile: { type: "string", default: "0" },
   },
 });
 const MESSAGES = Number(args.messages);
@@ -75,6 +79,13 @@ const MAX_IN_FLIGHT = Number(args["max-in-flight"]);
  */
 const ROUNDS = Math.max(1, Math.floor(Number(args.rounds)));
 const DELIVERIES = MESSAGES * WEBHOOKS;
+/**
+ * `--profile S`: S seconds of CPU profile of the relay's Worker isolate in
+ * the first round, from this long after publishing starts (the middle of a
+ * default run, when publishes and deliveries run side by side).
+ */
+const PROFILE_SECONDS = Math.max(0, Number(args.profile) || 0);
+const PROFILE_DELAY_MS = 10_000;
 const RETRY_SECONDS = 1;
 /** The D1 query rate the capacity line is measured against. */
 const D1_QUERIES_PER_SECOND = 1000;
@@ -417,7 +428,10 @@ function payload(i: number) {
   return { i, sent_at: Date.now(), amount: 1000, currency: "NGN", note: "benchmark payload" };
 }
 
-async function runRelay(relay: Relay, receiver: BenchReceiver) {
+/** Where to take `--profile`'s profile from: the relay's inspector and its Worker's isolate. */
+type ProfileSource = { inspectorPort: number; target: string };
+
+async function runRelay(relay: Relay, receiver: BenchReceiver, profileFrom: ProfileSource | null) {
   // A round after the first finds the bare Worker's deliveries counted here.
   receiver.reset();
   const api = relayApi(relay);
@@ -442,6 +456,16 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
   const fds = sampleFds(relay.child.pid!);
   const thread = watchBusiestThread((fields) => Number(fields[2]) === relay.child.pid);
   const started = Date.now();
+  const profiling = profileFrom
+    ? captureCpuProfile({
+        ...profileFrom,
+        delayMs: PROFILE_DELAY_MS,
+        seconds: PROFILE_SECONDS,
+      }).catch((error: unknown) => {
+        process.stderr.write(`the profile failed: ${String(error)}\n`);
+        return null;
+      })
+    : null;
   const ingest = await publishAll(
     `${relay.url}/v1/messages${BATCH > 1 ? "/batch" : ""}`,
     { authorization: `Bearer ${relay.token}` },
@@ -457,6 +481,7 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
   );
   await waitForDeliveries(receiver, DELIVERIES, 30 * 60_000);
   const deliverySeconds = (Date.now() - started) / 1000;
+  const profile: CpuProfile | null = (await profiling) ?? null;
   const cpuSeconds = groupCpuSeconds(relay.child.pid!) - cpuBefore;
   const workerdCpuSeconds = groupCpuSeconds(relay.child.pid!, true) - workerdCpuBefore;
   const busiestThread = thread.stop();
@@ -468,6 +493,7 @@ async function runRelay(relay: Relay, receiver: BenchReceiver) {
     usageBefore,
   );
   return {
+    profile,
     ingest,
     open_fds: openFds,
     delivery: {
@@ -697,20 +723,42 @@ function costPerMillion(units: Units) {
 }
 
 /** A fresh relay, as `npm start` starts it, through the whole workload. */
-async function relayRun(receiver: BenchReceiver, errors: ReturnType<typeof errorCounter>) {
+async function relayRun(
+  receiver: BenchReceiver,
+  errors: ReturnType<typeof errorCounter>,
+  profiled: boolean,
+) {
   process.stderr.write(`starting the relay (as npm start does)…\n`);
+  const profileFrom = profiled
+    ? {
+        inspectorPort: await freePort(),
+        target: `core:user:${(await workerOptionsFromConfig(join(ROOT, "wrangler.toml"))).config.name}`,
+      }
+    : null;
   const relay = await startRelay({
-    env: { RELAY_LOG_LEVEL: args["log-level"] },
+    env: {
+      RELAY_LOG_LEVEL: args["log-level"],
+      ...(profileFrom ? { INSPECTOR_PORT: String(profileFrom.inspectorPort) } : {}),
+    },
     onLine: errors.line,
   });
   try {
-    return await runRelay(relay, receiver);
+    return await runRelay(relay, receiver, profileFrom);
   } catch (error) {
     process.stderr.write(`${relay.output().slice(-3000)}\n`);
     throw error;
   } finally {
     await relay.stop();
   }
+}
+
+/** A port free a moment ago, for the relay's inspector (start.mjs takes a number, not 0). */
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 const ratio = (relay: number, base: number, digits = 3) =>
@@ -792,7 +840,7 @@ async function main() {
   }[] = [];
   for (let n = 1; n <= ROUNDS; n++) {
     if (ROUNDS > 1) process.stderr.write(`round ${n} of ${ROUNDS}\n`);
-    const relay = await relayRun(receiver, relayErrors);
+    const relay = await relayRun(receiver, relayErrors, n === 1 && PROFILE_SECONDS > 0);
     process.stderr.write(`the bare queue Worker on the same runtime…\n`);
     const worker = await runComparison(receiver, BARE_WORKER);
     let floor = null;
@@ -910,7 +958,8 @@ async function main() {
     args.out ??
     join(process.cwd(), "bench", "results", `${result.date.replace(/[:.]/g, "-")}.json`);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  const profiled = await relayProfile(rounds[0]!.relay.profile, out.replace(/\.json$/, ""));
+  writeFileSync(out, `${JSON.stringify({ ...result, ...profiled?.json }, null, 2)}\n`);
   console.log(JSON.stringify(result, null, 2));
   const r = result.ratio_relay_to_worker_baseline;
   const d = result.delivery;
@@ -951,9 +1000,41 @@ async function main() {
       `workerd's busiest thread, share of the run: relay ${relayResult.workerd_busiest_thread_share}, bare Worker ${workerBaseline.workerd_busiest_thread_share}${lastFloor ? `, floor ${lastFloor.result.workerd_busiest_thread_share}` : ""} (workerd runs all of a process's isolates on one thread)`,
       `cost per million delivered events: $${result.cost.usd_per_million_delivered_events}`,
       `capacity: ${result.capacity.deliveries_per_second} deliveries/s per deployment before D1 reaches ${D1_QUERIES_PER_SECOND} queries/s (${result.capacity.d1_queries_per_delivered_event} queries per delivered event), writing ${result.capacity.d1_rows_written_per_second} D1 rows/s`,
+      ...(profiled?.lines ?? []),
       `written to ${out}`,
     ].join("\n"),
   );
+}
+
+/**
+ * The first round's relay profile: written beside the results as a
+ * `.cpuprofile` (Chrome DevTools opens it), and folded by module against
+ * the Worker bundled as `npm start` bundles it, for the results and the
+ * summary.
+ */
+async function relayProfile(profile: CpuProfile | null, base: string) {
+  if (!profile) return null;
+  const file = `${base}.cpuprofile`;
+  writeFileSync(file, JSON.stringify(profile));
+  const byModule = foldByModule(profile, await bundleWorker(join(ROOT, "src", "index.ts")));
+  const busy = byModule.reduce((sum, m) => sum + m.samples, 0);
+  return {
+    json: {
+      relay_profile: {
+        note: "round 1's relay ran under the profiler, which slows it: compare its shares, not that round's rates",
+        seconds: PROFILE_SECONDS,
+        after_publishing_started_ms: PROFILE_DELAY_MS,
+        busy_samples: busy,
+        file,
+        self_time_by_module: byModule.slice(0, 40).map((m) => ({ ...m, share: round(m.share, 3) })),
+      },
+    },
+    lines: [
+      `relay's Worker isolate, self time by module (${busy} busy samples in ${PROFILE_SECONDS} s of round 1, whose rates the profiler slowed):`,
+      ...byModule.slice(0, 15).map((m) => `  ${(m.share * 100).toFixed(1).padStart(5)} %  ${m.name}`),
+      `profile: ${file}`,
+    ],
+  };
 }
 
 main().catch((error) => {

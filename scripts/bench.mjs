@@ -22,7 +22,9 @@ await build({
   packages: "external",
   logLevel: "warning",
 });
-const run = spawnSync(process.execPath, [outfile, ...process.argv.slice(2)], {
+// `--profile` talks to the inspector over WebSocket, global from Node 22 and behind a flag in Node 20.
+const flags = typeof globalThis.WebSocket === "undefined" ? ["--experimental-websocket"] : [];
+const run = spawnSync(process.execPath, [...flags, outfile, ...process.argv.slice(2)], {
   stdio: "inherit",
   cwd: root,
 });

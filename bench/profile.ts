@@ -43,7 +43,9 @@ export async function captureCpuProfile(options: {
   const answers = new Map<number, (result: unknown) => void>();
   socket.addEventListener("message", (event) => {
     const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
-    if (message.id !== undefined) answers.get(message.id)?.(message.result);
+    if (message.id === undefined) return;
+    answers.get(message.id)?.(message.result);
+    answers.delete(message.id);
   });
   let nextId = 0;
   const call = (method: string, params: object = {}) =>

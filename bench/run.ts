@@ -27,7 +27,7 @@ import type { Readable } from "node:stream";
 import { createServer, type IncomingMessage } from "node:http";
 import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve as resolvePath } from "node:path";
 import { parseArgs } from "node:util";
 import { Log, LogLevel, Miniflare } from "miniflare";
 import {
@@ -726,14 +726,12 @@ function costPerMillion(units: Units) {
 async function relayRun(
   receiver: BenchReceiver,
   errors: ReturnType<typeof errorCounter>,
-  profiled: boolean,
+  /** The Worker's name, to profile its isolate (`--profile`); null for no profile. */
+  profiledWorker: string | null,
 ) {
   process.stderr.write(`starting the relay (as npm start does)…\n`);
-  const profileFrom = profiled
-    ? {
-        inspectorPort: await freePort(),
-        target: `core:user:${(await workerOptionsFromConfig(join(ROOT, "wrangler.toml"))).config.name}`,
-      }
+  const profileFrom = profiledWorker
+    ? { inspectorPort: await freePort(), target: `core:user:${profiledWorker}` }
     : null;
   const relay = await startRelay({
     env: {
@@ -829,6 +827,7 @@ function medianRatios(all: Ratios[]): Ratios {
 
 async function main() {
   const receiver = await startBenchReceiver();
+  const { config } = await workerOptionsFromConfig(join(ROOT, "wrangler.toml"));
   // Info lines (one per request and per attempt) cost the local runtime more
   // than the relay's own work; production ships them asynchronously.
   const relayErrors = errorCounter();
@@ -840,7 +839,11 @@ async function main() {
   }[] = [];
   for (let n = 1; n <= ROUNDS; n++) {
     if (ROUNDS > 1) process.stderr.write(`round ${n} of ${ROUNDS}\n`);
-    const relay = await relayRun(receiver, relayErrors, n === 1 && PROFILE_SECONDS > 0);
+    const relay = await relayRun(
+      receiver,
+      relayErrors,
+      n === 1 && PROFILE_SECONDS > 0 ? config.name : null,
+    );
     process.stderr.write(`the bare queue Worker on the same runtime…\n`);
     const worker = await runComparison(receiver, BARE_WORKER);
     let floor = null;
@@ -958,9 +961,14 @@ async function main() {
     args.out ??
     join(process.cwd(), "bench", "results", `${result.date.replace(/[:.]/g, "-")}.json`);
   mkdirSync(dirname(out), { recursive: true });
-  const profiled = await relayProfile(rounds[0]!.relay.profile, out.replace(/\.json$/, ""));
-  writeFileSync(out, `${JSON.stringify({ ...result, ...profiled?.json }, null, 2)}\n`);
-  console.log(JSON.stringify(result, null, 2));
+  const profiled = await relayProfile(
+    rounds[0]!.relay.profile,
+    resolvePath(ROOT, config.main ?? "src/index.ts"),
+    out.replace(/\.json$/, ""),
+  );
+  const written = { ...result, ...profiled?.json };
+  writeFileSync(out, `${JSON.stringify(written, null, 2)}\n`);
+  console.log(JSON.stringify(written, null, 2));
   const r = result.ratio_relay_to_worker_baseline;
   const d = result.delivery;
   const w = workerBaseline.delivery;
@@ -1009,14 +1017,14 @@ async function main() {
 /**
  * The first round's relay profile: written beside the results as a
  * `.cpuprofile` (Chrome DevTools opens it), and folded by module against
- * the Worker bundled as `npm start` bundles it, for the results and the
+ * `entry` bundled as `npm start` bundles it, for the results and the
  * summary.
  */
-async function relayProfile(profile: CpuProfile | null, base: string) {
+async function relayProfile(profile: CpuProfile | null, entry: string, base: string) {
   if (!profile) return null;
   const file = `${base}.cpuprofile`;
   writeFileSync(file, JSON.stringify(profile));
-  const byModule = foldByModule(profile, await bundleWorker(join(ROOT, "src", "index.ts")));
+  const byModule = foldByModule(profile, await bundleWorker(entry));
   const busy = byModule.reduce((sum, m) => sum + m.samples, 0);
   return {
     json: {

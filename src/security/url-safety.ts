@@ -2,12 +2,13 @@
  * @module Webhook destination safety (SPEC §6): which URLs the relay may be
  * asked to POST to. Hosts are judged by what WHATWG URL parsing (the parser
  * fetch() uses) makes of them, so decimal, hex, octal and short IPv4
- * spellings are caught as the address they are. Names are not resolved:
- * Workers cannot pin a resolution, so a public name that resolves to a
- * private address is the platform's to stop (Cloudflare refuses private
- * destinations from fetch()); what can be judged from the URL is judged here.
+ * spellings are caught as the address they are. Names are not resolved
+ * (Workers cannot pin a resolution); what a name alone tells is judged here
+ * (src/security/private-names.ts), and SECURITY.md ("Destinations") says
+ * what Cloudflare's fetch() refuses beyond it.
  */
 import { type IpAddress, isInRange, parseIp } from "./ip";
+import { embeddedAddresses, isPrivateName } from "./private-names";
 
 export type UrlCheck = { ok: true; url: string } | { ok: false; reason: string };
 
@@ -107,13 +108,14 @@ function judgeHost(hostname: string, allowPrivate: boolean): UrlCheck | null {
   if (METADATA_NAMES.has(host) || host.endsWith(".internal")) {
     return refuse("url points to a link-local or metadata address");
   }
-  if (allowPrivate) return null;
-  if (host === "localhost" || host.endsWith(".localhost"))
-    return refuse("url points to a private address");
-  if (!host.includes(".")) return refuse("url host must be a public name");
-  if (host.endsWith(".local") || host.endsWith(".lan") || host.endsWith(".home.arpa")) {
-    return refuse("url points to a private address");
+  // A wildcard DNS name answers the address it spells: judged as that address.
+  for (const address of embeddedAddresses(host)) {
+    const verdict = judgeAddress(address, allowPrivate);
+    if (verdict) return verdict;
   }
+  if (allowPrivate) return null;
+  if (!host.includes(".")) return refuse("url host must be a public name");
+  if (isPrivateName(host)) return refuse("url host is a private or loopback name");
   return null;
 }
 

@@ -93,6 +93,32 @@ const HOSTILE: Array<[url: string, always: boolean]> = [
   ["https://[::169.254.169.254]/", true],
   ["https://metadata.goog/computeMetadata/v1/", true],
   ["https://METADATA.GOOG./", true],
+  // Issue #27: names private without DNS, and names that resolve to what they spell.
+  ["https://localhost.localdomain/", false],
+  ["https://db.localdomain/", false],
+  ["https://kubernetes.default.svc/", false],
+  ["https://kubernetes.default.svc.cluster.local/", false],
+  ["https://router.home.arpa/", false],
+  ["https://nas.lan/", false],
+  ["https://wiki.corp/", false],
+  ["https://localtest.me/", false],
+  ["https://app.localtest.me/", false],
+  ["https://lvh.me/", false],
+  ["https://a.b.lvh.me./", false],
+  ["https://vcap.me/", false],
+  ["https://x.localhost.direct/", false],
+  ["https://127.0.0.1.nip.io/", false],
+  ["https://app.10.0.0.1.nip.io/", false],
+  ["https://app-192-168-1-1.nip.io/", false],
+  ["https://7f000001.nip.io/", false],
+  ["https://app-7f000001.sslip.io/", false],
+  ["https://127.000.000.001.sslip.io/", false],
+  ["https://--1.sslip.io/", false],
+  ["https://--ffff-7f00-1.sslip.io/", false],
+  ["https://127.0.0.1.xip.io/", false],
+  ["https://169.254.169.254.nip.io/", true],
+  ["https://a9fea9fe.sslip.io/", true],
+  ["https://fe80--1.sslip.io/", true],
 ];
 
 describe("webhook URL safety", () => {
@@ -128,6 +154,14 @@ describe("webhook URL safety", () => {
       "https://[2002:5db8:d822::1]/h", // 6to4 of a public address
       "https://[2001:db8::1]/h".replace("2001:db8", "2a00:1450"),
       "https://[fe00::1]/h".replace("fe00", "2600"),
+      // Near the private names, but public.
+      "https://local.example.com/h",
+      "https://svc.example.com/h",
+      "https://localtest.me.example.com/h",
+      "https://mylvh.me/h",
+      "https://93.184.216.34.nip.io/h",
+      "https://app-93-184-216-34.sslip.io/h",
+      "https://nip.io/h",
     ];
     for (const url of good) {
       const verdict = strict(url);
@@ -211,6 +245,79 @@ describe("webhook URL safety", () => {
         expect(strict(`https://[::ffff:${v4}]/`).ok).toBe(strict(`https://${v4}/`).ok);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+/** The private ranges, one address drawn inside each. */
+const privateV4 = fc.oneof(
+  fc.tuple(fc.constant(10), fc.nat(255), fc.nat(255), fc.nat(255)),
+  fc.tuple(fc.constant(127), fc.nat(255), fc.nat(255), fc.nat(255)),
+  fc.tuple(fc.constant(172), fc.integer({ min: 16, max: 31 }), fc.nat(255), fc.nat(255)),
+  fc.tuple(fc.constant(192), fc.constant(168), fc.nat(255), fc.nat(255)),
+  fc.tuple(fc.constant(100), fc.integer({ min: 64, max: 127 }), fc.nat(255), fc.nat(255)),
+  fc.tuple(fc.constant(0), fc.nat(255), fc.nat(255), fc.nat(255)),
+);
+const label = fc.stringMatching(/^[a-z][a-z0-9]{0,11}$/);
+const labels = fc.array(label, { maxLength: 3 });
+const hex8 = (parts: number[]) => parts.map((p) => p.toString(16).padStart(2, "0")).join("");
+
+/** The ways nip.io, sslip.io and xip.io spell an address in a name, each with a prefix of labels. */
+const spellings = (parts: number[], prefix: string[]) => {
+  const dotted = [...prefix, parts.join(".")].join(".");
+  const dashed = [...prefix.slice(0, -1), [prefix.at(-1), parts.join("-")].filter(Boolean).join("-")].join(".");
+  const hex = [...prefix.slice(0, -1), [prefix.at(-1), hex8(parts)].filter(Boolean).join("-")].join(".");
+  return [dotted, dashed, hex].filter((s) => s !== "");
+};
+
+describe("names private without DNS (issue #27)", () => {
+  test("any name below a private suffix or a loopback domain is refused in production, allowed locally", () => {
+    const suffixes = [
+      "localhost", "local", "home.arpa", "localdomain", "lan", "svc", "svc.cluster.local",
+      "intranet", "corp", "home", "localtest.me", "lvh.me", "vcap.me", "lacolhost.com",
+      "localho.st", "smackaho.st", "fuf.me", "localhost.direct", "traefik.me",
+    ];
+    fc.assert(
+      fc.property(labels, fc.constantFrom(...suffixes), fc.boolean(), fc.boolean(), (prefix, suffix, upper, dot) => {
+        let host = [...prefix, suffix].join(".");
+        if (upper) host = host.toUpperCase();
+        if (dot) host += ".";
+        const url = `https://${host}/hook`;
+        // A bare "localhost" or "corp" is refused as a single label, the rest by name.
+        expect(strict(url), url).toMatchObject({
+          ok: false,
+          reason: expect.stringMatching(/^url host (is a private or loopback name|must be a public name)$/),
+        });
+        expect(local(url).ok, url).toBe(true);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  test("a wildcard DNS name that spells a private address is refused, in every spelling", () => {
+    fc.assert(
+      fc.property(privateV4, labels, fc.constantFrom("nip.io", "sslip.io", "xip.io"), (parts, prefix, domain) => {
+        for (const name of spellings(parts, prefix)) {
+          const url = `https://${name}.${domain}/`;
+          expect(strict(url).ok, url).toBe(false);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  test("a wildcard DNS name is judged as the address it spells", () => {
+    fc.assert(
+      fc.property(fc.ipV4(), labels, fc.constantFrom("nip.io", "sslip.io"), (v4, prefix, domain) => {
+        const parts = v4.split(".").map(Number);
+        for (const name of spellings(parts, prefix)) {
+          for (const check of [strict, local]) {
+            const url = `https://${name}.${domain}/`;
+            expect(check(url).ok, url).toBe(check(`https://${v4}/`).ok);
+          }
+        }
+      }),
+      { numRuns: 400 },
     );
   });
 });

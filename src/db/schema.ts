@@ -163,14 +163,17 @@ export const apiKeys = sqliteTable(
     // Null: the key never expires. Checked on every request (no cache), so an
     // expiry takes effect at the instant.
     expiresAt: text("expires_at"),
-    // A portal link (SPEC §7.8) is a key like any other, confined and
-    // expiring, listed and revoked through its own routes.
+    // A portal link (SPEC §7.8): stored like a key, confined and expiring,
+    // but a principal of its own kind (src/security/principal.ts), listed
+    // and revoked through its own routes.
     kind: text("kind", { enum: API_KEY_KINDS }).notNull().default("api_key"),
   },
   (t) => [
     uniqueIndex("api_keys_hash_unique").on(t.keyHash),
     // Retention finds expired portal links without reading the keys.
     index("api_keys_portal_expiry_idx").on(t.expiresAt).where(sql`kind = 'portal_link'`),
+    // An application's keys and links, newest first (lists; the cascade on its delete).
+    index("api_keys_application_idx").on(t.applicationId, t.id),
   ],
 );
 
@@ -207,6 +210,27 @@ export const replays = sqliteTable("replays", {
   createdAt: text("created_at").notNull(),
   updatedAt: text("updated_at").notNull(),
 });
+
+/**
+ * Operational events (SPEC §7.7) counted per source application and minute
+ * (src/delivery/operations.ts): an event's place in its minute decides whether
+ * it is published, or counted and summarised. Keyed by the event's own key,
+ * so an event published again keeps its place; kept a day (retention).
+ */
+export const operationalTally = sqliteTable(
+  "operational_tally",
+  {
+    key: text("key").primaryKey(),
+    applicationId: text("application_id").notNull(),
+    // The minute the transition happened in (RFC 3339, seconds zero).
+    windowStart: text("window_start").notNull(),
+    type: text("type").notNull(),
+    // 1 for the application's first event of the minute, and so on.
+    ordinal: integer("ordinal").notNull(),
+  },
+  // The next ordinal (max of a minute), the summary's counts, and retention by minute.
+  (t) => [index("operational_tally_window_idx").on(t.windowStart, t.applicationId, t.ordinal)],
+);
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type ApplicationRow = typeof applications.$inferSelect;

@@ -90,6 +90,7 @@ export async function resolvePrincipal(
     return {
       principal: {
         id: ADMIN_PRINCIPAL_ID,
+        kind: "admin_token",
         scope: "admin",
         applicationId: null,
         allowedIps: settings.adminAllowedIps.length > 0 ? settings.adminAllowedIps : null,
@@ -129,6 +130,7 @@ export async function resolvePrincipal(
   return {
     principal: {
       id: key.id,
+      kind: key.kind,
       scope: key.scope,
       applicationId: key.applicationId,
       allowedIps: key.allowedIps,

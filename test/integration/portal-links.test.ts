@@ -1,7 +1,9 @@
 /**
  * Expiring API keys and portal links (SPEC §7.8): expiry at the instant, a
- * link's key confined to its application and scope, revocation at once,
- * confinement of who may create links, and bad input.
+ * link confined to its application and scope and to a customer's reach (its
+ * webhooks and their history, never keys, links, the application record,
+ * publishing or certificates), revocation at once and leaving nothing
+ * behind, the list of live links, who may create links, and bad input.
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, test } from "vitest";
@@ -9,8 +11,8 @@ import { createApp } from "../../src/app";
 import { makeDeps } from "../../src/deps";
 import { sha256Hex } from "../../src/lib/crypto";
 import { purgeHistory } from "../../src/retention";
-import { ADMIN_TOKEN, api, createApplication } from "../helpers/api";
-import { createKey } from "./security/tenants";
+import { ADMIN_TOKEN, api, createApplication, createWebhook } from "../helpers/api";
+import { createKey, createLink, linkToken as tokenOf } from "./security/tenants";
 
 /** The Worker's app on a clock the test sets, so an expiry can be met to the millisecond. */
 function appAt(clock: { now: number }) {
@@ -28,21 +30,16 @@ function appAt(clock: { now: number }) {
   };
 }
 
-async function countKeys(): Promise<number> {
-  const row = await env.DB.prepare("SELECT count(*) AS n FROM api_keys").first<{ n: number }>();
+async function countWebhooks(applicationId: string): Promise<number> {
+  const row = await env.DB.prepare("SELECT count(*) AS n FROM webhooks WHERE application_id = ?")
+    .bind(applicationId)
+    .first<{ n: number }>();
   return row!.n;
 }
 
-function tokenOf(url: string): string {
-  const token = /#token=(.+)$/.exec(url)?.[1];
-  if (!token) throw new Error(`no token in ${url}`);
-  return token;
-}
-
-async function createLink(applicationId: string, body: unknown = {}, token = ADMIN_TOKEN) {
-  const res = await api("POST", `/v1/applications/${applicationId}/portal-links`, body, { token });
-  if (res.status !== 201) throw new Error(`createLink: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as { id: string; url: string; expires_at: string; [k: string]: unknown };
+async function countKeys(): Promise<number> {
+  const row = await env.DB.prepare("SELECT count(*) AS n FROM api_keys").first<{ n: number }>();
+  return row!.n;
 }
 
 describe("expiring API keys", () => {
@@ -259,6 +256,159 @@ describe("portal links", () => {
     await purgeHistory(at(dayAfter + 1));
     expect(await exists(link.id)).toBe(false);
     expect(await exists(key.id)).toBe(true);
+  });
+
+  test("revoking a link leaves nothing working: a link mints neither links nor keys", async () => {
+    // Issue #27, point 1, as the issue tells it.
+    const app = await createApplication();
+    const webhook = await createWebhook(app.id, "http://127.0.0.1:9/hook");
+    const link = await createLink(app.id, { ttl_seconds: 86_400 });
+    const token = tokenOf(link.url);
+    const before = await countKeys();
+
+    const minted = await api("POST", `/v1/applications/${app.id}/portal-links`, {}, { token });
+    expect(minted.status).toBe(403);
+    expect(minted.headers.get("content-type")).toBe("application/problem+json");
+    const key = await api(
+      "POST",
+      "/v1/api-keys",
+      { name: "escape", scope: "admin", application_id: app.id, expires_at: link.expires_at },
+      { token },
+    );
+    expect(key.status).toBe(403);
+    expect(await countKeys()).toBe(before);
+    const listed = await api("GET", `/v1/applications/${app.id}/portal-links`);
+    expect(listed.body.data.map((l: { id: string }) => l.id)).toEqual([link.id]);
+    expect((await api("GET", `/v1/api-keys?application_id=${app.id}`)).body.data).toEqual([]);
+
+    // The link works until the admin deletes it; then nothing it touched answers to it.
+    expect((await api("GET", `/v1/webhooks/${webhook.id}/secret`, undefined, { token })).status).toBe(200);
+    expect((await api("DELETE", `/v1/portal-links/${link.id}`)).status).toBe(200);
+    expect((await api("GET", `/v1/webhooks/${webhook.id}/secret`, undefined, { token })).status).toBe(401);
+    expect((await api("GET", `/v1/applications/${app.id}/portal-links`)).body.data).toEqual([]);
+    expect(await countKeys()).toBe(before - 1);
+  });
+
+  test("the list shows the live links only, newest first, paged, never a token", async () => {
+    const app = await createApplication();
+    const other = await createApplication();
+    const short = await createLink(app.id, { ttl_seconds: 60 });
+    const reader = await createLink(app.id, { scope: "reader", ttl_seconds: 600 });
+    const revoked = await createLink(app.id);
+    const newest = await createLink(app.id, { ttl_seconds: 86_400 });
+    await createLink(other.id);
+    expect((await api("DELETE", `/v1/portal-links/${revoked.id}`)).status).toBe(200);
+
+    const all = await api("GET", `/v1/applications/${app.id}/portal-links`);
+    expect(all.status).toBe(200);
+    expect(all.body).toEqual({
+      object: "list",
+      data: [newest, reader, short].map((l) => ({
+        object: "portal_link",
+        id: l.id,
+        application_id: app.id,
+        scope: l.scope,
+        expires_at: l.expires_at,
+        created_at: l.created_at,
+      })),
+      next_cursor: null,
+    });
+    expect(JSON.stringify(all.body)).not.toMatch(/hr_|token|url/);
+
+    // Paged like any list.
+    const first = await api("GET", `/v1/applications/${app.id}/portal-links?limit=2`);
+    expect(first.body.data.map((l: { id: string }) => l.id)).toEqual([newest.id, reader.id]);
+    const rest = await api(
+      "GET",
+      `/v1/applications/${app.id}/portal-links?limit=2&cursor=${first.body.next_cursor}`,
+    );
+    expect(rest.body.data.map((l: { id: string }) => l.id)).toEqual([short.id]);
+    expect(rest.body.next_cursor).toBeNull();
+
+    // From its expiry on, a link is not listed.
+    const clock = { now: Date.parse(short.expires_at) };
+    const later = await appAt(clock)("GET", `/v1/applications/${app.id}/portal-links`, ADMIN_TOKEN);
+    expect(later.body.data.map((l: { id: string }) => l.id)).toEqual([newest.id, reader.id]);
+
+    // Admin keys within reach list them; other keys and links may not.
+    const adminA = await createKey({ name: "a", scope: "admin", application_id: app.id });
+    const adminB = await createKey({ name: "b", scope: "admin", application_id: other.id });
+    const readerA = await createKey({ name: "r", scope: "reader", application_id: app.id });
+    const list = (token: string) =>
+      api("GET", `/v1/applications/${app.id}/portal-links`, undefined, { token });
+    expect((await list(adminA.key)).body.data).toHaveLength(3);
+    expect((await list(adminB.key)).status).toBe(404);
+    expect((await list(readerA.key)).status).toBe(403);
+    expect((await list(tokenOf(newest.url))).status).toBe(403);
+    expect((await api("GET", "/v1/applications/01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00/portal-links")).status).toBe(404);
+  });
+
+  test("a link has a customer's reach: its webhooks, not the provider's application, keys, publishing or certificates", async () => {
+    // Issue #27, point 2.
+    const app = await createApplication({ metadata: { plan: "pro" } });
+    const link = await createLink(app.id);
+    const token = tokenOf(link.url);
+    const as = (method: string, path: string, body?: unknown) => api(method, path, body, { token });
+    const publisher = await createKey({ name: "backend", scope: "publisher", application_id: app.id });
+    const keysBefore = await countKeys();
+
+    expect((await as("PATCH", `/v1/applications/${app.id}`, { metadata: { plan: "free-forever" } })).status).toBe(403);
+    expect((await as("DELETE", `/v1/applications/${app.id}`)).status).toBe(403);
+    const publish = { application_id: app.id, event_type: "forged", payload: { n: 1 } };
+    expect((await as("POST", "/v1/messages", publish)).status).toBe(403);
+    expect((await as("POST", "/v1/messages/batch", { messages: [publish] })).status).toBe(403);
+    expect((await as("GET", `/v1/api-keys?application_id=${app.id}`)).status).toBe(403);
+    expect((await as("POST", "/v1/api-keys", { name: "k", scope: "reader", application_id: app.id })).status).toBe(403);
+    expect((await as("DELETE", `/v1/api-keys/${publisher.id}`)).status).toBe(403);
+    expect((await as("DELETE", `/v1/portal-links/${link.id}`)).status).toBe(403);
+    expect((await as("GET", "/v1/tls-client-certificates")).status).toBe(403);
+    // Nothing of it happened.
+    const stored = await api("GET", `/v1/applications/${app.id}`);
+    expect(stored.body.metadata).toEqual({ plan: "pro" });
+    expect(await countKeys()).toBe(keysBefore);
+    const message = { application_id: app.id, event_type: "real", payload: {} };
+    expect((await api("POST", "/v1/messages", message, { token: publisher.key })).status).toBe(202);
+
+    // Its own webhooks it manages, but never with the provider's certificate.
+    const url = "http://127.0.0.1:9/hook";
+    const before = await countWebhooks(app.id);
+    const withCert = await as("POST", "/v1/webhooks", {
+      application_id: app.id,
+      url,
+      tls_client_certificate: "TEST_CLIENT_CERT",
+    });
+    expect(withCert.status).toBe(403);
+    expect(withCert.headers.get("content-type")).toBe("application/problem+json");
+    // Not even a name that is not bound: a 422 there would tell which names are.
+    expect(
+      (await as("POST", "/v1/webhooks", { application_id: app.id, url, tls_client_certificate: "NOPE" })).status,
+    ).toBe(403);
+    expect(await countWebhooks(app.id)).toBe(before);
+    const own = await as("POST", "/v1/webhooks", { application_id: app.id, url, tls_client_certificate: null });
+    expect(own.status).toBe(201);
+    expect((await as("PATCH", `/v1/webhooks/${own.body.id}`, { tls_client_certificate: "TEST_CLIENT_CERT" })).status).toBe(403);
+    expect((await api("GET", `/v1/webhooks/${own.body.id}`)).body.tls_client_certificate).toBeNull();
+
+    // One the provider set up with its certificate: the link sees the name, keeps
+    // it as it is (a form sends every field), but may neither clear it nor move the webhook.
+    const mtls = await createWebhook(app.id, url, { tls_client_certificate: "TEST_CLIENT_CERT" });
+    const seen = await as("GET", `/v1/webhooks/${mtls.id}`);
+    expect(seen.body.tls_client_certificate).toBe("TEST_CLIENT_CERT");
+    const kept = await as("PATCH", `/v1/webhooks/${mtls.id}`, {
+      name: "renamed by the customer",
+      url,
+      tls_client_certificate: "TEST_CLIENT_CERT",
+    });
+    expect(kept.status).toBe(200);
+    expect(kept.body).toMatchObject({ name: "renamed by the customer", tls_client_certificate: "TEST_CLIENT_CERT" });
+    expect((await as("PATCH", `/v1/webhooks/${mtls.id}`, { tls_client_certificate: null })).status).toBe(403);
+    expect((await as("PATCH", `/v1/webhooks/${mtls.id}`, { url: "http://127.0.0.2:9/elsewhere" })).status).toBe(403);
+    expect((await api("GET", `/v1/webhooks/${mtls.id}`)).body).toMatchObject({
+      url,
+      tls_client_certificate: "TEST_CLIENT_CERT",
+    });
+    // The provider itself may move it.
+    expect((await api("PATCH", `/v1/webhooks/${mtls.id}`, { url: "http://127.0.0.2:9/elsewhere" })).status).toBe(200);
   });
 
   test("bad input is a 422 naming the field, and nothing is stored", async () => {

@@ -92,7 +92,7 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        get: operations["listPortalLinks"];
         put?: never;
         post: operations["createPortalLink"];
         delete?: never;
@@ -650,11 +650,43 @@ export type components = {
              */
             ttl_seconds?: number;
             /**
-             * @description admin: manage the application's webhooks; reader: look only.
+             * @description admin: manage the application's webhooks (create, edit, enable, disable, delete, rotate, test, recover, replay); reader: look only. Neither reaches API keys, portal links, the application record, publishing or client certificates.
              * @default admin
              * @enum {string}
              */
             scope?: "admin" | "reader";
+        };
+        PortalLinkList: {
+            /** @enum {string} */
+            object: "list";
+            data: components["schemas"]["ListedPortalLink"][];
+            next_cursor: string | null;
+        };
+        ListedPortalLink: {
+            /** @enum {string} */
+            object: "portal_link";
+            /**
+             * Format: uuid
+             * @example 01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @example 01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00
+             */
+            application_id: string;
+            /** @enum {string} */
+            scope: "admin" | "reader";
+            /**
+             * Format: date-time
+             * @example 2026-11-22T15:37:13.123Z
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T15:37:13.123Z
+             */
+            created_at: string;
         };
         WebhookWithSecret: components["schemas"]["Webhook"] & {
             /** @description The whsec_ secret that v1 signatures use; null when the scheme is v1a */
@@ -1940,6 +1972,78 @@ export interface operations {
             };
             /** @description Body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPortalLinks: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's next_cursor. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The links that still work (not expired, not revoked), newest first, without their tokens */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalLinkList"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Scope or client address refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

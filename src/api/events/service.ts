@@ -78,7 +78,7 @@ export async function retryEvent(
   id: string,
   webhookId?: string,
 ): Promise<EventRow> {
-  requireAccess(principal, "manage");
+  requireAccess(principal, "webhooks");
   const { event, webhook } = await findEvent(deps, principal, id, webhookId);
   if (event.deliveryStatus === "pending" || event.deliveryStatus === "retrying") {
     throw conflict(`The event is ${event.deliveryStatus}: it will be attempted anyway.`);

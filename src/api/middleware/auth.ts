@@ -7,7 +7,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { tooManyRequests } from "../../lib/errors";
 import { describeError } from "../../lib/log";
-import { ADMIN_PRINCIPAL_ID, bearerToken, resolvePrincipal } from "../../security/auth";
+import { bearerToken, resolvePrincipal } from "../../security/auth";
 import { chooseRateLimiter } from "../../security/rate-limit";
 import type { AppEnv } from "../context";
 
@@ -32,7 +32,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
  */
 export const limitRate = createMiddleware<AppEnv>(async (c, next) => {
   const principal = c.get("principal");
-  if (principal.id === ADMIN_PRINCIPAL_ID) return next();
+  if (principal.kind === "admin_token") return next();
   const { settings, log } = c.get("deps");
   const limiter = chooseRateLimiter(c.env, settings.rateLimitPerMinute, (error) =>
     log("warn", "rate limiter unavailable; request let through", {

@@ -1,10 +1,12 @@
 /**
  * @module Portal link: a URL that opens the dashboard signed in to one
- * application, with a key confined to it that expires (SPEC §7.8).
+ * application, with a token that reaches that application's webhooks and
+ * their history, and expires (SPEC §7.8).
  */
 import { z } from "@hono/zod-openapi";
 import type { ApiKeyRow } from "../../db/schema";
 import { idSchema, timestampSchema } from "../common";
+import { listSchema, paginationQuery } from "../pagination";
 
 export const PORTAL_SCOPES = ["admin", "reader"] as const;
 export const DEFAULT_TTL_SECONDS = 3600;
@@ -20,7 +22,8 @@ export const createPortalLinkSchema = z
     }),
     scope: z.enum(PORTAL_SCOPES).optional().openapi({
       default: "admin",
-      description: "admin: manage the application's webhooks; reader: look only.",
+      description:
+        "admin: manage the application's webhooks (create, edit, enable, disable, delete, rotate, test, recover, replay); reader: look only. Neither reaches API keys, portal links, the application record, publishing or client certificates.",
     }),
   })
   .strict()
@@ -42,18 +45,33 @@ export const portalLinkSchema = z
   })
   .openapi("PortalLink");
 
+/** A live link as listed: never its token. */
+export const listedPortalLinkSchema = portalLinkSchema
+  .omit({ url: true })
+  .openapi("ListedPortalLink");
+
+export const portalLinkListSchema = listSchema(listedPortalLinkSchema, "PortalLinkList");
+
+export const listPortalLinksQuery = z.object(paginationQuery);
+
 export type CreatePortalLinkInput = z.infer<typeof createPortalLinkSchema>;
 export type PortalLink = z.infer<typeof portalLinkSchema>;
+export type ListedPortalLink = z.infer<typeof listedPortalLinkSchema>;
+export type PortalLinkList = z.infer<typeof portalLinkListSchema>;
 
-/** The answer to a create: the only time the token (in `url`) is shown. */
-export function toPortalLinkObject(row: ApiKeyRow, url: string): PortalLink {
+/** A link as listed: what it reaches and until when, without the token. */
+export function toListedPortalLink(row: ApiKeyRow): ListedPortalLink {
   return {
     object: "portal_link",
     id: row.id,
     application_id: row.applicationId!,
     scope: row.scope as PortalLink["scope"],
-    url,
     expires_at: row.expiresAt!,
     created_at: row.createdAt,
   };
+}
+
+/** The answer to a create: the only time the token (in `url`) is shown. */
+export function toPortalLinkObject(row: ApiKeyRow, url: string): PortalLink {
+  return { ...toListedPortalLink(row), url };
 }

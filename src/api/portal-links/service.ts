@@ -1,8 +1,10 @@
 /**
- * @module Portal links, free of HTTP: an API key row of kind `portal_link`,
- * confined to one application, expiring, its secret stored only as a hash.
+ * @module Portal links, free of HTTP: a row of `api_keys` of kind
+ * `portal_link`, confined to one application, expiring, its token stored
+ * only as a hash. What the token reaches is the principal's business
+ * (src/security/principal.ts): a link is never an API key.
  */
-import { insertApiKey } from "../../db/queries/api-keys";
+import { insertApiKey, listLivePortalLinks } from "../../db/queries/api-keys";
 import { getApplication } from "../../db/queries/applications";
 import { constraintViolated } from "../../db/errors";
 import type { ApiKeyRow } from "../../db/schema";
@@ -11,7 +13,6 @@ import { notFound } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { toRfc3339 } from "../../lib/time";
 import { issueApiKey } from "../../security/api-keys";
-import { ADMIN_PRINCIPAL_ID } from "../../security/auth";
 import { type Principal, requireAccess, requireApplication } from "../../security/principal";
 import { requireWithinExpiry, revokeKey } from "../api-keys/service";
 import { type CreatePortalLinkInput, DEFAULT_TTL_SECONDS } from "./schemas";
@@ -47,7 +48,7 @@ export async function createPortalLink(
       scope: input.scope ?? "admin",
       applicationId,
       allowedIps:
-        principal.id === ADMIN_PRINCIPAL_ID || !principal.allowedIps ? null : [...principal.allowedIps],
+        principal.kind === "admin_token" || !principal.allowedIps ? null : [...principal.allowedIps],
       keyHash: issued.hash,
       keyPrefix: issued.prefix,
       lastUsedAt: null,
@@ -66,6 +67,28 @@ export async function createPortalLink(
 /** The dashboard's address with the token in the fragment, which browsers never send. */
 export function portalUrl(origin: string, token: string): string {
   return `${origin}/#token=${token}`;
+}
+
+/**
+ * The application's links that still work (not expired, not revoked), for
+ * whoever may make them: admin keys within reach and the admin token.
+ */
+export async function pagePortalLinks(
+  deps: Deps,
+  principal: Principal,
+  applicationId: string,
+  before: string | undefined,
+  limit: number,
+): Promise<ApiKeyRow[]> {
+  requireAccess(principal, "manage");
+  requireApplication(principal, applicationId, "Application");
+  if (!(await getApplication(deps.db, applicationId))) throw notFound("Application not found.");
+  return listLivePortalLinks(deps.db, {
+    applicationId,
+    now: toRfc3339(deps.now()),
+    before,
+    limit: limit + 1,
+  });
 }
 
 /** Revokes a link at once: its token is a 401 from the next request on. */

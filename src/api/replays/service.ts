@@ -26,7 +26,7 @@ export async function startReplay(
   webhookId: string,
   input: CreateReplayInput,
 ): Promise<StartedReplay> {
-  const webhook = await findWebhook(deps, principal, webhookId, "manage");
+  const webhook = await findWebhook(deps, principal, webhookId, "webhooks");
   if (!webhook.enabled) throw conflict("The webhook is disabled; enable it before replaying.");
   const now = deps.now();
   const selection: ReplaySelection = {

@@ -202,8 +202,8 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>) {
     remove: removeWebhook,
   });
   app.openapi(getSecretRoute, async (c) => {
-    // Reading the secret is managing the webhook: reader keys may not.
-    const row = await findWebhook(c.get("deps"), c.get("principal"), c.req.valid("param").id, "manage");
+    // Reading the secret is managing the webhook: readers may not.
+    const row = await findWebhook(c.get("deps"), c.get("principal"), c.req.valid("param").id, "webhooks");
     return c.json(await secretObject(c.get("deps"), row), 200);
   });
   app.openapi(rotateSecretRoute, async (c) => {

@@ -28,10 +28,16 @@ import {
   signsWithSecret,
 } from "../../delivery/signing";
 import { type Deps, webhookObject } from "../../deps";
-import { conflict, notFound, unprocessable } from "../../lib/errors";
+import { conflict, forbidden, notFound, unprocessable } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { DAY_MS, toRfc3339, unixSeconds } from "../../lib/time";
-import { type Access, type Principal, requireAccess, requireApplication } from "../../security/principal";
+import {
+  type Access,
+  type Principal,
+  requireAccess,
+  requireApplication,
+  requireOperator,
+} from "../../security/principal";
 import { secretBox } from "../../security/secrets-at-rest";
 import { checkWebhookUrl } from "../../security/url-safety";
 import {
@@ -66,8 +72,21 @@ function safeUrl(deps: Deps, url: string): string {
   return check.url;
 }
 
-/** The certificate binding's name, if the Worker has it (422 otherwise). */
-function boundCertificate(deps: Deps, name: string | null): string | null {
+/**
+ * The certificate binding's name, if the Worker has it (422 otherwise). A
+ * certificate is the provider's identity: a portal link may not choose one
+ * (403), only leave the webhook's as it is (`current`), as a form that sends
+ * every field does.
+ */
+function boundCertificate(
+  deps: Deps,
+  principal: Principal,
+  name: string | null,
+  current: string | null,
+): string | null {
+  if (principal.kind === "portal_link" && name !== current) {
+    throw forbidden("A portal link may not set tls_client_certificate.");
+  }
   if (name === null || deps.clientCertificates.has(name)) return name;
   throw unprocessable([
     {
@@ -75,6 +94,20 @@ function boundCertificate(deps: Deps, name: string | null): string | null {
       message: "not an mTLS certificate binding of this relay (GET /v1/tls-client-certificates lists them)",
     },
   ]);
+}
+
+/**
+ * The webhook's new URL, when safe. A webhook that presents the provider's
+ * client certificate stays where the provider put it: a portal link moving it
+ * would have the relay present that identity to an address of the customer's
+ * choosing (403).
+ */
+function movedUrl(deps: Deps, principal: Principal, webhook: WebhookRow, input: string): string {
+  const url = safeUrl(deps, input);
+  if (principal.kind === "portal_link" && webhook.tlsClientCertificate !== null && url !== webhook.url) {
+    throw forbidden("A portal link may not move a webhook that presents a client certificate.");
+  }
+  return url;
 }
 
 /** A custom secret only where the scheme signs with one, so it is never silently unused. */
@@ -96,12 +129,17 @@ export async function createWebhook(
   principal: Principal,
   input: z.infer<typeof createWebhookSchema>,
 ): Promise<{ row: WebhookRow; secret: string | null }> {
-  requireAccess(principal, "manage");
+  requireAccess(principal, "webhooks");
   requireApplication(principal, input.application_id, "Application");
   const url = safeUrl(deps, input.url);
   const scheme = input.signature_scheme ?? "v1";
   requireSecretScheme(scheme, input.secret);
-  const tlsClientCertificate = boundCertificate(deps, input.tls_client_certificate ?? null);
+  const tlsClientCertificate = boundCertificate(
+    deps,
+    principal,
+    input.tls_client_certificate ?? null,
+    null,
+  );
   const now = toRfc3339(deps.now());
   const enabled = input.enabled ?? true;
   const ordering = input.ordering ?? WEBHOOK_DEFAULTS.ordering;
@@ -148,7 +186,7 @@ export async function changeWebhook(
   id: string,
   input: z.infer<typeof updateWebhookSchema>,
 ): Promise<WebhookRow> {
-  const webhook = await findWebhook(deps, principal, id, "manage");
+  const webhook = await findWebhook(deps, principal, id, "webhooks");
   const ordering = input.ordering ?? webhook.ordering;
   const scheme = input.signature_scheme ?? webhook.signatureScheme;
   const keys =
@@ -156,7 +194,7 @@ export async function changeWebhook(
       ? await sealedKeyPair(secretBox(deps.settings), id)
       : {};
   const changes: WebhookChanges = {
-    ...(input.url !== undefined ? { url: safeUrl(deps, input.url) } : {}),
+    ...(input.url !== undefined ? { url: movedUrl(deps, principal, webhook, input.url) } : {}),
     ...(input.name !== undefined ? { name: input.name } : {}),
     ...(input.event_types !== undefined ? { eventTypes: input.event_types } : {}),
     ...(input.retry_policy !== undefined ? { retryPolicy: input.retry_policy } : {}),
@@ -168,7 +206,14 @@ export async function changeWebhook(
     ...(input.payload_format !== undefined ? { payloadFormat: input.payload_format } : {}),
     ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
     ...(input.tls_client_certificate !== undefined
-      ? { tlsClientCertificate: boundCertificate(deps, input.tls_client_certificate) }
+      ? {
+          tlsClientCertificate: boundCertificate(
+            deps,
+            principal,
+            input.tls_client_certificate,
+            webhook.tlsClientCertificate,
+          ),
+        }
       : {}),
     signatureScheme: scheme,
     ...keys,
@@ -192,7 +237,7 @@ export async function changeWebhook(
 }
 
 export async function removeWebhook(deps: Deps, principal: Principal, id: string): Promise<void> {
-  await findWebhook(deps, principal, id, "manage");
+  await findWebhook(deps, principal, id, "webhooks");
   await deleteWebhook(deps.db, id);
   await webhookObject(deps, id).forget();
 }
@@ -226,7 +271,7 @@ export async function rotateSecret(
   id: string,
   secret: string | undefined,
 ): Promise<WebhookRow> {
-  const webhook = await findWebhook(deps, principal, id, "manage");
+  const webhook = await findWebhook(deps, principal, id, "webhooks");
   const scheme = webhook.signatureScheme;
   requireSecretScheme(scheme, secret);
   const box = secretBox(deps.settings);
@@ -274,7 +319,8 @@ export async function webhookJwks(deps: Deps, principal: Principal, id: string) 
 
 /** The names of the relay's mTLS certificate bindings, for webhooks' `tls_client_certificate`. */
 export function listClientCertificates(deps: Deps, principal: Principal): string[] {
-  requireAccess(principal, "manage");
+  // The relay's own bindings, no one tenant's: operators only (SPEC §7.3, §7.8).
+  requireOperator(principal);
   return [...deps.clientCertificates.keys()].sort();
 }
 
@@ -287,7 +333,7 @@ export async function sendTestEvent(
   principal: Principal,
   id: string,
 ): Promise<EventRow> {
-  const webhook = await findWebhook(deps, principal, id, "manage");
+  const webhook = await findWebhook(deps, principal, id, "webhooks");
   if (!webhook.enabled) throw conflict("The webhook is disabled; enable it before sending a test.");
   const now = deps.now();
   const at = toRfc3339(now);
@@ -360,7 +406,7 @@ export async function recoverEvents(
   id: string,
   input: z.infer<typeof recoverSchema>,
 ) {
-  const webhook = await findWebhook(deps, principal, id, "manage");
+  const webhook = await findWebhook(deps, principal, id, "webhooks");
   const { since, until } = windowOf(input, deps.now());
   const task = { webhookId: webhook.id, since, until };
   const matched = await countSelected(deps.db, failedIn(task));

@@ -1,5 +1,5 @@
 /** @module API key rows: plain functions taking the db first, no HTTP. */
-import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { type ApiKeyRow, apiKeys } from "../schema";
 
@@ -44,6 +44,29 @@ export async function listApiKeys(
         // Portal links are keys too, but not listed as such: they come and go by the hour.
         eq(apiKeys.kind, "api_key"),
         f.applicationId ? eq(apiKeys.applicationId, f.applicationId) : undefined,
+        f.before ? lt(apiKeys.id, f.before) : undefined,
+      ),
+    )
+    .orderBy(desc(apiKeys.id))
+    .limit(f.limit);
+}
+
+/**
+ * An application's portal links that still work at `now` (revoked ones are
+ * deleted), newest first. Walks `api_keys_application_idx`.
+ */
+export async function listLivePortalLinks(
+  db: Db,
+  f: { applicationId: string; now: string; before?: string; limit: number },
+): Promise<ApiKeyRow[]> {
+  return db
+    .select()
+    .from(apiKeys)
+    .where(
+      and(
+        eq(apiKeys.applicationId, f.applicationId),
+        eq(apiKeys.kind, "portal_link"),
+        gt(apiKeys.expiresAt, f.now),
         f.before ? lt(apiKeys.id, f.before) : undefined,
       ),
     )

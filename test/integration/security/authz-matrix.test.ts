@@ -1,6 +1,6 @@
 /**
- * Every route × every kind of caller -> the status SPEC §4 promises, from one
- * table. The route list comes from the app's own OpenAPI document, so a route
+ * Every route × every kind of caller -> the status SPEC §4 and §7.8 promise,
+ * from one table. The route list comes from the app's own OpenAPI document, so a route
  * added without a row here fails this file instead of going unchecked.
  */
 import { beforeAll, describe, expect, inject, test } from "vitest";
@@ -32,7 +32,10 @@ const REFUSED = {
   "refused address": 403,
 } as const;
 
-/** Admin token and admin key do it; the reader reads; the publisher may not; B's key sees nothing. */
+/**
+ * Reads within A: admin token, admin key, reader key and both portal links;
+ * the publisher may not; B's key sees nothing.
+ */
 const read = (ok: number): Expect => ({
   ...REFUSED,
   "admin token": ok,
@@ -40,8 +43,19 @@ const read = (ok: number): Expect => ({
   "publisher key": 403,
   "reader key": ok,
   "other app key": 404,
+  "portal link admin": ok,
+  "portal link reader": ok,
 });
-const manage = (ok: number): Expect => ({ ...read(ok), "reader key": 403 });
+/** A's webhooks and what is done to them: the customer's own, so an admin portal link too (SPEC §7.8). */
+const webhooks = (ok: number): Expect => ({
+  ...read(ok),
+  "reader key": 403,
+  "portal link reader": 403,
+});
+/** The provider's own (keys, links, the application record): never a portal link. */
+const manage = (ok: number): Expect => ({ ...webhooks(ok), "portal link admin": 403 });
+/** Publishing: admin and publisher keys, never a portal link. */
+const publishing = (ok: number): Expect => ({ ...manage(ok), "publisher key": ok });
 /** Relay-wide operations: the admin token (or an unconfined admin key) only. */
 const operator = (ok: number): Expect => ({
   ...manage(403),
@@ -55,7 +69,7 @@ const everyone = (status: number): Expect =>
 const onlyOwn =
   (field: "id" | "application_id") =>
   (who: Who, res: ApiResponse, w: World): void => {
-    if (who !== "other app key" && who !== "admin key" && who !== "reader key") return;
+    if (["no token", "bad token", "admin token", "refused address", "publisher key"].includes(who)) return;
     const own = who === "other app key" ? w.appB : w.appA;
     for (const item of res.body.data) expect(item[field], `${who} listed it`).toBe(own);
   };
@@ -124,6 +138,19 @@ const TABLE: Record<string, Row> = {
     expect: manage(201),
     request: (w) => ({ path: `/v1/applications/${w.appA}/portal-links`, body: {} }),
   },
+  "GET /v1/applications/{id}/portal-links": {
+    expect: manage(200),
+    request: (w) => ({ path: `/v1/applications/${w.appA}/portal-links` }),
+    // Live links of A, never a token.
+    check: (who, res) => {
+      expect(res.body.data.length, who).toBeGreaterThan(0);
+      for (const link of res.body.data) {
+        expect(Object.keys(link).sort()).toEqual(
+          ["application_id", "created_at", "expires_at", "id", "object", "scope"],
+        );
+      }
+    },
+  },
   "DELETE /v1/portal-links/{id}": {
     expect: manage(200),
     request: async (w) => {
@@ -133,7 +160,7 @@ const TABLE: Record<string, Row> = {
   },
 
   "POST /v1/webhooks": {
-    expect: manage(201),
+    expect: webhooks(201),
     request: (w) => ({
       path: "/v1/webhooks",
       body: { application_id: w.appA, url: w.hookUrl },
@@ -148,34 +175,34 @@ const TABLE: Record<string, Row> = {
     request: (w) => ({ path: `/v1/webhooks/${w.webhookId}` }),
   },
   "PATCH /v1/webhooks/{id}": {
-    expect: manage(200),
+    expect: webhooks(200),
     request: (w) => ({
       path: `/v1/webhooks/${w.webhookId}`,
       body: { name: "patched" },
     }),
   },
   "DELETE /v1/webhooks/{id}": {
-    expect: manage(200),
+    expect: webhooks(200),
     request: async (w) => {
       const { id } = await createWebhook(w.appA, w.hookUrl);
       return { path: `/v1/webhooks/${id}` };
     },
   },
   "GET /v1/webhooks/{id}/secret": {
-    // The secret is management material: readers may not see it.
-    expect: manage(200),
+    // The secret is management material: readers may not see it; the customer's admin link may.
+    expect: webhooks(200),
     request: (w) => ({ path: `/v1/webhooks/${w.webhookId}/secret` }),
   },
   "POST /v1/webhooks/{id}/secret/rotate": {
-    expect: manage(200),
+    expect: webhooks(200),
     request: (w) => ({ path: `/v1/webhooks/${w.webhookId}/secret/rotate` }),
   },
   "POST /v1/webhooks/{id}/test": {
-    expect: manage(202),
+    expect: webhooks(202),
     request: (w) => ({ path: `/v1/webhooks/${w.webhookId}/test` }),
   },
   "POST /v1/webhooks/{id}/recover": {
-    expect: manage(202),
+    expect: webhooks(202),
     request: (w) => ({
       path: `/v1/webhooks/${w.webhookId}/recover`,
       body: { since: new Date(Date.now() - 3_600_000).toISOString() },
@@ -190,7 +217,7 @@ const TABLE: Record<string, Row> = {
     }),
   },
   "POST /v1/webhooks/{id}/replay": {
-    expect: manage(200),
+    expect: webhooks(200),
     request: (w) => ({
       path: `/v1/webhooks/${w.webhookId}/replay`,
       body: { since: new Date(Date.now() - 3_600_000).toISOString(), dry_run: true },
@@ -215,13 +242,13 @@ const TABLE: Record<string, Row> = {
     request: (w) => ({ path: `/v1/webhooks/${w.webhookId}/jwks` }),
   },
   "GET /v1/tls-client-certificates": {
-    // Binding names, no tenant's data: any admin key, to fill in tls_client_certificate.
-    expect: { ...manage(200), "other app key": 200 },
+    // The relay's own bindings, no one tenant's: operators only (SPEC §7.3, §7.8).
+    expect: operator(200),
     request: () => ({ path: "/v1/tls-client-certificates" }),
   },
 
   "POST /v1/messages": {
-    expect: { ...manage(202), "publisher key": 202 },
+    expect: publishing(202),
     request: (w) => ({
       path: "/v1/messages",
       body: {
@@ -234,7 +261,7 @@ const TABLE: Record<string, Row> = {
   // Answered per item: another tenant's application is a 404 item inside a 200
   // (test/integration/batch-publish.test.ts checks the items).
   "POST /v1/messages/batch": {
-    expect: { ...manage(200), "publisher key": 200, "other app key": 200 },
+    expect: { ...publishing(200), "other app key": 200 },
     request: (w) => ({
       path: "/v1/messages/batch",
       body: {
@@ -256,7 +283,7 @@ const TABLE: Record<string, Row> = {
     request: (w) => ({ path: `/v1/events/${w.eventId}` }),
   },
   "POST /v1/events/{id}/retry": {
-    expect: manage(200),
+    expect: webhooks(200),
     // A retry reopens the event; the next caller finds it finished again.
     request: async (w) => {
       await finished(w.eventId);

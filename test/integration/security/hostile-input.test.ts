@@ -1,9 +1,10 @@
 /**
  * Property: whatever arrives at a write route — random or hostile bodies,
- * headers, ids, query strings, URLs and tokens — the answer is never a 5xx,
- * a refusal is a problem+json whose status matches, a 422 names its fields,
- * and a refused request leaves every table as it was. The write routes come
- * from the OpenAPI document, so a new one is covered without a change here.
+ * headers, ids, query strings, URLs and tokens (portal links' among them) —
+ * the answer is never a 5xx, a refusal is a problem+json whose status
+ * matches, a 422 names its fields, and a refused request leaves every table
+ * as it was. The write routes come from the OpenAPI document, so a new one
+ * is covered without a change here.
  * (Webhook URLs alone get their own property in hostile-urls.test.ts.)
  */
 import { exports } from "cloudflare:workers";
@@ -12,7 +13,7 @@ import { beforeAll, describe, expect, inject, test } from "vitest";
 import { ADMIN_TOKEN, api, createApplication, createWebhook } from "../../helpers/api";
 import { newHook } from "../../helpers/hooks";
 import { hostileStrings, hostileUrls, printable, rowCounts, settledRowCounts } from "./hostile";
-import { createTenants, type Tenants, UNKNOWN_KEY } from "./tenants";
+import { createLink, createTenants, type Tenants, UNKNOWN_KEY } from "./tenants";
 
 const receiverUrl = inject("receiverUrl");
 /**
@@ -23,6 +24,8 @@ const RUNS = 20;
 
 type Fixtures = {
   tenants: Tenants;
+  /** An admin and a reader portal link of appW, so that a customer's token reaches deep validation. */
+  links: string[];
   /** Webhooks are created here; nothing is ever published to it. */
   appW: string;
   /** Messages are published here; it has no webhooks, so nothing fans out behind our back. */
@@ -192,10 +195,12 @@ function headers(): fc.Arbitrary<Record<string, string>> {
     });
 }
 
-function tokens(tenants: Tenants): fc.Arbitrary<string | null> {
+function tokens(fixtures: Fixtures): fc.Arbitrary<string | null> {
   return fc.oneof(
     { weight: 8, arbitrary: fc.constant(ADMIN_TOKEN) },
-    { weight: 1, arbitrary: fc.constantFrom(...Object.values(tenants.keys)) },
+    { weight: 1, arbitrary: fc.constantFrom(...Object.values(fixtures.tenants.keys)) },
+    // A customer's portal link, either scope, on the application the write routes work on.
+    { weight: 1, arbitrary: fc.constantFrom(...fixtures.links) },
     {
       weight: 1,
       arbitrary: fc.oneof(
@@ -334,7 +339,11 @@ async function createFixtures(): Promise<Fixtures> {
   const webhook = (await createWebhook(appW, url)).id;
   const patchable = (await createWebhook(appW, url, { enabled: false })).id;
   const test = await api("POST", `/v1/webhooks/${webhook}/test`);
-  return { tenants, appW, appP, webhook, patchable, hookUrl: url, event: test.body.id };
+  const links = [
+    (await createLink(appW, { scope: "admin" })).token,
+    (await createLink(appW, { scope: "reader" })).token,
+  ];
+  return { tenants, links, appW, appP, webhook, patchable, hookUrl: url, event: test.body.id };
 }
 
 describe("hostile input at every write route", () => {
@@ -369,7 +378,7 @@ describe("hostile input at every write route", () => {
             query: queries(fixtures),
             body: bodies(op, fixtures),
             headers: headers(),
-            token: tokens(fixtures.tenants),
+            token: tokens(fixtures),
           }),
           (attack) => judge(op, attack),
         ),

@@ -66,4 +66,50 @@ describe("hostile webhook URLs", () => {
       { numRuns: 60 },
     );
   }, 120_000);
+
+  test("in production, names that resolve to private addresses are a 422 naming url, at create and at PATCH", async () => {
+    // Issue #27, point 4: the names it was shown with, and their kin.
+    const production = createApp((e) => {
+      const deps = makeDeps(e);
+      return { ...deps, settings: { ...deps.settings, allowPrivateUrls: false } };
+    });
+    const call = async (method: string, path: string, body: unknown) => {
+      const res = await production.request(
+        path,
+        {
+          method,
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        },
+        env,
+      );
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const created = await call("POST", "/v1/webhooks", {
+      application_id: applicationId,
+      url: "https://hooks.example.com/a",
+    });
+    expect(created.status).toBe(201);
+    for (const url of [
+      "https://127.0.0.1.nip.io/hook",
+      "https://localtest.me/hook",
+      "https://localhost.localdomain/hook",
+      "https://kubernetes.default.svc/hook",
+      "https://app-10-0-0-1.sslip.io/hook",
+      "https://db.svc.cluster.local/hook",
+      "https://intranet/hook",
+    ]) {
+      const before = await rowCounts();
+      for (const [method, path, body] of [
+        ["POST", "/v1/webhooks", { application_id: applicationId, url }],
+        ["PATCH", `/v1/webhooks/${created.body.id}`, { url }],
+      ] as const) {
+        const res = await call(method, path, body);
+        expect(res.status, `${method} ${url}`).toBe(422);
+        expect(res.body.errors.map((e: { path: string }) => e.path), url).toEqual(["url"]);
+      }
+      expect(await rowCounts()).toEqual(before);
+    }
+    expect((await api("GET", `/v1/webhooks/${created.body.id}`)).body.url).toBe("https://hooks.example.com/a");
+  });
 });

@@ -100,6 +100,7 @@ describe("secrets stay out of answers and logs", () => {
       // lists and reads
       ["GET", "/v1/api-keys?limit=100"],
       ["GET", `/v1/api-keys?application_id=${tenants.appA}`, undefined, { token: admin }],
+      ["GET", `/v1/applications/${tenants.appA}/portal-links`, undefined, { token: admin }],
       ["GET", "/v1/applications?limit=100"],
       ["GET", `/v1/applications/${tenants.appA}`, undefined, { token: reader }],
       ["GET", `/v1/webhooks?application_id=${tenants.appA}`],

@@ -1,8 +1,9 @@
 /**
  * Two tenants and a principal of every kind, made through the public API, for
  * the security suites: an admin, a publisher and a reader key confined to
- * application A, an admin key of application B, and an admin key of A that is
- * only accepted from 203.0.113.0/24, presented from elsewhere.
+ * application A, an admin key of application B, an admin key of A that is
+ * only accepted from 203.0.113.0/24, presented from elsewhere, and an admin
+ * and a reader portal link of A.
  */
 import { ADMIN_TOKEN, api, createApplication } from "../../helpers/api";
 
@@ -15,6 +16,8 @@ export const PRINCIPALS = [
   "reader key",
   "other app key",
   "refused address",
+  "portal link admin",
+  "portal link reader",
 ] as const;
 
 export type Who = (typeof PRINCIPALS)[number];
@@ -30,10 +33,7 @@ export const UNKNOWN_KEY = `hr_${"A".repeat(43)}`;
 export type Tenants = {
   appA: string;
   appB: string;
-  keys: Record<
-    "admin key" | "publisher key" | "reader key" | "other app key" | "refused address",
-    string
-  >;
+  keys: Record<Exclude<Who, "no token" | "bad token" | "admin token">, string>;
 };
 
 export async function createKey(
@@ -43,6 +43,28 @@ export async function createKey(
   const res = await api("POST", "/v1/api-keys", body, token === undefined ? {} : { token });
   if (res.status !== 201) throw new Error(`createKey: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
+}
+
+/** A portal link's token, from the fragment of the URL its create answered. */
+export function linkToken(url: string): string {
+  const token = /#token=(.+)$/.exec(url)?.[1];
+  if (!token) throw new Error(`no token in ${url}`);
+  return token;
+}
+
+export async function createLink(
+  applicationId: string,
+  body: Record<string, unknown> = {},
+  token?: string,
+): Promise<{ id: string; url: string; token: string; expires_at: string; [k: string]: unknown }> {
+  const res = await api(
+    "POST",
+    `/v1/applications/${applicationId}/portal-links`,
+    body,
+    token === undefined ? {} : { token },
+  );
+  if (res.status !== 201) throw new Error(`createLink: ${res.status} ${JSON.stringify(res.body)}`);
+  return { ...res.body, token: linkToken(res.body.url) };
 }
 
 export async function createTenants(): Promise<Tenants> {
@@ -61,6 +83,8 @@ export async function createTenants(): Promise<Tenants> {
       "refused address": await key("admin", a.id, {
         allowed_ips: [ALLOWED_RANGE],
       }),
+      "portal link admin": (await createLink(a.id, { scope: "admin" })).token,
+      "portal link reader": (await createLink(a.id, { scope: "reader" })).token,
     },
   };
 }

@@ -25,6 +25,7 @@ export type Env = {
   /** Comma-separated names of the `[[mtls_certificates]]` bindings webhooks may name. */
   RELAY_MTLS_CERTIFICATES?: string;
   RELAY_OPERATIONS_APPLICATION_ID?: string;
+  RELAY_OPERATIONAL_EVENTS_PER_MINUTE?: string;
 };
 
 const flag = z
@@ -55,6 +56,7 @@ const settingsSchema = z.object({
   RELAY_ENCRYPTION_KEY_PREVIOUS: z.string().optional(),
   RELAY_MTLS_CERTIFICATES: list,
   RELAY_OPERATIONS_APPLICATION_ID: z.string().trim().optional(),
+  RELAY_OPERATIONAL_EVENTS_PER_MINUTE: z.coerce.number().int().min(1).default(20),
 });
 
 export type Settings = {
@@ -79,6 +81,11 @@ export type Settings = {
    * operational events (SPEC §7.7, src/delivery/operations.ts); null: none.
    */
   operationsApplication: string | null;
+  /**
+   * Operational events published per source application and minute; beyond
+   * it they are counted and summarised (src/delivery/operational-budget.ts).
+   */
+  operationalEventsPerMinute: number;
 };
 
 const cache = new WeakMap<object, Settings>();
@@ -93,6 +100,7 @@ export function readSettings(env: Env): Settings {
     RELAY_MAX_PAYLOAD_BYTES: env.RELAY_MAX_PAYLOAD_BYTES || undefined,
     RELAY_RATE_LIMIT_PER_MINUTE: env.RELAY_RATE_LIMIT_PER_MINUTE || undefined,
     RELAY_LOG_LEVEL: env.RELAY_LOG_LEVEL || undefined,
+    RELAY_OPERATIONAL_EVENTS_PER_MINUTE: env.RELAY_OPERATIONAL_EVENTS_PER_MINUTE || undefined,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -111,6 +119,7 @@ export function readSettings(env: Env): Settings {
     encryptionKeyPrevious: s.RELAY_ENCRYPTION_KEY_PREVIOUS || null,
     mtlsCertificates: s.RELAY_MTLS_CERTIFICATES,
     operationsApplication: s.RELAY_OPERATIONS_APPLICATION_ID || null,
+    operationalEventsPerMinute: s.RELAY_OPERATIONAL_EVENTS_PER_MINUTE,
   };
   cache.set(env, settings);
   return settings;

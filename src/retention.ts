@@ -8,6 +8,7 @@
  */
 import { deleteExpiredPortalLinks } from "./db/queries/api-keys";
 import { deleteEvents } from "./db/queries/events";
+import { deleteTallyBefore } from "./db/queries/operational-tally";
 import { deleteReplaysBefore } from "./db/queries/replays";
 import { deleteMessages, oldestMessages } from "./db/queries/messages";
 import { eventKeysOf } from "./delivery/event-ids";
@@ -52,15 +53,23 @@ export async function purgeHistory(deps: Deps, batch = RETENTION_BATCH): Promise
 /** An expired portal link stays this long, so that its 401 says "expired" rather than "not valid". */
 const EXPIRED_LINKS_KEPT_MS = DAY_MS;
 
+/** The operational events' tally only decides minutes still being published: a day is plenty. */
+const TALLY_KEPT_MS = DAY_MS;
+
 /**
  * What is of no more use: portal links a day past their expiry (one row per
- * link made, which a busy provider makes by the thousand), and finished
- * replays as old as the history they replayed.
+ * link made, which a busy provider makes by the thousand), finished replays
+ * as old as the history they replayed, and the operational events' tally of
+ * minutes long past.
  */
 async function purgeSpent(deps: Deps, replayIdFloor: string): Promise<void> {
-  const [links, replays] = await Promise.all([
-    deleteExpiredPortalLinks(deps.db, toRfc3339(deps.now().getTime() - EXPIRED_LINKS_KEPT_MS)),
+  const now = deps.now().getTime();
+  const [links, replays, tally] = await Promise.all([
+    deleteExpiredPortalLinks(deps.db, toRfc3339(now - EXPIRED_LINKS_KEPT_MS)),
     deleteReplaysBefore(deps.db, replayIdFloor),
+    deleteTallyBefore(deps.db, toRfc3339(now - TALLY_KEPT_MS)),
   ]);
-  if (links || replays) deps.log("info", "retention purge", { portal_links: links, replays });
+  if (links || replays || tally) {
+    deps.log("info", "retention purge", { portal_links: links, replays, operational_tally: tally });
+  }
 }

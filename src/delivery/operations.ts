@@ -11,13 +11,19 @@
  * message's idempotency key: publishing it again, after a failure or a
  * crash, answers the first message and delivers nothing twice. The webhook's
  * object keeps events until they are published (src/delivery/webhook-do.ts).
+ *
+ * Bounded per source application: a `webhook.disabled` at most once a
+ * minute per webhook and reason (its key names the minute, not the instant),
+ * and at most RELAY_OPERATIONAL_EVENTS_PER_MINUTE events a minute, the rest
+ * counted and summarised (src/delivery/operational-budget.ts).
  */
 import { getApplication, getApplicationByUid } from "../db/queries/applications";
 import type { WebhookRow } from "../db/schema";
 import type { Deps } from "../deps";
-import { publish } from "../ingest/publish";
+import { type Publication, publish } from "../ingest/publish";
 import { toRfc3339 } from "../lib/time";
 import type { Circuit } from "./circuit";
+import { budget, minuteOf } from "./operational-budget";
 
 export type OperationalEvent = {
   /** The idempotency key it is published under; the same for the same transition. */
@@ -48,13 +54,18 @@ function event(
   };
 }
 
-/** The webhook was disabled at `at` (a webhook is disabled once per enabling, so `at` names it). */
+/**
+ * The webhook was disabled at `at`. Named by the minute, not the instant: a
+ * webhook switched off and on again and again (a customer can, with a portal
+ * link) is one event a minute for each reason, and the relay's own
+ * `gone` or `failing` is never hidden behind a person's `manual`.
+ */
 export function webhookDisabled(
   webhook: WebhookRef,
   reason: "manual" | "gone" | "failing",
   at: string,
 ): OperationalEvent {
-  return event(webhook, "webhook.disabled", `${webhook.id}:${at}`, at, { reason });
+  return event(webhook, "webhook.disabled", `${webhook.id}:${reason}:${minuteOf(at)}`, at, { reason });
 }
 
 /**
@@ -118,37 +129,44 @@ async function operationsApplicationId(deps: Deps): Promise<string | null> {
 }
 
 /**
- * Publishes operational events to the operations application. Returns the
- * keys that are settled: published now or before (same key), or dropped for
- * good (no operations application, or about its own webhooks). The others
- * (another publish with the key in progress) should be tried again; a
- * failure to reach the ingest objects throws, for the same.
+ * Publishes operational events to the operations application, within the
+ * bound. Returns the keys that are settled: published now or before (same
+ * key), counted beyond the bound, or dropped for good (no operations
+ * application, or about its own webhooks). The others (another publish with
+ * the key in progress; a minute's summary whose minute is not over) should
+ * be tried again; a failure to reach D1 or the ingest objects throws, for
+ * the same.
  */
 export async function publishOperational(deps: Deps, events: OperationalEvent[]): Promise<string[]> {
   if (events.length === 0) return [];
   const opsId = await operationsApplicationId(deps);
   if (opsId === null) return events.map((e) => e.key);
-  const wanted = events.filter((e) => e.applicationId !== opsId);
+  const settled = new Set(events.filter((e) => e.applicationId === opsId).map((e) => e.key));
+  const budgeted = await budget(
+    deps,
+    opsId,
+    events.filter((e) => e.applicationId !== opsId),
+  );
+  const wanted: { key: string; publication: Publication }[] = [];
+  for (const b of budgeted) {
+    if (b.publication === null) settled.add(b.key);
+    else if (b.publication !== "later") wanted.push({ key: b.key, publication: b.publication });
+  }
   const results = await publish(
     deps,
-    wanted.map((e) => ({
-      applicationId: opsId,
-      eventType: e.type,
-      payload: JSON.stringify({ type: e.type, timestamp: e.timestamp, data: e.data }),
-      idempotencyKey: e.key,
-      resource: null,
-    })),
+    wanted.map((w) => w.publication),
   );
-  const settled = new Set(events.filter((e) => e.applicationId === opsId).map((e) => e.key));
   results.forEach((result, i) => {
-    const e = wanted[i]!;
-    if (result.status === 202 || result.status === 200) settled.add(e.key);
+    const w = wanted[i]!;
+    if (result.status === 202 || result.status === 200) settled.add(w.key);
     else if (result.status === 404) {
       // The application was deleted since it was resolved: nowhere to publish.
       resolved.delete(deps.settings.operationsApplication ?? "");
-      settled.add(e.key);
+      settled.add(w.key);
     } else {
-      deps.log("info", "operational event waits for its key to be free", { type: e.type });
+      deps.log("info", "operational event waits for its key to be free", {
+        type: w.publication.eventType,
+      });
     }
   });
   return [...settled];

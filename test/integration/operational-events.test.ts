@@ -11,12 +11,22 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, inject, test } from "vitest";
+import { minuteOf } from "../../src/delivery/operational-budget";
 import { type OperationalEvent, publishOperational } from "../../src/delivery/operations";
 import { makeDeps } from "../../src/deps";
+import { toRfc3339 } from "../../src/lib/time";
 import { api, createApplication, createWebhook, eventually, listEvents, publish } from "../helpers/api";
 import { type Hook, newHook } from "../helpers/hooks";
 import type { IngestDO } from "../../src/ingest/ingest-do";
-import { advanceClock, alarmAt, inObject, webhookObject } from "../helpers/objects";
+import {
+  advanceClock,
+  alarmAt,
+  ingestPending,
+  inObject,
+  operationalPending,
+  webhookObject,
+} from "../helpers/objects";
+import { createLink } from "./security/tenants";
 
 const receiverUrl = inject("receiverUrl");
 
@@ -55,6 +65,19 @@ function ofType(events: Received[], type: string, webhookId: string): Received[]
 
 /** Lets anything still on its way arrive, so that "once" is checked after it would have. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 2_500));
+
+/**
+ * Waits until nothing more can reach the operations webhook: the source
+ * webhooks' objects keep no operational event, the operations application's
+ * ingest objects hold nothing the consumer has not recorded, and the
+ * operations webhook's object holds nothing undelivered. What the receiver
+ * has then is all it will get.
+ */
+async function drained(ops: Awaited<ReturnType<typeof operations>>, sources: string[] = []) {
+  for (const id of sources) await eventually(async () => expect(await operationalPending(id)).toBe(0));
+  await eventually(async () => expect(await ingestPending(ops.app.id)).toBe(0));
+  await eventually(async () => expect(await inObject(ops.webhook.id, (o) => o.heldCount())).toBe(0));
+}
 
 describe("operational events", () => {
   test("410: webhook.disabled (gone) and event.exhausted, once each", async () => {
@@ -262,6 +285,88 @@ describe("operational events", () => {
     const events = (await ops.hook.received()).requests.map((r) => JSON.parse(r.body));
     // The healthy operations webhook got the ping itself, and nothing about its sibling.
     expect(events).toEqual([{ n: 1 }]);
+  });
+
+  test("a portal link switching a webhook off and on 10 times: one webhook.disabled a minute", async () => {
+    // Issue #27, point 3: with nothing but a customer's link.
+    const ops = await operations();
+    const app = await createApplication();
+    const webhook = await createWebhook(app.id, "https://example.com/h");
+    await reportTo(webhook.id, ops.uid);
+    const { token } = await createLink(app.id, { scope: "admin" });
+
+    const minutes = new Set<string>();
+    for (let n = 0; n < 10; n++) {
+      const off = await api("PATCH", `/v1/webhooks/${webhook.id}`, { enabled: false }, { token });
+      expect(off.status).toBe(200);
+      minutes.add(minuteOf(off.body.updated_at));
+      expect((await api("PATCH", `/v1/webhooks/${webhook.id}`, { enabled: true }, { token })).status).toBe(200);
+    }
+    await drained(ops, [webhook.id]);
+    const events = await received(ops.hook, ops.webhook.secret);
+    // One for each minute the toggling touched (two if it ran across a minute's turn), not ten.
+    expect(minutes.size).toBeLessThanOrEqual(2);
+    expect(events).toHaveLength(minutes.size);
+    expect(ofType(events, "webhook.disabled", webhook.id).map((e) => e.data)).toEqual(
+      [...minutes].map(() => ({ webhook_id: webhook.id, application_id: app.id, reason: "manual" })),
+    );
+  });
+
+  test("past the bound, an application's events of a minute are counted, then summarised once", async () => {
+    const ops = await operations();
+    const app = await createApplication();
+    const other = await createApplication();
+    // A whole minute, on a clock the test sets.
+    const minute = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
+    const at = (ms: number) => {
+      const deps = makeDeps(env);
+      const settings = { ...deps.settings, operationsApplication: ops.uid, operationalEventsPerMinute: 3 };
+      return { ...deps, settings, now: () => new Date(ms) };
+    };
+    const event = (applicationId: string, n: number, type: OperationalEvent["type"]): OperationalEvent => ({
+      key: `hookrelay:${type}:${crypto.randomUUID()}`,
+      type,
+      timestamp: toRfc3339(minute + n * 1000),
+      applicationId,
+      data: { webhook_id: crypto.randomUUID(), application_id: applicationId, n },
+    });
+    const types = ["event.exhausted", "webhook.failing", "event.exhausted", "webhook.disabled", "event.exhausted", "event.exhausted"] as const;
+    const flood = types.map((type, n) => event(app.id, n, type));
+    const elsewhere = event(other.id, 0, "webhook.disabled");
+    const keys = (list: OperationalEvent[]) => new Set(list.map((e) => e.key));
+
+    // During the minute: three published, the other application's one too (counted
+    // apart); the fourth carries the summary and waits; the rest are only counted.
+    const during = at(minute + 30_000);
+    const carrier = flood[3]!;
+    const settled = await publishOperational(during, [...flood, elsewhere]);
+    expect(new Set(settled)).toEqual(keys([...flood, elsewhere].filter((e) => e !== carrier)));
+    expect(await publishOperational(during, [carrier])).toEqual([]);
+    // The minute is over: the summary goes in the carrier's stead.
+    const after = at(minute + 60_000);
+    expect(await publishOperational(after, [carrier])).toEqual([carrier.key]);
+    // All of them again: the same places, and nothing is published twice.
+    expect(new Set(await publishOperational(after, [...flood, elsewhere]))).toEqual(keys([...flood, elsewhere]));
+
+    await drained(ops);
+    const events = await received(ops.hook, ops.webhook.secret);
+    expect(events.filter((e) => e.data.application_id === app.id).map((e) => e.data.n ?? e.type)).toEqual(
+      expect.arrayContaining([0, 1, 2, "operational.suppressed"]),
+    );
+    expect(events).toHaveLength(5);
+    const [summary] = events.filter((e) => e.type === "operational.suppressed");
+    expect(summary).toEqual({
+      type: "operational.suppressed",
+      timestamp: toRfc3339(minute + 60_000),
+      data: {
+        application_id: app.id,
+        since: toRfc3339(minute),
+        until: toRfc3339(minute + 60_000),
+        suppressed: 3,
+        types: { "webhook.disabled": 1, "event.exhausted": 2 },
+      },
+    });
+    expect(events.filter((e) => e.data.application_id === other.id)).toHaveLength(1);
   });
 
   test("publishing the same transition again delivers nothing twice", async () => {

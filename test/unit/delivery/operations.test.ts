@@ -1,10 +1,20 @@
-/** Which circuit changes are operational events, and that a transition's key is its own. */
+/** Which circuit changes are operational events, that a transition's key is its own, and minutes. */
 import { describe, expect, test } from "vitest";
 import { CIRCUIT_THRESHOLD, CLOSED, recordResult } from "../../../src/delivery/circuit";
+import { minuteOf } from "../../../src/delivery/operational-budget";
 import { circuitEvents, eventExhausted, webhookDisabled } from "../../../src/delivery/operations";
 
 const webhook = { id: "w1", applicationId: "a1" };
 const at = (ms: number) => new Date(ms).toISOString();
+
+describe("minuteOf", () => {
+  test("the start of the minute, whatever the offset or the precision", () => {
+    expect(minuteOf("2026-03-01T10:15:59.999Z")).toBe("2026-03-01T10:15:00.000Z");
+    expect(minuteOf("2026-03-01T10:15:00Z")).toBe("2026-03-01T10:15:00.000Z");
+    expect(minuteOf("2026-03-01T12:15:30+02:00")).toBe("2026-03-01T10:15:00.000Z");
+    expect(minuteOf("1969-12-31T23:59:30Z")).toBe("1969-12-31T23:59:00.000Z");
+  });
+});
 
 describe("circuitEvents", () => {
   test("failures up to the threshold: webhook.failing once, when it opens; failed probes add nothing", () => {
@@ -49,7 +59,12 @@ describe("circuitEvents", () => {
     expect(eventExhausted(webhook, { ...failed, attempts: 4 }, at(1)).key).not.toBe(
       eventExhausted(webhook, failed, at(1)).key,
     );
-    expect(webhookDisabled(webhook, "gone", at(1)).key).not.toBe(webhookDisabled(webhook, "gone", at(2)).key);
+    // A disable is named by its minute and reason: toggling within a minute is one event.
+    expect(webhookDisabled(webhook, "manual", at(60_000)).key).toBe(webhookDisabled(webhook, "manual", at(119_999)).key);
+    expect(webhookDisabled(webhook, "manual", at(119_999)).key).not.toBe(
+      webhookDisabled(webhook, "manual", at(120_000)).key,
+    );
+    expect(webhookDisabled(webhook, "gone", at(60_000)).key).not.toBe(webhookDisabled(webhook, "manual", at(60_000)).key);
     // Idempotency keys are printable ASCII of at most 256 characters.
     expect(webhookDisabled({ id: crypto.randomUUID(), applicationId: "a" }, "manual", at(1)).key).toMatch(
       /^[\x21-\x7e]{1,256}$/,

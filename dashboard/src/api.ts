@@ -7,6 +7,7 @@ import type { Application, ApplicationList } from "../../src/api/applications/sc
 import type { Problem } from "../../src/api/common";
 import type { AttemptList, DeliveryEvent, DeliveryStatus, EventList } from "../../src/api/events/schemas";
 import type { MessageWithEvents } from "../../src/api/messages/schemas";
+import type { PortalLinkList } from "../../src/api/portal-links/schemas";
 import type { CreateReplayInput, Replay, ReplayDryRun } from "../../src/api/replays/schemas";
 import type {
   CreateWebhookInput,
@@ -127,6 +128,13 @@ export function createClient(token: string, onUnauthorized: (error: ApiError) =>
       call<Application>("GET", `/v1/applications/${id(applicationId)}`),
     createApplication: (input: { name: string; uid?: string; webhook_limit?: number }) =>
       call<Application>("POST", "/v1/applications", input),
+    listPortalLinks: (applicationId: string, cursor?: string) =>
+      call<PortalLinkList>(
+        "GET",
+        `/v1/applications/${id(applicationId)}/portal-links${query({ cursor, limit: 100 })}`,
+      ),
+    revokePortalLink: (linkId: string) =>
+      call<{ deleted: true }>("DELETE", `/v1/portal-links/${id(linkId)}`),
 
     listWebhooks: (applicationId: string, cursor?: string) =>
       call<WebhookList>(

@@ -480,8 +480,21 @@ describe("dashboard", () => {
     await page.getByRole("alert").getByText("Webhook not found.").waitFor();
     expect(await page.getByText("Elsewhere Co").count()).toBe(0);
 
+    // The operator sees the live link where they look at the application, and revokes it there.
+    const operator = await openSession();
+    await signIn(operator.page, relay.token);
+    await operator.page.goto(`${relay.url}/#/applications/${mine.id}`);
+    const row = operator.page.locator(`#portal-links-table [data-portal-link-id="${link.body.id}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).not.toContain(token);
+    await row.getByRole("button", { name: "Revoke" }).click();
+    await operator.page.getByRole("dialog").getByRole("button", { name: "Revoke link" }).click();
+    await operator.page.getByText("No live portal links").waitFor();
+    expect((await api.call("GET", `/v1/applications/${mine.id}/portal-links`)).body.data).toEqual([]);
+    expect(operator.problems).toEqual([]);
+    await operator.context.close();
+
     // Revoked: the next call says so plainly, with no sign-in form to try instead.
-    expect((await api.call("DELETE", `/v1/portal-links/${link.body.id}`)).status).toBe(200);
     await page.goto(`${relay.url}/#/applications/${mine.id}`);
     await page.getByRole("heading", { name: "This link has expired or was revoked" }).waitFor();
     await page.getByText("The token is not valid.").waitFor();

@@ -14,7 +14,8 @@ import { describe, expect, inject, test } from "vitest";
 import { minuteOf } from "../../src/delivery/operational-budget";
 import { type OperationalEvent, publishOperational } from "../../src/delivery/operations";
 import { makeDeps } from "../../src/deps";
-import { toRfc3339 } from "../../src/lib/time";
+import { DAY_MS, toRfc3339 } from "../../src/lib/time";
+import { purgeHistory } from "../../src/retention";
 import { api, createApplication, createWebhook, eventually, listEvents, publish } from "../helpers/api";
 import { type Hook, newHook } from "../helpers/hooks";
 import type { IngestDO } from "../../src/ingest/ingest-do";
@@ -367,6 +368,17 @@ describe("operational events", () => {
       },
     });
     expect(events.filter((e) => e.data.application_id === other.id)).toHaveLength(1);
+
+    // Retention forgets the tally a day on.
+    const tallied = async () =>
+      (await env.DB.prepare("SELECT count(*) AS n FROM operational_tally WHERE application_id = ?")
+        .bind(app.id)
+        .first<{ n: number }>())!.n;
+    expect(await tallied()).toBe(flood.length);
+    await purgeHistory(at(minute + DAY_MS - 1));
+    expect(await tallied()).toBe(flood.length);
+    await purgeHistory(at(minute + DAY_MS + 1));
+    expect(await tallied()).toBe(0);
   });
 
   test("publishing the same transition again delivers nothing twice", async () => {

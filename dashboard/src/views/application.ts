@@ -1,7 +1,9 @@
 /**
  * @module One application: its webhooks, each with its health at a glance
- * (enabled, 24-hour success rate, last delivery), and creating a webhook.
+ * (enabled, 24-hour success rate, last delivery), creating a webhook, and,
+ * for whoever may make them, the portal links that still work, to revoke.
  */
+import { ApiError } from "../api";
 import { h, replace } from "../dom";
 import {
   formatDateTime,
@@ -10,17 +12,22 @@ import {
   rateTone,
   webhookTitle,
 } from "../format";
-import { hrefFor, names } from "../state";
+import { hrefFor, names, readPortal } from "../state";
 import type { Application } from "../../../src/api/applications/schemas";
+import type { ListedPortalLink } from "../../../src/api/portal-links/schemas";
 import type { Webhook } from "../../../src/api/webhooks/schemas";
 import {
   button,
   card,
+  confirmDialog,
   emptyState,
   enabledBadge,
+  errorBox,
   httpBadge,
   pageHead,
   statusBadge,
+  toast,
+  withBusy,
 } from "../ui";
 import type { ViewContext } from "./context";
 import { openWebhookForm } from "./webhook-form";
@@ -69,6 +76,7 @@ export async function renderApplication(
           webhooks.map((webhook) => webhookCard(context, webhook)),
         );
 
+  const links = h("div", { id: "portal-links-slot" });
   replace(
     main,
     h(
@@ -76,7 +84,99 @@ export async function renderApplication(
       { class: "page" },
       pageHead([h("h1", {}, app.name), applicationMeta(app)], [create]),
       card(`Webhooks (${webhooks.length} of ${app.webhook_limit})`, [list]),
+      links,
     ),
+  );
+  // A portal session never sees its application's links; a key that may not list them sees nothing.
+  if (!readPortal()) void loadPortalLinks(context, app.id, links);
+}
+
+/** The live portal links, each with a revoke button; nothing for a key that may not list them. */
+async function loadPortalLinks(
+  context: ViewContext,
+  applicationId: string,
+  slot: HTMLElement,
+): Promise<void> {
+  const live: ListedPortalLink[] = [];
+  try {
+    let cursor: string | undefined;
+    do {
+      const page = await context.client.listPortalLinks(applicationId, cursor);
+      live.push(...page.data);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+  } catch (error) {
+    if (!context.isCurrent() || (error instanceof ApiError && error.status === 403)) return;
+    replace(slot, errorBox(error, "Could not load the portal links"));
+    return;
+  }
+  if (!context.isCurrent()) return;
+  const render = () => {
+    const body =
+      live.length === 0
+        ? emptyState(
+            "No live portal links",
+            "POST /v1/applications/{id}/portal-links makes one: a page where this customer manages its own webhooks.",
+          )
+        : h(
+            "div",
+            { class: "table-wrap" },
+            h(
+              "table",
+              { class: "table table-stack", id: "portal-links-table" },
+              h(
+                "thead",
+                {},
+                h("tr", {}, ["Link", "Scope", "Expires", "Created", ""].map((label) => h("th", {}, label))),
+              ),
+              h("tbody", {}, live.map((link) => portalLinkRow(link, revoke))),
+            ),
+          );
+    replace(slot, card(`Portal links (${live.length} live)`, [body]));
+  };
+  const revoke = async (link: ListedPortalLink, revokeButton: HTMLButtonElement) => {
+    const confirmed = await confirmDialog({
+      title: "Revoke this portal link?",
+      message: "Whoever holds it is refused from their next request on. This cannot be undone.",
+      confirmLabel: "Revoke link",
+      danger: true,
+    });
+    if (!confirmed) return;
+    try {
+      await withBusy(revokeButton, () => context.client.revokePortalLink(link.id));
+    } catch (error) {
+      toast(error instanceof Error ? error.message : "Could not revoke the link", "error");
+      return;
+    }
+    live.splice(live.indexOf(link), 1);
+    toast("Portal link revoked");
+    if (context.isCurrent()) render();
+  };
+  render();
+}
+
+function portalLinkRow(
+  link: ListedPortalLink,
+  revoke: (link: ListedPortalLink, button: HTMLButtonElement) => void,
+): HTMLElement {
+  const revokeButton: HTMLButtonElement = button("Revoke", () => revoke(link, revokeButton), "danger");
+  revokeButton.classList.add("btn-small");
+  return h(
+    "tr",
+    { dataset: { portalLinkId: link.id } },
+    h("td", { "data-label": "Link", class: "mono small" }, link.id),
+    h("td", { "data-label": "Scope" }, h("span", { class: "chip" }, link.scope)),
+    h(
+      "td",
+      { "data-label": "Expires", title: formatDateTime(link.expires_at) },
+      formatRelative(link.expires_at),
+    ),
+    h(
+      "td",
+      { "data-label": "Created", title: formatDateTime(link.created_at) },
+      formatRelative(link.created_at),
+    ),
+    h("td", {}, revokeButton),
   );
 }
 

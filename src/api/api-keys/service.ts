@@ -118,6 +118,8 @@ export async function pageApiKeys(
   requireAccess(principal, "manage");
   if (applicationId) requireApplication(principal, applicationId, "Application");
   return listApiKeys(deps.db, {
+    // Portal links are not keys: they have their own list.
+    kind: "api_key",
     applicationId: principal.applicationId ?? applicationId,
     before,
     limit: limit + 1,

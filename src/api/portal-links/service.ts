@@ -4,7 +4,7 @@
  * only as a hash. What the token reaches is the principal's business
  * (src/security/principal.ts): a link is never an API key.
  */
-import { insertApiKey, listLivePortalLinks } from "../../db/queries/api-keys";
+import { insertApiKey, listApiKeys } from "../../db/queries/api-keys";
 import { getApplication } from "../../db/queries/applications";
 import { constraintViolated } from "../../db/errors";
 import type { ApiKeyRow } from "../../db/schema";
@@ -83,9 +83,10 @@ export async function pagePortalLinks(
   requireAccess(principal, "manage");
   requireApplication(principal, applicationId, "Application");
   if (!(await getApplication(deps.db, applicationId))) throw notFound("Application not found.");
-  return listLivePortalLinks(deps.db, {
+  return listApiKeys(deps.db, {
+    kind: "portal_link",
     applicationId,
-    now: toRfc3339(deps.now()),
+    liveAt: toRfc3339(deps.now()),
     before,
     limit: limit + 1,
   });

@@ -32,41 +32,29 @@ export async function deleteApiKey(db: Db, id: string): Promise<void> {
   await db.delete(apiKeys).where(eq(apiKeys.id, id));
 }
 
+/**
+ * API keys or portal links (each listed by its own route), newest first: of
+ * one application when given (`api_keys_application_idx`), and only those
+ * that still work at `liveAt` when given (revoked ones are deleted).
+ */
 export async function listApiKeys(
   db: Db,
-  f: { applicationId?: string; before?: string; limit: number },
+  f: {
+    kind: ApiKeyRow["kind"];
+    applicationId?: string | undefined;
+    liveAt?: string;
+    before?: string | undefined;
+    limit: number;
+  },
 ): Promise<ApiKeyRow[]> {
   return db
     .select()
     .from(apiKeys)
     .where(
       and(
-        // Portal links are keys too, but not listed as such: they come and go by the hour.
-        eq(apiKeys.kind, "api_key"),
+        eq(apiKeys.kind, f.kind),
         f.applicationId ? eq(apiKeys.applicationId, f.applicationId) : undefined,
-        f.before ? lt(apiKeys.id, f.before) : undefined,
-      ),
-    )
-    .orderBy(desc(apiKeys.id))
-    .limit(f.limit);
-}
-
-/**
- * An application's portal links that still work at `now` (revoked ones are
- * deleted), newest first. Walks `api_keys_application_idx`.
- */
-export async function listLivePortalLinks(
-  db: Db,
-  f: { applicationId: string; now: string; before?: string; limit: number },
-): Promise<ApiKeyRow[]> {
-  return db
-    .select()
-    .from(apiKeys)
-    .where(
-      and(
-        eq(apiKeys.applicationId, f.applicationId),
-        eq(apiKeys.kind, "portal_link"),
-        gt(apiKeys.expiresAt, f.now),
+        f.liveAt ? gt(apiKeys.expiresAt, f.liveAt) : undefined,
         f.before ? lt(apiKeys.id, f.before) : undefined,
       ),
     )

@@ -70,7 +70,7 @@ export function createApp(
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",
-    description: "RELAY_ADMIN_TOKEN or an API key",
+    description: "RELAY_ADMIN_TOKEN, an API key, or a portal link's token",
   });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

@@ -14,6 +14,7 @@ import { describe, expect, inject, test } from "vitest";
 import { type OperationalEvent, publishOperational } from "../../src/delivery/operations";
 import { makeDeps } from "../../src/deps";
 import { api, createApplication, createWebhook, eventually, listEvents, publish } from "../helpers/api";
+import { drained } from "../helpers/drain";
 import { type Hook, newHook } from "../helpers/hooks";
 import type { IngestDO } from "../../src/ingest/ingest-do";
 import { advanceClock, alarmAt, inObject, webhookObject } from "../helpers/objects";
@@ -53,9 +54,6 @@ function ofType(events: Received[], type: string, webhookId: string): Received[]
   return events.filter((e) => e.type === type && e.data.webhook_id === webhookId);
 }
 
-/** Lets anything still on its way arrive, so that "once" is checked after it would have. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 2_500));
-
 describe("operational events", () => {
   test("410: webhook.disabled (gone) and event.exhausted, once each", async () => {
     const ops = await operations();
@@ -71,7 +69,7 @@ describe("operational events", () => {
       expect(ofType(events, "webhook.disabled", webhook.id)).toHaveLength(1);
       expect(ofType(events, "event.exhausted", webhook.id)).toHaveLength(1);
     });
-    await settle();
+    await drained(app.id, ops.app.id);
     const events = await received(ops.hook, ops.webhook.secret);
     expect(events).toHaveLength(2);
     const [disabled] = ofType(events, "webhook.disabled", webhook.id);
@@ -135,7 +133,7 @@ describe("operational events", () => {
     });
     await publish(app.id, "order.paid", { n: 6 });
     await eventually(async () => expect((await flaky.received()).requests).toHaveLength(7));
-    await settle();
+    await drained(app.id, ops.app.id);
     const events = await received(ops.hook, ops.webhook.secret);
     expect(events.map((e) => e.type).sort()).toEqual([
       ...Array(5).fill("event.exhausted"),
@@ -169,7 +167,7 @@ describe("operational events", () => {
         { webhook_id: webhook.id, application_id: app.id, reason: "failing" },
       ]);
     });
-    await settle();
+    await drained(app.id, ops.app.id);
     const events = await received(ops.hook, ops.webhook.secret);
     expect(events.map((e) => e.type).sort()).toEqual([
       ...Array(6).fill("event.exhausted"),
@@ -192,7 +190,7 @@ describe("operational events", () => {
       const events = await received(ops.hook, ops.webhook.secret);
       expect(ofType(events, "webhook.disabled", webhook.id)).toHaveLength(1);
     });
-    await settle();
+    await drained(app.id, ops.app.id);
     const events = await received(ops.hook, ops.webhook.secret);
     expect(events).toEqual([
       {
@@ -209,9 +207,15 @@ describe("operational events", () => {
     const webhook = await createWebhook(app.id, "https://example.com/h");
     await reportTo(webhook.id, ops.uid);
     // The ingest objects cannot be reached: every publish throws.
+    let tries = 0;
     const unreachable = {
       idFromName: (name: string) => env.INGEST_DO.idFromName(name),
-      get: () => ({ accept: () => Promise.reject(new Error("ingest unreachable")) }),
+      get: () => ({
+        accept: () => {
+          tries += 1;
+          return Promise.reject(new Error("ingest unreachable"));
+        },
+      }),
     } as unknown as DurableObjectNamespace<IngestDO>;
     await inObject(webhook.id, (instance) => {
       instance.deps = { ...instance.deps, ingestObjects: unreachable };
@@ -220,7 +224,8 @@ describe("operational events", () => {
       inObject(webhook.id, (_i, state) => state.storage.sql.exec("SELECT count(*) AS n FROM operational").one().n);
 
     expect((await api("PATCH", `/v1/webhooks/${webhook.id}`, { enabled: false })).status).toBe(200);
-    await settle();
+    // Its publish was tried and refused: the event is kept, for the alarm.
+    await eventually(async () => expect(tries).toBeGreaterThan(0));
     expect(await pending()).toBe(1);
     expect(await alarmAt(webhook.id)).not.toBeNull();
     expect((await ops.hook.received()).requests).toHaveLength(0);
@@ -235,7 +240,7 @@ describe("operational events", () => {
       const events = await received(ops.hook, ops.webhook.secret);
       expect(ofType(events, "webhook.disabled", webhook.id)).toHaveLength(1);
     });
-    await settle();
+    await drained(app.id, ops.app.id);
     expect((await ops.hook.received()).requests).toHaveLength(1);
   });
 
@@ -258,7 +263,7 @@ describe("operational events", () => {
         ),
       ).toBe(0),
     );
-    await settle();
+    await drained(ops.app.id);
     const events = (await ops.hook.received()).requests.map((r) => JSON.parse(r.body));
     // The healthy operations webhook got the ping itself, and nothing about its sibling.
     expect(events).toEqual([{ n: 1 }]);
@@ -278,7 +283,7 @@ describe("operational events", () => {
     expect(await publishOperational(deps, [event])).toEqual([event.key]);
     expect(await publishOperational(deps, [event])).toEqual([event.key]);
     await eventually(async () => expect((await ops.hook.received()).requests).toHaveLength(1));
-    await settle();
+    await drained(app.id, ops.app.id);
     expect((await ops.hook.received()).requests).toHaveLength(1);
 
     // Without the setting, or naming no application: settled, nothing published.

@@ -120,13 +120,15 @@ describe("secrets at rest", () => {
       });
     }
     const message = await publish(app.id, "never.sent", { n: 1 });
+    // The attempt was prepared and refused: it sent nothing, and it is held
+    // for a try half a minute on, nothing earlier.
     await eventually(async () => expect(logged.join("\n")).toContain("preparing an attempt failed"));
-    await new Promise((r) => setTimeout(r, 1_500));
     expect((await hook.received()).requests).toHaveLength(0);
     const events = await listEvents(webhook.id);
     const held = events.find((e) => e.message_id === message.id)!;
     expect(held.delivery_status).toBe("pending");
     expect(held.delivery_attempts).toBe(0);
+    expect(Date.parse(held.next_attempt_at)).toBeGreaterThan(Date.now() + 20_000);
     const failure = logged.find((line) => line.includes("preparing an attempt failed"))!;
     expect(JSON.parse(failure)).toMatchObject({ error_class: "UnreadableSecretError" });
     expect(logged.join("\n")).not.toMatch(/whsec_|whsk_/);

@@ -94,7 +94,8 @@ export default defineConfig({
           include: ["test/unit/**/*.workerd.test.ts", "test/integration/**/*.test.ts"],
           setupFiles: ["./test/setup/apply-migrations.ts"],
           globalSetup: ["./test/setup/receivers.ts"],
-          testTimeout: 30_000,
+          // Above eventually()'s 30 s, so that a wait that fails says what it waited for.
+          testTimeout: 60_000,
         },
       },
       {

@@ -14,7 +14,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { allIngestShards } from "../../src/ingest/shards";
-import { eventually } from "./api";
+import { eventually } from "./eventually";
 import { webhookObject } from "./objects";
 
 async function webhooksOf(applicationIds: string[]): Promise<string[]> {

@@ -5,7 +5,8 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, test } from "vitest";
-import { api, createApplication, createWebhook, eventually } from "../helpers/api";
+import { api, createApplication, createWebhook } from "../helpers/api";
+import { eventually } from "../helpers/eventually";
 import { drained } from "../helpers/drain";
 import { newHook } from "../helpers/hooks";
 import { createKey } from "./security/tenants";

@@ -14,7 +14,8 @@ import { fanOut } from "../../src/delivery/fan-out";
 import type { AcceptedMessage, PublishTask, QueueTask } from "../../src/delivery/tasks";
 import { makeDeps } from "../../src/deps";
 import { uuidv7 } from "../../src/lib/ids";
-import { api, createApplication, createWebhook, eventually } from "../helpers/api";
+import { api, createApplication, createWebhook } from "../helpers/api";
+import { eventually } from "../helpers/eventually";
 import { drained } from "../helpers/drain";
 import { newHook } from "../helpers/hooks";
 

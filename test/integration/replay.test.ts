@@ -18,7 +18,8 @@ import { makeDeps } from "../../src/deps";
 import { purgeHistory } from "../../src/retention";
 import { uuidv7 } from "../../src/lib/ids";
 import { toRfc3339 } from "../../src/lib/time";
-import { api, createApplication, createWebhook, eventually, listEvents } from "../helpers/api";
+import { api, createApplication, createWebhook, listEvents } from "../helpers/api";
+import { eventually } from "../helpers/eventually";
 import { newHook } from "../helpers/hooks";
 
 const receiverUrl = inject("receiverUrl");

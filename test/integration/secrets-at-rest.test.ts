@@ -12,7 +12,8 @@ import { afterEach, describe, expect, inject, test, vi } from "vitest";
 import { createApp } from "../../src/app";
 import { makeDeps } from "../../src/deps";
 import type { Settings } from "../../src/env";
-import { api, createApplication, createWebhook, eventually, listEvents, publish } from "../helpers/api";
+import { api, createApplication, createWebhook, listEvents, publish } from "../helpers/api";
+import { eventually } from "../helpers/eventually";
 import { newHook } from "../helpers/hooks";
 import { inObject } from "../helpers/objects";
 

@@ -4,7 +4,8 @@ import { createApp } from "../../../src/app";
 import { makeDeps } from "../../../src/deps";
 import type { Settings } from "../../../src/env";
 import { sha256Hex } from "../../../src/lib/crypto";
-import { ADMIN_TOKEN, api, createApplication, eventually } from "../../helpers/api";
+import { ADMIN_TOKEN, api, createApplication } from "../../helpers/api";
+import { eventually } from "../../helpers/eventually";
 import { drained } from "../../helpers/drain";
 import { createKey } from "./tenants";
 

@@ -181,7 +181,7 @@ describe("typed client against the local relay", () => {
     expect(applications.map((a) => a.id)).toContain(application.id);
   });
 
-  test("applications and webhooks: get, update, secret, rotate, test, recover, delete", async () => {
+  test("applications and webhooks: get, update, secret, rotate, test, recover, replay, delete", async () => {
     const { hook, application, webhook } = await setup();
     expect((await client.applications.get(application.id)).name).toBe(application.name);
     const renamed = await client.applications.update(application.id, { name: "renamed" });
@@ -216,6 +216,12 @@ describe("typed client against the local relay", () => {
       since: new Date(Date.now() - 3_600_000).toISOString(),
     });
     expect(recovery).toMatchObject({ object: "recovery", webhook_id: webhook.id });
+    const selection = { since: new Date(Date.now() - 3_600_000).toISOString() };
+    const counted = await client.webhooks.countReplay(webhook.id, selection);
+    expect(counted).toMatchObject({ object: "replay", dry_run: true });
+    const replay = await client.webhooks.replay(webhook.id, selection);
+    expect(replay).toMatchObject({ object: "replay", webhook_id: webhook.id, matched: counted.matched });
+    expect((await client.replays.get(replay.id)).id).toBe(replay.id);
 
     expect(await client.webhooks.delete(webhook.id)).toEqual({
       object: "webhook",

@@ -11,8 +11,7 @@ import {
   webhookTitle,
 } from "../format";
 import { hrefFor, names } from "../state";
-import type { Application } from "../../../src/api/applications/schemas";
-import type { Webhook } from "../../../src/api/webhooks/schemas";
+import type { Application, Webhook } from "../../../clients/typescript/src/client";
 import {
   button,
   card,
@@ -31,8 +30,8 @@ export async function renderApplication(
 ): Promise<void> {
   const { client, main } = context;
   const [app, first] = await Promise.all([
-    client.getApplication(applicationId),
-    client.listWebhooks(applicationId),
+    client.applications.get(applicationId),
+    client.webhooks.list({ application_id: applicationId, limit: 100 }),
   ]);
   if (!context.isCurrent()) return;
   names.set(app.id, app.name);
@@ -42,7 +41,7 @@ export async function renderApplication(
   let cursor = first.next_cursor;
   // An application holds at most webhook_limit webhooks (10 by default): read them all.
   while (cursor) {
-    const page = await client.listWebhooks(applicationId, cursor);
+    const page = await client.webhooks.list({ application_id: applicationId, cursor, limit: 100 });
     webhooks.push(...page.data);
     cursor = page.next_cursor;
   }
@@ -135,8 +134,8 @@ async function loadHealth(
   last: HTMLElement,
 ): Promise<void> {
   const [stats, events] = await Promise.allSettled([
-    context.client.stats(webhook.id),
-    context.client.listEvents({ webhookId: webhook.id, limit: 1 }),
+    context.client.webhooks.stats(webhook.id),
+    context.client.events.list({ webhook_id: webhook.id, limit: 1 }),
   ]);
   if (!context.isCurrent()) return;
   const failed = (reason: unknown) =>

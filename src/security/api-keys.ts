@@ -3,7 +3,7 @@
  * hash, never the key) and how a presented key is recognised. Pure apart from
  * the random source and Web Crypto.
  */
-import { randomBytes, sha256Hex, timingSafeEqual } from "../lib/crypto";
+import { randomBytes, sha256Hex, timingSafeEqual, toBase64Url } from "../lib/crypto";
 
 const KEY_PREFIX = "hr_";
 /** 32 random bytes in unpadded base64url: 43 characters. */
@@ -17,12 +17,6 @@ export type IssuedKey = {
   hash: string;
   prefix: string;
 };
-
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
-}
 
 /**
  * A new key, `hr_` and 32 random bytes in base64url. 256 bits of entropy make a

@@ -6,7 +6,7 @@ import { unprocessable } from "../lib/errors";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
-export const limitSchema = z.coerce
+const limitSchema = z.coerce
   .number()
   .int()
   .min(1)
@@ -14,7 +14,7 @@ export const limitSchema = z.coerce
   .default(50)
   .openapi({ description: "Page size, 1–100.", example: 50 });
 
-export const cursorSchema = z
+const cursorSchema = z
   .string()
   .max(200)
   .optional()

@@ -11,7 +11,7 @@ const KEY_PATTERN = /^hr_[A-Za-z0-9_-]{43}$/;
 /** How much of a key is kept in the clear so that people can tell keys apart. */
 const SHOWN_CHARACTERS = 8;
 
-export type IssuedKey = {
+type IssuedKey = {
   /** The key itself: shown once, to whoever created it, and never stored. */
   key: string;
   hash: string;

@@ -15,7 +15,7 @@ const IV_BYTES = 12;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export type Opened = {
+type Opened = {
   value: string;
   /** Stored under the current key; false: under the previous key. */
   current: boolean;

@@ -9,7 +9,7 @@
  */
 import { type IpAddress, isInRange, parseIp } from "./ip";
 
-export type UrlCheck = { ok: true; url: string } | { ok: false; reason: string };
+type UrlCheck = { ok: true; url: string } | { ok: false; reason: string };
 
 const MAX_URL_LENGTH = 2048;
 

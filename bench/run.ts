@@ -44,22 +44,56 @@ const ROOT = process.cwd();
 /** How often the relay's open file descriptors are counted. */
 const FD_SAMPLE_MS = 250;
 
-const { values: args } = parseArgs({
-  options: {
-    messages: { type: "string", default: "10000" },
-    webhooks: { type: "string", default: "5" },
-    concurrency: { type: "string", default: "16" },
-    "fail-share": { type: "string", default: "0.1" },
-    label: { type: "string", default: "" },
-    "log-level": { type: "string", default: "warn" },
-    out: { type: "string" },
-    batch: { type: "string", default: "1" },
-    "max-in-flight": { type: "string", default: "100" },
-    rounds: { type: "string", default: "1" },
-    floor: { type: "boolean", default: false },
-    profile: { type: "string", default: "0" },
-  },
-});
+const USAGE = `Usage: npm run bench -- [options]
+
+  --messages N        messages published (default 10000)
+  --webhooks M        webhooks of the application, each gets every message (default 5)
+  --concurrency C     publish requests in flight (default 16)
+  --fail-share F      share of first attempts the receiver fails, 0 to 1 (default 0.1)
+  --batch B           messages a publish request, 1 to 100 (default 1: POST /v1/messages)
+  --max-in-flight K   each webhook's max_in_flight (default 100)
+  --rounds R          relay and bare Worker runs, taken in turn; medians reported (default 1)
+  --floor             also run the floor Worker (bench/floor-worker.ts)
+  --profile S         S seconds of CPU profile of the relay's Worker isolate (default 0: none)
+  --label TEXT        a label kept in the results file
+  --log-level LEVEL   the relay's RELAY_LOG_LEVEL (default warn)
+  --out FILE          where the results go (default bench/results/<date>.json)
+  -h, --help          this text
+
+Method and current figures: docs/BENCHMARKS.md.
+`;
+
+function readArgs() {
+  try {
+    return parseArgs({
+      options: {
+        messages: { type: "string", default: "10000" },
+        webhooks: { type: "string", default: "5" },
+        concurrency: { type: "string", default: "16" },
+        "fail-share": { type: "string", default: "0.1" },
+        label: { type: "string", default: "" },
+        "log-level": { type: "string", default: "warn" },
+        out: { type: "string" },
+        batch: { type: "string", default: "1" },
+        "max-in-flight": { type: "string", default: "100" },
+        rounds: { type: "string", default: "1" },
+        floor: { type: "boolean", default: false },
+        profile: { type: "string", default: "0" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }).values;
+  } catch (error) {
+    // An unknown or malformed option: say which, and how to ask for the rest.
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const args = readArgs();
+if (args.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 const MESSAGES = Number(args.messages);
 const WEBHOOKS = Number(args.webhooks);
 const CONCURRENCY = Number(args.concurrency);

@@ -15,14 +15,37 @@
  *
  * Each edit replaces one exact text and checks it took; an already mended
  * file is left alone, and a file that matches neither form stops the
- * install, so a Miniflare upgrade cannot silently undo it.
+ * install, so a Miniflare upgrade cannot silently undo it. So does a second
+ * copy of Miniflare anywhere in node_modules (a dependency that pins
+ * another version gets its own, nested and unmended): whichever copy a tool
+ * loaded, the stalls would be back without a word.
+ *
+ * When it can go: once the Miniflare that wrangler and
+ * @cloudflare/vitest-pool-workers install includes the upstream fix (the
+ * README, "Local runtime", says how to check).
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const broker = join(root, "node_modules/miniflare/dist/src/workers/queues/broker.worker.js");
+
+/** Every installed copy of Miniflare: node_modules/miniflare, and any nested under another package. */
+function miniflareCopies(nodeModules, found = []) {
+  if (!existsSync(nodeModules)) return found;
+  for (const entry of readdirSync(nodeModules, { withFileTypes: true })) {
+    if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
+    const names = entry.name.startsWith("@")
+      ? readdirSync(join(nodeModules, entry.name)).map((name) => join(entry.name, name))
+      : [entry.name];
+    for (const name of names) {
+      if (name === "miniflare") found.push(join(nodeModules, name));
+      miniflareCopies(join(nodeModules, name, "node_modules"), found);
+    }
+  }
+  return found;
+}
 
 const EDITS = [
   {
@@ -42,6 +65,21 @@ const EDITS = [
 if (!existsSync(broker)) {
   // Installed without dev dependencies: there is no local runtime to mend.
   process.exit(0);
+}
+const copies = [
+  ...miniflareCopies(join(root, "node_modules")),
+  ...miniflareCopies(join(root, "clients", "typescript", "node_modules")),
+];
+if (copies.length > 1) {
+  console.error(
+    [
+      `scripts/patch-miniflare.mjs: ${copies.length} copies of Miniflare are installed, and only one is mended:`,
+      ...copies.map((path) => `  ${path}`),
+      "Pin one version for all (package.json \"overrides\", or align wrangler, miniflare and",
+      "@cloudflare/vitest-pool-workers), or the unmended copy stalls the local queue again.",
+    ].join("\n"),
+  );
+  process.exit(1);
 }
 let text = readFileSync(broker, "utf8");
 for (const edit of EDITS) {

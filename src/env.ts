@@ -44,49 +44,52 @@ const list = z
       .filter(Boolean),
   );
 
-const settingsSchema = z.object({
-  RELAY_ADMIN_TOKEN: z.string().optional(),
-  RELAY_ADMIN_ALLOWED_IPS: list,
-  RELAY_ALLOW_PRIVATE_URLS: flag,
-  RELAY_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
-  RELAY_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(262_144),
-  RELAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
-  RELAY_LOG_LEVEL: z.enum(["info", "warn", "error"]).default("info"),
-  RELAY_ENCRYPTION_KEY: z.string().optional(),
-  RELAY_ENCRYPTION_KEY_PREVIOUS: z.string().optional(),
-  RELAY_MTLS_CERTIFICATES: list,
-  RELAY_OPERATIONS_APPLICATION_ID: z.string().trim().optional(),
-  RELAY_OPERATIONAL_EVENTS_PER_MINUTE: z.coerce.number().int().min(1).default(20),
-});
+const settingsSchema = z
+  .object({
+    RELAY_ADMIN_TOKEN: z.string().optional(),
+    RELAY_ADMIN_ALLOWED_IPS: list,
+    RELAY_ALLOW_PRIVATE_URLS: flag,
+    RELAY_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+    RELAY_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(262_144),
+    RELAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+    RELAY_LOG_LEVEL: z.enum(["info", "warn", "error"]).default("info"),
+    RELAY_ENCRYPTION_KEY: z.string().optional(),
+    RELAY_ENCRYPTION_KEY_PREVIOUS: z.string().optional(),
+    RELAY_MTLS_CERTIFICATES: list,
+    RELAY_OPERATIONS_APPLICATION_ID: z.string().trim().optional(),
+    RELAY_OPERATIONAL_EVENTS_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  })
+  .transform((s) => ({
+    adminToken: s.RELAY_ADMIN_TOKEN || null,
+    adminAllowedIps: s.RELAY_ADMIN_ALLOWED_IPS,
+    allowPrivateUrls: s.RELAY_ALLOW_PRIVATE_URLS,
+    retentionDays: s.RELAY_RETENTION_DAYS,
+    maxPayloadBytes: s.RELAY_MAX_PAYLOAD_BYTES,
+    /**
+     * Requests per minute per API key (0: no limit). The in-isolate fallback's
+     * limit; with the API_RATE_LIMITER binding, the binding's own `simple.limit`
+     * counts instead, so keep the two equal.
+     */
+    rateLimitPerMinute: s.RELAY_RATE_LIMIT_PER_MINUTE,
+    logLevel: s.RELAY_LOG_LEVEL,
+    /** Checked where used (src/security/secrets-at-rest.ts): a bad key is 503, not a crash. */
+    encryptionKey: s.RELAY_ENCRYPTION_KEY || null,
+    encryptionKeyPrevious: s.RELAY_ENCRYPTION_KEY_PREVIOUS || null,
+    mtlsCertificates: s.RELAY_MTLS_CERTIFICATES,
+    /**
+     * The application (its id or its uid) that receives the relay's own
+     * operational events (SPEC §7.7, src/delivery/operations.ts); null: none.
+     */
+    operationsApplication: s.RELAY_OPERATIONS_APPLICATION_ID || null,
+    /**
+     * Operational events published per source application and minute; beyond
+     * it they are counted and summarised (src/delivery/operational-budget.ts).
+     */
+    operationalEventsPerMinute: s.RELAY_OPERATIONAL_EVENTS_PER_MINUTE,
+  }));
 
-export type Settings = {
-  adminToken: string | null;
-  adminAllowedIps: string[];
-  allowPrivateUrls: boolean;
-  retentionDays: number;
-  maxPayloadBytes: number;
-  /**
-   * Requests per minute per API key (0: no limit). The in-isolate fallback's
-   * limit; with the API_RATE_LIMITER binding, the binding's own `simple.limit`
-   * counts instead, so keep the two equal.
-   */
-  rateLimitPerMinute: number;
-  logLevel: "info" | "warn" | "error";
-  /** Checked where used (src/security/secrets-at-rest.ts): a bad key is 503, not a crash. */
-  encryptionKey: string | null;
-  encryptionKeyPrevious: string | null;
-  mtlsCertificates: string[];
-  /**
-   * The application (its id or its uid) that receives the relay's own
-   * operational events (SPEC §7.7, src/delivery/operations.ts); null: none.
-   */
-  operationsApplication: string | null;
-  /**
-   * Operational events published per source application and minute; beyond
-   * it they are counted and summarised (src/delivery/operational-budget.ts).
-   */
-  operationalEventsPerMinute: number;
-};
+/** The settings as the code reads them: the schema's output, so the two cannot drift apart. */
+export type Settings = z.output<typeof settingsSchema>;
 
 const cache = new WeakMap<object, Settings>();
 
@@ -106,21 +109,6 @@ export function readSettings(env: Env): Settings {
     const issue = parsed.error.issues[0];
     throw new Error(`invalid setting ${String(issue?.path[0])}: ${issue?.message}`);
   }
-  const s = parsed.data;
-  const settings: Settings = {
-    adminToken: s.RELAY_ADMIN_TOKEN || null,
-    adminAllowedIps: s.RELAY_ADMIN_ALLOWED_IPS,
-    allowPrivateUrls: s.RELAY_ALLOW_PRIVATE_URLS,
-    retentionDays: s.RELAY_RETENTION_DAYS,
-    maxPayloadBytes: s.RELAY_MAX_PAYLOAD_BYTES,
-    rateLimitPerMinute: s.RELAY_RATE_LIMIT_PER_MINUTE,
-    logLevel: s.RELAY_LOG_LEVEL,
-    encryptionKey: s.RELAY_ENCRYPTION_KEY || null,
-    encryptionKeyPrevious: s.RELAY_ENCRYPTION_KEY_PREVIOUS || null,
-    mtlsCertificates: s.RELAY_MTLS_CERTIFICATES,
-    operationsApplication: s.RELAY_OPERATIONS_APPLICATION_ID || null,
-    operationalEventsPerMinute: s.RELAY_OPERATIONAL_EVENTS_PER_MINUTE,
-  };
-  cache.set(env, settings);
-  return settings;
+  cache.set(env, parsed.data);
+  return parsed.data;
 }

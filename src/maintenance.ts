@@ -10,7 +10,7 @@ import type { Deps } from "./deps";
 import { describeError } from "./lib/log";
 import { type PurgeResult, purgeHistory } from "./retention";
 
-export type MaintenanceResult = SweepResult & { purged: PurgeResult };
+type MaintenanceResult = SweepResult & { purged: PurgeResult };
 
 /**
  * Runs the sweep and the purge side by side; one failing does not stop the

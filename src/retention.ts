@@ -17,7 +17,7 @@ import { uuidv7Floor } from "./lib/ids";
 import { DAY_MS, toRfc3339 } from "./lib/time";
 
 /** Messages removed per batch, so one run never holds D1 for long. */
-export const RETENTION_BATCH = 200;
+const RETENTION_BATCH = 200;
 /** Batches per cron run: bounds the work of one invocation. */
 const MAX_BATCHES = 10;
 

@@ -5,7 +5,7 @@
  * stacked bars. No chart library.
  */
 import { h, s } from "./dom";
-import type { WebhookStats } from "../../src/api/webhooks/schemas";
+import type { WebhookStats } from "../../clients/typescript/src/client";
 
 const HOUR_MS = 3_600_000;
 

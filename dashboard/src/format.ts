@@ -1,5 +1,5 @@
 /** @module Turning API values into short, readable text. */
-import type { RetryPolicy } from "../../src/delivery/retry-policy";
+import type { RetryPolicy } from "../../clients/typescript/src/client";
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });

@@ -2,7 +2,8 @@
  * @module The dashboard's shell: who is signed in, which view the hash names,
  * the breadcrumb and the sign-out button. Views live in ./views/.
  */
-import { type ApiError, createClient } from "./api";
+import type { HookrelayError } from "../../clients/typescript/src/errors";
+import { connect } from "./connection";
 import { byId, h, replace } from "./dom";
 import {
   adoptLinkToken,
@@ -85,11 +86,11 @@ function renderSession(signedIn: boolean, portal: Portal | null): void {
   );
 }
 
-function endSession(error: ApiError): void {
+function endSession(error: HookrelayError): void {
   forgetToken();
   const portal = readPortal();
-  if (portal) savePortal({ ...portal, ended: error.detail });
-  else signedOutBecause = `${error.detail} Sign in again.`;
+  if (portal) savePortal({ ...portal, ended: error.problem.detail });
+  else signedOutBecause = `${error.problem.detail} Sign in again.`;
   route();
 }
 
@@ -118,7 +119,7 @@ function renderPortalEnded(main: HTMLElement, detail: string): void {
 /** The portal's application: its id, asked of the API once (the link's key sees only it). */
 async function portalApplication(context: ViewContext, portal: Portal): Promise<string> {
   if (portal.applicationId) return portal.applicationId;
-  const { data } = await context.client.listApplications(undefined, 1);
+  const { data } = await context.client.applications.list({ limit: 1 });
   const applicationId = data[0]?.id;
   if (!applicationId) throw new Error("This link's application no longer exists.");
   savePortal({ ...portal, applicationId });
@@ -144,7 +145,7 @@ async function route(): Promise<void> {
     return;
   }
   const context: ViewContext = {
-    client: createClient(token, endSession),
+    client: connect(token, endSession),
     main,
     setCrumbs,
     isCurrent: () => current === generation,

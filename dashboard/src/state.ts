@@ -4,7 +4,7 @@
  * chosen by the URL's hash, so reloads and the back button work without the
  * Worker knowing any dashboard path.
  */
-import type { DeliveryStatus } from "../../src/api/events/schemas";
+import type { DeliveryStatus } from "../../clients/typescript/src/client";
 
 /**
  * The statuses, as a value for the filter and the URL check. The API's list

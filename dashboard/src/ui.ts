@@ -1,8 +1,7 @@
 /** @module Small pieces every view uses: badges, cards, errors, toasts, dialogs. */
-import { ApiError } from "./api";
+import type { DeliveryStatus, Webhook } from "../../clients/typescript/src/client";
+import { HookrelayError } from "../../clients/typescript/src/errors";
 import { byId, type Children, h, replace } from "./dom";
-import type { DeliveryStatus } from "../../src/api/events/schemas";
-import type { Webhook } from "../../src/api/webhooks/schemas";
 
 const STATUS_LABELS: Record<DeliveryStatus, string> = {
   pending: "Pending",
@@ -90,13 +89,24 @@ export function spinner(label = "Loading…"): HTMLElement {
  * unless `listErrors` is false (a form shows them under its fields).
  */
 export function errorBox(error: unknown, context?: string, listErrors = true): HTMLElement {
-  const api = error instanceof ApiError ? error : null;
-  const title = api
-    ? `${context ? `${context}: ` : ""}${api.title}${api.status ? ` (${api.status})` : ""}`
-    : (context ?? "Something went wrong");
-  const detail = api ? api.detail : error instanceof Error ? error.message : String(error);
+  const problem = error instanceof HookrelayError ? error.problem : null;
+  const prefix = context ? `${context}: ` : "";
+  // fetch rejects with a TypeError when the relay cannot be reached at all.
+  const title = problem
+    ? `${prefix}${problem.title} (${problem.status})`
+    : error instanceof TypeError
+      ? `${prefix}Network error`
+      : (context ?? "Something went wrong");
+  const detail = problem
+    ? problem.detail
+    : error instanceof TypeError
+      ? "Could not reach the relay. Check your connection and try again."
+      : error instanceof Error
+        ? error.message
+        : String(error);
   // The detail joins every field error; several read better as a list.
-  const list = api && listErrors && api.errors.length > 1 ? api.errors : null;
+  const errors = problem?.errors ?? [];
+  const list = listErrors && errors.length > 1 ? errors : null;
   return h(
     "div",
     { class: "alert alert-error", role: "alert" },
@@ -204,7 +214,7 @@ export function formDialog(options: {
       if (done) close();
     } catch (error) {
       const placed = markFieldErrors(form, error);
-      const context = error instanceof ApiError ? undefined : "Check the form";
+      const context = error instanceof HookrelayError ? undefined : "Check the form";
       errors.appendChild(errorBox(error, context, !placed));
       errors.scrollIntoView({ block: "nearest" });
     }
@@ -226,9 +236,10 @@ export function formDialog(options: {
  * its path; true when every error found a place.
  */
 function markFieldErrors(form: HTMLFormElement, error: unknown): boolean {
-  if (!(error instanceof ApiError) || error.errors.length === 0) return false;
+  const errors = error instanceof HookrelayError ? (error.problem.errors ?? []) : [];
+  if (errors.length === 0) return false;
   let placed = 0;
-  for (const fieldError of error.errors) {
+  for (const fieldError of errors) {
     const root = fieldError.path.split(".")[0] ?? "";
     const input = [...form.querySelectorAll<HTMLElement>(`[data-path="${CSS.escape(root)}"]`)].find(
       (candidate) => candidate.offsetParent !== null,
@@ -242,7 +253,7 @@ function markFieldErrors(form: HTMLFormElement, error: unknown): boolean {
     where.appendChild(h("p", { class: "field-error" }, text));
     placed += 1;
   }
-  return placed === error.errors.length;
+  return placed === errors.length;
 }
 
 /** Asks before something that cannot be undone; resolves true when confirmed. */

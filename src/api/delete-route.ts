@@ -9,7 +9,7 @@ import type { Principal } from "../security/principal";
 import { idParams, jsonContent, problems } from "./common";
 import type { AppEnv } from "./context";
 
-export type DeleteRoute = {
+type DeleteRoute = {
   path: `/v1/${string}/{id}`;
   operationId: string;
   tags: string[];

@@ -1,8 +1,12 @@
 /** @module Cursor pagination: `limit`, an opaque `cursor`, and the list envelope. */
 import { z } from "@hono/zod-openapi";
+import { fromBase64Url, toBase64Url } from "../lib/crypto";
 import { unprocessable } from "../lib/errors";
 
-export const limitSchema = z.coerce
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+const limitSchema = z.coerce
   .number()
   .int()
   .min(1)
@@ -10,7 +14,7 @@ export const limitSchema = z.coerce
   .default(50)
   .openapi({ description: "Page size, 1–100.", example: 50 });
 
-export const cursorSchema = z
+const cursorSchema = z
   .string()
   .max(200)
   .optional()
@@ -20,17 +24,13 @@ export const paginationQuery = { limit: limitSchema, cursor: cursorSchema };
 
 /** Cursors wrap the last key seen; opaque so that the key can change later. */
 export function encodeCursor(key: string): string {
-  return btoa(JSON.stringify({ k: key }))
-    .replaceAll("+", "-")
-    .replaceAll("/", "_")
-    .replaceAll("=", "");
+  return toBase64Url(encoder.encode(JSON.stringify({ k: key })));
 }
 
 /** The key inside a cursor, or undefined when the cursor is not one of ours. */
 export function decodeCursor(cursor: string): string | undefined {
   try {
-    const json = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
-    const parsed: unknown = JSON.parse(json);
+    const parsed: unknown = JSON.parse(decoder.decode(fromBase64Url(cursor)));
     if (parsed && typeof parsed === "object" && "k" in parsed) {
       const key = (parsed as { k: unknown }).k;
       if (typeof key === "string") return key;

@@ -6,16 +6,9 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
-import { ApiError, type FieldError, unprocessable } from "../lib/errors";
+import { ApiError, unprocessable } from "../lib/errors";
 import { describeError, jsonLogger } from "../lib/log";
-
-export type Problem = {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors?: FieldError[];
-};
+import type { Problem } from "./common";
 
 const TYPE_BASE = "https://hookrelay.dev/problems/";
 

@@ -1,7 +1,7 @@
 /** @module Splitting lists for D1, which allows 100 bound parameters a statement. */
 
 /** Ids a statement binds at most; well under D1's limit. */
-export const CHUNK = 40;
+const CHUNK = 40;
 
 export function chunked<T>(items: T[], size = CHUNK): T[][] {
   const out: T[][] = [];

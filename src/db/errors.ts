@@ -5,7 +5,7 @@
  */
 import { describeError } from "../lib/log";
 
-export type ConstraintKind = "unique" | "foreign_key";
+type ConstraintKind = "unique" | "foreign_key";
 
 /** Which constraint a failed statement broke, or null for any other error. */
 export function constraintViolated(error: unknown): ConstraintKind | null {

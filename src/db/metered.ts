@@ -7,7 +7,7 @@
 
 import type { Usage } from "../lib/usage";
 
-export type D1Usage = Usage["d1"];
+type D1Usage = Usage["d1"];
 
 export function newUsage(): D1Usage {
   return { queries: 0, rowsRead: 0, rowsWritten: 0 };

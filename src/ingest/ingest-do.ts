@@ -302,6 +302,14 @@ export class IngestDO extends DurableObject<Env> {
     return found;
   }
 
+  /**
+   * How many accepted messages the consumer has not confirmed yet; 0: every
+   * one is recorded in D1 and in its webhooks' objects (tests wait on it).
+   */
+  unconfirmedCount(): number {
+    return this.unconfirmed.size;
+  }
+
   /** After a restart (a local queue starts empty): send every unconfirmed message again. */
   async resume(shard: string): Promise<number> {
     usage.doRequests += 1;

@@ -12,14 +12,19 @@ export function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-/** Base64url without padding (RFC 4648 §5), as JWKs carry keys. */
+/** Base64url without padding (RFC 4648 §5), as JWKs, API keys and cursors carry bytes. */
 export function toBase64Url(bytes: Uint8Array): string {
-  return toBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return toBase64(bytes).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
 export function fromBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+/** Bytes from base64url, padded or not (plain base64 reads too); throws on anything else. */
+export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
+  return fromBase64(text.replaceAll("-", "+").replaceAll("_", "/"));
 }
 
 /** Every byte's two hex digits: ids and digests are built from it, not a string per byte. */
@@ -41,12 +46,15 @@ export async function sha256Hex(text: string): Promise<string> {
   return toHex(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
 }
 
-/** Compares two strings in time that depends only on their lengths. */
+/**
+ * Whether two strings are equal, in time that depends only on their lengths:
+ * the Workers runtime's `crypto.subtle.timingSafeEqual`, which refuses
+ * inputs of different lengths, so those compare `a` with itself (the same
+ * work as an equal-length compare) and answer false.
+ */
 export function timingSafeEqual(a: string, b: string): boolean {
   const left = encoder.encode(a);
   const right = encoder.encode(b);
-  let diff = left.length ^ right.length;
-  const length = Math.max(left.length, right.length);
-  for (let i = 0; i < length; i++) diff |= (left[i] ?? 0) ^ (right[i] ?? 0);
-  return diff === 0;
+  if (left.byteLength !== right.byteLength) return !crypto.subtle.timingSafeEqual(left, left);
+  return crypto.subtle.timingSafeEqual(left, right);
 }

@@ -4,7 +4,7 @@
  */
 
 /** Characters of JSON one chunk carries at most: 1.5 MB of UTF-8 at worst, under the 2 MB a value may hold. */
-export const JSON_PARAM_CHARS = 512 * 1024;
+const JSON_PARAM_CHARS = 512 * 1024;
 
 /** The rows as JSON arrays of at most `limit` characters each (one row at least). */
 export function jsonChunks(rows: unknown[], limit = JSON_PARAM_CHARS): string[] {

@@ -1,7 +1,7 @@
 /** @module Structured JSON logs: one object a line, never a secret in them. */
 
-export type LogLevel = "info" | "warn" | "error";
-export type LogFields = Record<string, string | number | boolean | null | undefined>;
+type LogLevel = "info" | "warn" | "error";
+type LogFields = Record<string, string | number | boolean | null | undefined>;
 export type Logger = (level: LogLevel, msg: string, fields?: LogFields) => void;
 
 const RANK: Record<LogLevel, number> = { info: 0, warn: 1, error: 2 };
@@ -20,7 +20,7 @@ export function createLogger(minimum: LogLevel = "info"): Logger {
 export const jsonLogger: Logger = createLogger("info");
 
 /** What may be logged about an error: never its message, which may quote data. */
-export type ErrorDescription = {
+type ErrorDescription = {
   error_class: string;
   /** A constant code the error carries (`SQLITE_CONSTRAINT_UNIQUE`, `ECONNRESET`), if any. */
   error_code?: string;

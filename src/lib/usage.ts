@@ -27,7 +27,7 @@ export const usageCountersSchema = z.object({
 
 export type Usage = z.infer<typeof usageCountersSchema>;
 
-export function emptyUsage(): Usage {
+function emptyUsage(): Usage {
   return {
     workerRequests: 0,
     queueOperations: 0,

@@ -3,7 +3,7 @@
  * hash, never the key) and how a presented key is recognised. Pure apart from
  * the random source and Web Crypto.
  */
-import { randomBytes, sha256Hex, timingSafeEqual } from "../lib/crypto";
+import { randomBytes, sha256Hex, timingSafeEqual, toBase64Url } from "../lib/crypto";
 
 const KEY_PREFIX = "hr_";
 /** 32 random bytes in unpadded base64url: 43 characters. */
@@ -11,18 +11,12 @@ const KEY_PATTERN = /^hr_[A-Za-z0-9_-]{43}$/;
 /** How much of a key is kept in the clear so that people can tell keys apart. */
 const SHOWN_CHARACTERS = 8;
 
-export type IssuedKey = {
+type IssuedKey = {
   /** The key itself: shown once, to whoever created it, and never stored. */
   key: string;
   hash: string;
   prefix: string;
 };
-
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
-}
 
 /**
  * A new key, `hr_` and 32 random bytes in base64url. 256 bits of entropy make a

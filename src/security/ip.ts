@@ -18,7 +18,7 @@ export type IpAddress = {
 export type Cidr = { version: 4 | 6; network: bigint; prefix: number };
 
 /** Dotted decimal only: four parts 0–255, no leading zeros (those mean octal elsewhere). */
-export function parseIPv4(text: string): bigint | null {
+function parseIPv4(text: string): bigint | null {
   const parts = text.split(".");
   if (parts.length !== 4) return null;
   let value = 0n;
@@ -32,7 +32,7 @@ export function parseIPv4(text: string): bigint | null {
 }
 
 /** RFC 4291 text forms, with `::` and a trailing dotted quad; no zone ids. */
-export function parseIPv6(text: string): bigint | null {
+function parseIPv6(text: string): bigint | null {
   if (!/^[0-9a-f:.]+$/i.test(text) || text.split("::").length > 2) return null;
   let tail = text;
   let v4: bigint | null = null;

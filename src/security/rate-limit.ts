@@ -6,9 +6,9 @@
  * a deployment without it), and a no-op when limits are switched off.
  */
 
-export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-export interface RateLimiter {
+interface RateLimiter {
   /** Counts one request for `key` and says whether it is within the limit. */
   check(key: string): Promise<RateDecision>;
 }
@@ -17,7 +17,7 @@ export interface RateLimiter {
 export const RATE_LIMIT_BINDING = "API_RATE_LIMITER";
 
 /** Cloudflare accepts periods of 10 or 60 seconds; the relay's limits are per minute. */
-export const RATE_LIMIT_PERIOD_SECONDS = 60;
+const RATE_LIMIT_PERIOD_SECONDS = 60;
 
 export const noopRateLimiter: RateLimiter = {
   check: async () => ({ allowed: true }),

@@ -1,8 +1,8 @@
 /**
  * @module `POST /v1/maintenance {"reencrypt": true}`: every webhook's secrets
- * and private keys rewritten under the current RELAY_ENCRYPTION_KEY, those
- * under RELAY_ENCRYPTION_KEY_PREVIOUS and those an earlier version stored in
- * clear alike, so that the previous key can then be dropped.
+ * and private keys that are under RELAY_ENCRYPTION_KEY_PREVIOUS rewritten
+ * under the current RELAY_ENCRYPTION_KEY, so that the previous key can then
+ * be dropped.
  */
 import { getWebhook, listStoredCredentials, replaceStoredCredentials } from "../db/queries/webhooks";
 import { resealed } from "../delivery/credentials";

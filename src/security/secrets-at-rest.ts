@@ -2,9 +2,9 @@
  * @module Signing secrets and private keys at rest: AES-256-GCM under
  * RELAY_ENCRYPTION_KEY, the row's id as associated data, so a value copied
  * to another row does not decrypt. Stored as `enc1:<base64 of IV ‖ ciphertext ‖ tag>`.
- * RELAY_ENCRYPTION_KEY_PREVIOUS is tried when the current key fails; values an
- * earlier version stored in clear (`whsec_…`, `whsk_…`) are read as they are,
- * until `POST /v1/maintenance {"reencrypt": true}` rewrites them.
+ * RELAY_ENCRYPTION_KEY_PREVIOUS is tried when the current key fails. A value
+ * not sealed is unreadable like a tampered one: every version of hookrelay
+ * ever deployed seals what it stores (README, "Deviations from the spec").
  */
 import type { Settings } from "../env";
 import { fromBase64, randomBytes, toBase64 } from "../lib/crypto";
@@ -15,9 +15,9 @@ const IV_BYTES = 12;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export type Opened = {
+type Opened = {
   value: string;
-  /** Stored under the current key; false: under the previous key, or in clear. */
+  /** Stored under the current key; false: under the previous key. */
   current: boolean;
 };
 
@@ -67,7 +67,7 @@ function importKey(bytes: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
 
 /**
  * A stored value neither key opens: the keys were changed without
- * `reencrypt`, or the row was tampered with. The API answers 503 (the relay
+ * `reencrypt`, or the row was tampered with (or holds a value never sealed). The API answers 503 (the relay
  * is misconfigured, not the request wrong); the delivery path signs nothing.
  */
 export class UnreadableSecretError extends ApiError {
@@ -115,7 +115,7 @@ export function secretBox(settings: Settings): SecretBox {
       return SEALED + toBase64(sealed);
     },
     async open(rowId, stored) {
-      if (!stored.startsWith(SEALED)) return { value: stored, current: false };
+      if (!stored.startsWith(SEALED)) throw new UnreadableSecretError("a stored secret is not sealed");
       let sealed: Uint8Array<ArrayBuffer>;
       try {
         sealed = fromBase64(stored.slice(SEALED.length));

@@ -10,7 +10,7 @@
 import { type IpAddress, isInRange, parseIp } from "./ip";
 import { embeddedAddresses, isPrivateName } from "./private-names";
 
-export type UrlCheck = { ok: true; url: string } | { ok: false; reason: string };
+type UrlCheck = { ok: true; url: string } | { ok: false; reason: string };
 
 const MAX_URL_LENGTH = 2048;
 

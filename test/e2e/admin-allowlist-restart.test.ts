@@ -6,16 +6,16 @@
  * the cron calls the Worker's scheduled handler, not the admin API, so the
  * allowlist has no say in it.
  */
-import { expect, test, vi } from "vitest";
-import { crashRig } from "../helpers/crash";
-import { newHook } from "../helpers/hooks";
+import { expect, test } from "vitest";
+import { eventually } from "../helpers/eventually";
+import { useRelay } from "../helpers/rig";
 import type { Relay } from "../helpers/server";
 
 const BURST = 200;
 const ALLOWLIST = { RELAY_ADMIN_ALLOWED_IPS: "203.0.113.0/24" };
 /** Inside the allowlist; the local runtime keeps a CF-Connecting-IP that a client sends. */
 const ALLOWED_IP = "203.0.113.7";
-const rig = crashRig(ALLOWLIST);
+const rig = useRelay(ALLOWLIST);
 let relay: Relay | undefined;
 
 function call(method: string, path: string, body?: unknown, ip = ALLOWED_IP) {
@@ -31,13 +31,13 @@ function call(method: string, path: string, body?: unknown, ip = ALLOWED_IP) {
 }
 
 test("a burst accepted under an admin allowlist survives a SIGKILL of the group", async () => {
-  relay = await rig.start();
+  relay = rig.relay;
   // The allowlist is in force: the admin token from elsewhere is refused.
   const refused = await call("GET", "/v1/applications", undefined, "198.51.100.1");
   expect(refused.status).toBe(403);
   await refused.body?.cancel();
 
-  const hook = newHook(rig.receiver.url);
+  const hook = rig.hook();
   const app = await (await call("POST", "/v1/applications", { name: "allowlist" })).json();
   const webhook = await call("POST", "/v1/webhooks", { application_id: app.id, url: hook.url });
   expect(webhook.status).toBe(201);
@@ -56,13 +56,14 @@ test("a burst accepted under an admin allowlist survives a SIGKILL of the group"
   );
   expect(statuses.filter((s) => s !== 202)).toEqual([]);
   relay = await rig.killAndRestart();
-  await vi.waitFor(
+  await eventually(
     async () => {
       const delivered = new Set(
         (await hook.received()).requests.map((r) => JSON.parse(r.body).i as number),
       );
       expect(delivered.size).toBe(BURST);
     },
-    { timeout: 90_000, interval: 500 },
+    90_000,
+    500,
   );
 });

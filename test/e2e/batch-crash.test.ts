@@ -4,18 +4,18 @@
  * take them from the local queue, and a restart on the same state. Every
  * accepted item is delivered, duplicates only with the same webhook-id.
  */
-import { expect, test, vi } from "vitest";
-import { crashRig } from "../helpers/crash";
-import { newHook } from "../helpers/hooks";
+import { expect, test } from "vitest";
+import { eventually } from "../helpers/eventually";
+import { useRelay } from "../helpers/rig";
 import { relayApi } from "../helpers/server";
 
 const BATCHES = 5;
 const PER_BATCH = 100;
-const rig = crashRig();
+const rig = useRelay();
 
 test("every item of batches accepted just before a SIGKILL is delivered after the restart", async () => {
-  const api = relayApi(await rig.start());
-  const hook = newHook(rig.receiver.url);
+  const api = relayApi(rig.relay);
+  const hook = rig.hook();
   const app = (await api.call("POST", "/v1/applications", { name: "batch crash" })).body;
   expect((await api.call("POST", "/v1/webhooks", { application_id: app.id, url: hook.url })).status).toBe(201);
 
@@ -35,13 +35,14 @@ test("every item of batches accepted just before a SIGKILL is delivered after th
     expect(answer.body.data.every((e: { status: number }) => e.status === 202)).toBe(true);
   }
   await rig.killAndRestart();
-  const { requests } = await vi.waitFor(
+  const { requests } = await eventually(
     async () => {
       const received = await hook.received();
       expect(new Set(received.requests.map((r) => JSON.parse(r.body).i)).size).toBe(BATCHES * PER_BATCH);
       return received;
     },
-    { timeout: 120_000, interval: 500 },
+    120_000,
+    500,
   );
   const payloadsById = new Map<string, Set<number>>();
   for (const r of requests) {

@@ -5,22 +5,23 @@
  * message reaches every webhook, and every event ends up recorded as
  * delivered, with its attempts; duplicates carry the same webhook-id.
  */
-import { expect, test, vi } from "vitest";
-import { crashRig } from "../helpers/crash";
-import { type Hook, newHook } from "../helpers/hooks";
+import { expect, test } from "vitest";
+import { eventually } from "../helpers/eventually";
+import type { Hook } from "../helpers/hooks";
+import { useRelay } from "../helpers/rig";
 import { relayApi } from "../helpers/server";
 
 const MESSAGES = 100;
 const WEBHOOKS = 5;
-const rig = crashRig();
+const rig = useRelay();
 
 test("a SIGKILL between attempts and their history write loses no delivery and no history", async () => {
-  let api = relayApi(await rig.start());
+  let api = relayApi(rig.relay);
   const app = (await api.call("POST", "/v1/applications", { name: "history crash" })).body;
   const hooks: Hook[] = [];
   const webhookIds: string[] = [];
   for (let w = 0; w < WEBHOOKS; w++) {
-    const hook = newHook(rig.receiver.url);
+    const hook = rig.hook();
     // Every tenth request fails: about a tenth of first attempts, retried a second later.
     await hook.script({
       responses: Array.from({ length: MESSAGES }, (_, i) => ({ status: i % 10 === 9 ? 500 : 200, delayMs: 20 })),
@@ -45,23 +46,21 @@ test("a SIGKILL between attempts and their history write loses no delivery and n
   const receivedCount = async () =>
     (await Promise.all(hooks.map((h) => h.received()))).reduce((n, r) => n + r.requests.length, 0);
   // Deliveries under way, outcomes buffered for their flush: pull the plug.
-  await vi.waitFor(async () => expect(await receivedCount()).toBeGreaterThan(WEBHOOKS * 10), {
-    timeout: 60_000,
-    interval: 20,
-  });
+  await eventually(async () => expect(await receivedCount()).toBeGreaterThan(WEBHOOKS * 10), 60_000, 20);
   const beforeKill = await receivedCount();
   api = relayApi(await rig.killAndRestart());
 
   let deliveries = 0;
   for (const hook of hooks) {
-    const { requests } = await vi.waitFor(
+    const { requests } = await eventually(
       async () => {
         const received = await hook.received();
         const ok = received.requests.filter((_, n) => n % 10 !== 9 || n >= MESSAGES);
         expect(new Set(ok.map((r) => JSON.parse(r.body).i)).size).toBe(MESSAGES);
         return received;
       },
-      { timeout: 120_000, interval: 500 },
+      120_000,
+      500,
     );
     deliveries += requests.length;
     const payloadsById = new Map<string, Set<number>>();
@@ -76,14 +75,15 @@ test("a SIGKILL between attempts and their history write loses no delivery and n
 
   // The history: every event delivered, with its attempts on record.
   for (const webhookId of webhookIds) {
-    const events = await vi.waitFor(
+    const events = await eventually(
       async () => {
         const page = await api.call("GET", `/v1/events?webhook_id=${webhookId}&limit=100`);
         expect(page.body.data).toHaveLength(MESSAGES);
         expect(page.body.data.every((e: any) => e.delivery_status === "success")).toBe(true);
         return page.body.data as { id: string; delivery_attempts: number }[];
       },
-      { timeout: 60_000, interval: 500 },
+      60_000,
+      500,
     );
     for (const event of events.slice(0, 10)) {
       const attempts = await api.call("GET", `/v1/events/${event.id}/attempts`);

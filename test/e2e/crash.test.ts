@@ -4,17 +4,17 @@
  * and find every message delivered at least once. Duplicates are allowed, with
  * the same webhook-id, and counted.
  */
-import { expect, test, vi } from "vitest";
-import { crashRig } from "../helpers/crash";
-import { newHook } from "../helpers/hooks";
+import { expect, test } from "vitest";
+import { eventually } from "../helpers/eventually";
+import { useRelay } from "../helpers/rig";
 import { relayApi } from "../helpers/server";
 
 const BURST = 60;
-const rig = crashRig();
+const rig = useRelay();
 
 test("a SIGKILL mid-delivery loses no accepted message", async () => {
-  const api = relayApi(await rig.start());
-  const hook = newHook(rig.receiver.url);
+  const api = relayApi(rig.relay);
+  const hook = rig.hook();
   // Slow enough that the kill lands while most deliveries are queued or in flight.
   await hook.script({ otherwise: { status: 200, delayMs: 250 } });
   const app = (await api.call("POST", "/v1/applications", { name: "crash test" })).body;
@@ -41,23 +41,21 @@ test("a SIGKILL mid-delivery loses no accepted message", async () => {
   expect(new Set(published).size).toBe(BURST);
 
   // Let delivery get going, then pull the plug on the whole process group.
-  await vi.waitFor(async () => expect((await hook.received()).requests.length).toBeGreaterThan(3), {
-    timeout: 30_000,
-    interval: 50,
-  });
+  await eventually(async () => expect((await hook.received()).requests.length).toBeGreaterThan(3), 30_000, 50);
   const beforeKill = (await hook.received()).requests.length;
   const restarted = relayApi(await rig.killAndRestart());
   expect(beforeKill).toBeLessThan(BURST);
   await hook.script({ otherwise: { status: 200 } });
 
-  const { requests } = await vi.waitFor(
+  const { requests } = await eventually(
     async () => {
       const received = await hook.received();
       const delivered = new Set(received.requests.map((r) => JSON.parse(r.body).i));
       expect(delivered.size).toBe(BURST);
       return received;
     },
-    { timeout: 90_000, interval: 250 },
+    90_000,
+    250,
   );
   const byWebhookId = new Map<string, Set<number>>();
   for (const r of requests) {
@@ -73,7 +71,7 @@ test("a SIGKILL mid-delivery loses no accepted message", async () => {
   );
 
   // The history agrees once the relay has recorded everything.
-  await vi.waitFor(
+  await eventually(
     async () => {
       const events = await restarted.call(
         "GET",
@@ -83,6 +81,7 @@ test("a SIGKILL mid-delivery loses no accepted message", async () => {
         BURST,
       );
     },
-    { timeout: 60_000, interval: 500 },
+    60_000,
+    500,
   );
 });

@@ -7,17 +7,17 @@
  * send again what it holds unconfirmed (src/delivery/sweep.ts), with no call
  * to the maintenance route.
  */
-import { expect, test, vi } from "vitest";
-import { crashRig } from "../helpers/crash";
-import { newHook } from "../helpers/hooks";
+import { expect, test } from "vitest";
+import { eventually } from "../helpers/eventually";
+import { useRelay } from "../helpers/rig";
 import { relayApi } from "../helpers/server";
 
 const BURST = 20;
-const rig = crashRig({ RELAY_CRON_INTERVAL_MS: "2000" });
+const rig = useRelay({ RELAY_CRON_INTERVAL_MS: "2000" });
 
 test("the cron runs every minute, and messages a crash stranded before the queue are sent again", async () => {
-  const api = relayApi(await rig.start());
-  const hook = newHook(rig.receiver.url);
+  const api = relayApi(rig.relay);
+  const hook = rig.hook();
   const app = (await api.call("POST", "/v1/applications", { name: "cron test" })).body;
   const webhook = await api.call("POST", "/v1/webhooks", { application_id: app.id, url: hook.url });
   expect(webhook.status).toBe(201);
@@ -36,25 +36,23 @@ test("the cron runs every minute, and messages a crash stranded before the queue
   expect(page.headers.get("content-type")).toContain("text/html");
   await page.body?.cancel();
 
-
-  await vi.waitFor(
+  await eventually(
     async () => {
       const delivered = new Set(
         (await hook.received()).requests.map((r) => JSON.parse(r.body).i as number),
       );
       expect(delivered.size).toBe(BURST);
     },
-    { timeout: 90_000, interval: 500 },
+    90_000,
+    500,
   );
-  await vi.waitFor(async () => expect(await countUnrecorded(restarted, published)).toBe(0), {
-    timeout: 30_000,
-    interval: 500,
-  });
+  await eventually(async () => expect(await countUnrecorded(restarted, published)).toBe(0), 30_000, 500);
   // The boot run sent the stranded messages again; the minute's runs go on;
   // no one asked for either over the API.
-  await vi.waitFor(
+  await eventually(
     () => expect(relay.output().match(/"msg":"maintenance","time":"[^"]+","after_restart":false/g)?.length).toBeGreaterThan(2),
-    { timeout: 30_000, interval: 500 },
+    30_000,
+    500,
   );
   const output = relay.output();
   expect(output).toMatch(/"msg":"maintenance","time":"[^"]+","after_restart":true,"requeued":[1-9]/);

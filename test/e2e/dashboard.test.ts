@@ -12,35 +12,29 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildDashboard } from "../../scripts/build-dashboard.mjs";
 import { launchChromium } from "../helpers/browser";
-import { type Hook, newHook } from "../helpers/hooks";
-import { type Receiver, startReceiver } from "../helpers/receiver";
-import { type Relay, relayApi, startRelay } from "../helpers/server";
+import { eventually } from "../helpers/eventually";
+import type { Hook } from "../helpers/hooks";
+import { useRelay } from "../helpers/rig";
 
 const ARTIFACTS = join(import.meta.dirname, "..", "artifacts", "dashboard");
 const WAIT = { timeout: 30_000 };
 
-let relay: Relay;
-let receiver: Receiver;
+const rig = useRelay();
 let browser: Browser;
-let api: ReturnType<typeof relayApi>;
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   // The relay serves public/ as it is: make sure it holds this dashboard/.
   await buildDashboard();
-  let launched: Awaited<ReturnType<typeof launchChromium>>;
-  [relay, receiver, launched] = await Promise.all([startRelay(), startReceiver(), launchChromium()]);
+  const launched = await launchChromium();
   browser = launched.browser;
   // Which browser ran, for whoever checks that the packaged one works without a system one.
   const version = browser.version();
   writeFileSync(join(ARTIFACTS, "browser.json"), JSON.stringify({ ...launched.source, version }));
-  api = relayApi(relay);
 });
 
 afterAll(async () => {
   await browser?.close();
-  await relay?.stop();
-  await receiver?.close();
 });
 
 type Session = {
@@ -56,7 +50,7 @@ type Session = {
 
 async function openSession(
   viewport = { width: 1280, height: 900 },
-  url = `${relay.url}/`,
+  url = `${rig.relay.url}/`,
 ): Promise<Session> {
   const context = await browser.newContext({ viewport, colorScheme: "light", locale: "en-US" });
   const page = await context.newPage();
@@ -98,23 +92,23 @@ async function expectNoSidewaysScroll(page: Page): Promise<void> {
 
 describe("dashboard", () => {
   test("/ serves the dashboard with a strict CSP; the API keeps its routes and its 404s", async () => {
-    const page = await fetch(`${relay.url}/`);
+    const page = await fetch(`${rig.relay.url}/`);
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toMatch(/text\/html/);
     expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
     expect(await page.text()).toContain('<script type="module" src="/app.js">');
-    const script = await fetch(`${relay.url}/app.js`);
+    const script = await fetch(`${rig.relay.url}/app.js`);
     expect(script.status).toBe(200);
     expect(script.headers.get("content-type")).toMatch(/javascript/);
-    expect((await fetch(`${relay.url}/v1/health`)).status).toBe(200);
-    expect((await fetch(`${relay.url}/openapi.json`)).status).toBe(200);
-    const unknown = await fetch(`${relay.url}/no-such-page`);
+    expect((await fetch(`${rig.relay.url}/v1/health`)).status).toBe(200);
+    expect((await fetch(`${rig.relay.url}/openapi.json`)).status).toBe(200);
+    const unknown = await fetch(`${rig.relay.url}/no-such-page`);
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get("content-type")).toBe("application/problem+json");
   });
 
   test("sign in, create an application and a webhook, send a test, fail one and retry it", async () => {
-    const hook: Hook = newHook(receiver.url);
+    const hook: Hook = rig.hook();
     await hook.script({ otherwise: { status: 200, body: '{"received":true}' } });
     const session = await openSession();
     const { page } = session;
@@ -124,7 +118,7 @@ describe("dashboard", () => {
     await shot(page, "01-sign-in");
     await signIn(page, "not-the-token");
     await page.getByRole("alert").getByText("The token is not valid.").waitFor();
-    await signIn(page, relay.token);
+    await signIn(page, rig.relay.token);
     await page.getByRole("heading", { name: "Applications", exact: true }).waitFor();
     await page.getByText("No applications yet").waitFor();
 
@@ -136,7 +130,7 @@ describe("dashboard", () => {
     await appDialog.getByRole("button", { name: "Create application" }).click();
     await page.getByRole("heading", { name: "Acme Payments" }).waitFor();
     await page.getByText("No webhooks yet").waitFor();
-    const apps = await api.call("GET", "/v1/applications");
+    const apps = await rig.api.call("GET", "/v1/applications");
     const app = apps.body.data.find((a: { uid: string }) => a.uid === "acme-payments");
     expect(app).toMatchObject({ name: "Acme Payments", webhook_limit: 10 });
 
@@ -157,7 +151,7 @@ describe("dashboard", () => {
     await shot(page, "02-new-webhook", false);
     await hookDialog.getByRole("button", { name: "Create webhook" }).click();
     await page.getByRole("heading", { name: "Orders" }).waitFor();
-    const hooks = await api.call("GET", `/v1/webhooks?application_id=${app.id}`);
+    const hooks = await rig.api.call("GET", `/v1/webhooks?application_id=${app.id}`);
     expect(hooks.body.data).toHaveLength(1);
     const webhook = hooks.body.data[0];
     expect(webhook).toMatchObject({
@@ -229,12 +223,12 @@ describe("dashboard", () => {
     // The signing secret: revealed as the API has it, then rotated.
     const secretCard = page.locator("#secret-card");
     await secretCard.getByRole("button", { name: "Reveal" }).click();
-    const before = (await api.call("GET", `/v1/webhooks/${webhook.id}/secret`)).body.secret;
+    const before = (await rig.api.call("GET", `/v1/webhooks/${webhook.id}/secret`)).body.secret;
     await secretCard.getByText(before).waitFor();
     await secretCard.getByRole("button", { name: "Rotate" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Rotate secret" }).click();
     await secretCard.getByText("The previous secret also signs until").waitFor();
-    const after = (await api.call("GET", `/v1/webhooks/${webhook.id}/secret`)).body.secret;
+    const after = (await rig.api.call("GET", `/v1/webhooks/${webhook.id}/secret`)).body.secret;
     expect(after).not.toBe(before);
     expect(await secretCard.locator("#secret-value").textContent()).toBe(after);
     await secretCard.getByRole("button", { name: "Hide" }).click();
@@ -252,17 +246,17 @@ describe("dashboard", () => {
     expect(await editDialog.getByLabel("Client certificate").inputValue()).toBe("");
     await editDialog.getByRole("button", { name: "Save changes" }).click();
     await page.getByRole("heading", { name: "Orders (live)" }).waitFor();
-    const keyed = (await api.call("GET", `/v1/webhooks/${webhook.id}`)).body;
+    const keyed = (await rig.api.call("GET", `/v1/webhooks/${webhook.id}`)).body;
     expect(keyed).toMatchObject({ signature_scheme: "v1+v1a", tls_client_certificate: null });
     expect(await page.locator("#public-key").textContent()).toBe(keyed.public_key);
     expect(await page.locator("#jwks-link").textContent()).toBe(
-      `${relay.url}/v1/webhooks/${webhook.id}/jwks`,
+      `${rig.relay.url}/v1/webhooks/${webhook.id}/jwks`,
     );
     await page.getByText("v1 and v1a: HMAC-SHA256 and Ed25519").waitFor();
     await page.getByRole("button", { name: "Disable" }).click();
     await page.locator(".page-head .badge-disabled").waitFor();
     expect(await page.getByRole("button", { name: "Send a test" }).isDisabled()).toBe(true);
-    expect((await api.call("GET", `/v1/webhooks/${webhook.id}`)).body).toMatchObject({
+    expect((await rig.api.call("GET", `/v1/webhooks/${webhook.id}`)).body).toMatchObject({
       name: "Orders (live)",
       enabled: false,
       disabled_reason: "manual",
@@ -280,10 +274,10 @@ describe("dashboard", () => {
       responses: [{ status: 200 }, { status: 200 }, { status: 500 }, { status: 200 }],
       otherwise: { status: 200 },
     });
-    for (let i = 0; i < 4; i++) await api.publish(app.id, "order.created", { order: 1000 + i });
+    for (let i = 0; i < 4; i++) await rig.api.publish(app.id, "order.created", { order: 1000 + i });
     await waitUntilSettled(webhook.id, 6);
     await hook.script({ responses: [{ status: 503 }], otherwise: { status: 200 } });
-    for (let i = 0; i < 3; i++) await api.publish(app.id, "order.paid", { order: 1000 + i });
+    for (let i = 0; i < 3; i++) await rig.api.publish(app.id, "order.paid", { order: 1000 + i });
     await waitUntilSettled(webhook.id, 9);
     await hook.script({ otherwise: { status: 502, body: "Bad Gateway" } });
     await page.getByRole("button", { name: "Send a test" }).click();
@@ -294,7 +288,7 @@ describe("dashboard", () => {
     await expectCount(page.locator('#events-table tbody tr[data-status="retrying"]'), 2);
     await expectCount(page.locator('#events-table tbody tr[data-status="failed"]'), 1);
     // The chart adds up the webhook's hourly rollups: its legend shows the API's totals.
-    const stats = (await api.call("GET", `/v1/webhooks/${webhook.id}/stats`)).body;
+    const stats = (await rig.api.call("GET", `/v1/webhooks/${webhook.id}/stats`)).body;
     const total = (status: string) =>
       (stats.hourly as Record<string, number>[]).reduce((n, hour) => n + hour[status]!, 0);
     expect(total("success")).toBeGreaterThanOrEqual(7);
@@ -335,20 +329,20 @@ describe("dashboard", () => {
     await page.getByRole("button", { name: "Delete" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Delete webhook" }).click();
     await page.getByText("No webhooks yet").waitFor();
-    expect((await api.call("GET", `/v1/webhooks/${webhook.id}`)).status).toBe(404);
+    expect((await rig.api.call("GET", `/v1/webhooks/${webhook.id}`)).status).toBe(404);
 
     // The token went only into Authorization headers and sessionStorage, and is gone on sign out.
     expect(session.authorizations.length).toBeGreaterThan(10);
     expect(
       session.authorizations.every((value) =>
-        ["Bearer not-the-token", `Bearer ${relay.token}`].includes(value),
+        ["Bearer not-the-token", `Bearer ${rig.relay.token}`].includes(value),
       ),
     ).toBe(true);
-    expect(session.urls.some((url) => url.includes(relay.token))).toBe(false);
+    expect(session.urls.some((url) => url.includes(rig.relay.token))).toBe(false);
     expect(
       await page.evaluate(() => ({ local: localStorage.length, cookies: document.cookie })),
     ).toEqual({ local: 0, cookies: "" });
-    expect(await page.evaluate(() => sessionStorage.getItem("hookrelay.token"))).toBe(relay.token);
+    expect(await page.evaluate(() => sessionStorage.getItem("hookrelay.token"))).toBe(rig.relay.token);
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Sign in to hookrelay" }).waitFor();
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
@@ -358,15 +352,15 @@ describe("dashboard", () => {
   });
 
   test("the payload filter: edited as JSON, tested beside the box, refused at its path, saved", async () => {
-    const app = await api.call("POST", "/v1/applications", { name: "Filter Co" });
-    const hook = await api.call("POST", "/v1/webhooks", {
+    const app = await rig.api.call("POST", "/v1/applications", { name: "Filter Co" });
+    const hook = await rig.api.call("POST", "/v1/webhooks", {
       application_id: app.body.id,
-      url: `${receiver.url}/hooks/filter-${Date.now()}`,
+      url: rig.hook().url,
     });
     const session = await openSession();
     const { page } = session;
-    await signIn(page, relay.token);
-    await page.goto(`${relay.url}/#/webhooks/${hook.body.id}`);
+    await signIn(page, rig.relay.token);
+    await page.goto(`${rig.relay.url}/#/webhooks/${hook.body.id}`);
     await page.getByRole("button", { name: "Edit" }).click();
     const dialog = page.getByRole("dialog", { name: "Edit webhook" });
     const filter = dialog.getByLabel("Payload filter");
@@ -389,10 +383,10 @@ describe("dashboard", () => {
     await filter.fill('{"payload.amount": {"$gte": 1000}}');
     await dialog.getByRole("button", { name: "Save changes" }).click();
     await page.getByText('{"payload.amount":{"$gte":1000}}').waitFor();
-    expect((await api.call("GET", `/v1/webhooks/${hook.body.id}`)).body.filter).toEqual({
+    expect((await rig.api.call("GET", `/v1/webhooks/${hook.body.id}`)).body.filter).toEqual({
       "payload.amount": { $gte: 1000 },
     });
-    const tested = await api.call("POST", `/v1/webhooks/${hook.body.id}/filter/test`, {
+    const tested = await rig.api.call("POST", `/v1/webhooks/${hook.body.id}/filter/test`, {
       event_type: "x",
       payload: { amount: 999 },
     });
@@ -403,9 +397,9 @@ describe("dashboard", () => {
   });
 
   test("a confined key sees only its application; what its scope refuses is said in the page", async () => {
-    const mine = await api.call("POST", "/v1/applications", { name: "Visible Co" });
-    const theirs = await api.call("POST", "/v1/applications", { name: "Hidden Co" });
-    const key = await api.call("POST", "/v1/api-keys", {
+    const mine = await rig.api.call("POST", "/v1/applications", { name: "Visible Co" });
+    const theirs = await rig.api.call("POST", "/v1/applications", { name: "Hidden Co" });
+    const key = await rig.api.call("POST", "/v1/api-keys", {
       name: "dashboard reader",
       scope: "reader",
       application_id: mine.body.id,
@@ -424,7 +418,7 @@ describe("dashboard", () => {
     await dialog.getByLabel("Name").fill("Not allowed");
     await dialog.getByRole("button", { name: "Create application" }).click();
     await dialog.getByRole("alert").getByText(/may not/).waitFor();
-    const all = await api.call("GET", "/v1/applications?limit=100");
+    const all = await rig.api.call("GET", "/v1/applications?limit=100");
     expect(all.body.data.map((a: { name: string }) => a.name)).not.toContain("Not allowed");
 
     expect(session.problems).toEqual([]);
@@ -432,22 +426,22 @@ describe("dashboard", () => {
   });
 
   test("a portal link opens one application, keeps the token out of the address bar, and says when it is revoked or expired", async () => {
-    const mine = (await api.call("POST", "/v1/applications", { name: "Portal Co" })).body;
-    const theirs = (await api.call("POST", "/v1/applications", { name: "Elsewhere Co" })).body;
-    const hook = newHook(receiver.url);
+    const mine = (await rig.api.call("POST", "/v1/applications", { name: "Portal Co" })).body;
+    const theirs = (await rig.api.call("POST", "/v1/applications", { name: "Elsewhere Co" })).body;
+    const hook = rig.hook();
     await hook.script({ otherwise: { status: 200 } });
-    const ours = await api.call("POST", "/v1/webhooks", {
+    const ours = await rig.api.call("POST", "/v1/webhooks", {
       application_id: mine.id,
       url: hook.url,
       name: "Portal orders",
     });
-    const other = await api.call("POST", "/v1/webhooks", {
+    const other = await rig.api.call("POST", "/v1/webhooks", {
       application_id: theirs.id,
-      url: newHook(receiver.url).url,
+      url: rig.hook().url,
     });
-    await api.publish(mine.id, "order.created", { order: 1 });
+    await rig.api.publish(mine.id, "order.created", { order: 1 });
     await waitUntilSettled(ours.body.id, 1);
-    const link = await api.call("POST", `/v1/applications/${mine.id}/portal-links`, {
+    const link = await rig.api.call("POST", `/v1/applications/${mine.id}/portal-links`, {
       ttl_seconds: 600,
     });
     expect(link.status).toBe(201);
@@ -472,30 +466,30 @@ describe("dashboard", () => {
     await page.getByRole("heading", { name: "Portal orders" }).waitFor();
     expect(await page.locator("#crumbs").textContent()).toBe("Portal CoPortal orders");
     for (const hash of ["#/", `#/applications/${theirs.id}`, "#/no-such-page"]) {
-      await page.goto(`${relay.url}/${hash}`);
+      await page.goto(`${rig.relay.url}/${hash}`);
       await page.getByRole("heading", { name: "Portal Co" }).waitFor();
       expect(new URL(page.url()).hash).toBe(`#/applications/${mine.id}`);
     }
-    await page.goto(`${relay.url}/#/webhooks/${other.body.id}`);
+    await page.goto(`${rig.relay.url}/#/webhooks/${other.body.id}`);
     await page.getByRole("alert").getByText("Webhook not found.").waitFor();
     expect(await page.getByText("Elsewhere Co").count()).toBe(0);
 
     // The operator sees the live link where they look at the application, and revokes it there.
     const operator = await openSession();
-    await signIn(operator.page, relay.token);
-    await operator.page.goto(`${relay.url}/#/applications/${mine.id}`);
+    await signIn(operator.page, rig.relay.token);
+    await operator.page.goto(`${rig.relay.url}/#/applications/${mine.id}`);
     const row = operator.page.locator(`#portal-links-table [data-portal-link-id="${link.body.id}"]`);
     await row.waitFor();
     expect(await row.textContent()).not.toContain(token);
     await row.getByRole("button", { name: "Revoke" }).click();
     await operator.page.getByRole("dialog").getByRole("button", { name: "Revoke link" }).click();
     await operator.page.getByText("No live portal links").waitFor();
-    expect((await api.call("GET", `/v1/applications/${mine.id}/portal-links`)).body.data).toEqual([]);
+    expect((await rig.api.call("GET", `/v1/applications/${mine.id}/portal-links`)).body.data).toEqual([]);
     expect(operator.problems).toEqual([]);
     await operator.context.close();
 
     // Revoked: the next call says so plainly, with no sign-in form to try instead.
-    await page.goto(`${relay.url}/#/applications/${mine.id}`);
+    await page.goto(`${rig.relay.url}/#/applications/${mine.id}`);
     await page.getByRole("heading", { name: "This link has expired or was revoked" }).waitFor();
     await page.getByText("The token is not valid.").waitFor();
     expect(await page.getByLabel("Token").count()).toBe(0);
@@ -511,20 +505,28 @@ describe("dashboard", () => {
     await session.context.close();
 
     // Expired: a link made by a key that expires in two seconds expires with it.
-    const shortKey = await api.call("POST", "/v1/api-keys", {
+    const shortKey = await rig.api.call("POST", "/v1/api-keys", {
       name: "short-lived",
       scope: "admin",
       application_id: mine.id,
       expires_at: new Date(Date.now() + 2000).toISOString(),
     });
-    const short = await fetch(`${relay.url}/v1/applications/${mine.id}/portal-links`, {
+    const short = await fetch(`${rig.relay.url}/v1/applications/${mine.id}/portal-links`, {
       method: "POST",
       headers: { authorization: `Bearer ${shortKey.body.key}`, "content-type": "application/json" },
       body: "{}",
     });
     expect(short.status).toBe(201);
     const shortLink = (await short.json()) as { url: string; expires_at: string };
-    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(shortLink.expires_at) - Date.now() + 100)));
+    // Until the relay itself refuses the link's token: it has expired.
+    const shortToken = new URL(shortLink.url).hash.replace("#token=", "");
+    await eventually(async () => {
+      const res = await fetch(`${rig.relay.url}/v1/applications/${mine.id}`, {
+        headers: { authorization: `Bearer ${shortToken}` },
+      });
+      await res.body?.cancel();
+      expect(res.status).toBe(401);
+    });
     const late = await openSession(undefined, shortLink.url);
     await late.page.getByRole("heading", { name: "This link has expired or was revoked" }).waitFor();
     await late.page.getByText("This portal link has expired.").waitFor();
@@ -534,22 +536,28 @@ describe("dashboard", () => {
   });
 
   test("the replay panel counts the matching events before anything is sent, then shows progress", async () => {
-    const app = (await api.call("POST", "/v1/applications", { name: "Replay Co" })).body;
-    const hook = newHook(receiver.url);
+    const app = (await rig.api.call("POST", "/v1/applications", { name: "Replay Co" })).body;
+    const hook = rig.hook();
     await hook.script({ otherwise: { status: 500 } });
     const webhook = (
-      await api.call("POST", "/v1/webhooks", {
+      await rig.api.call("POST", "/v1/webhooks", {
         application_id: app.id,
         url: hook.url,
         name: "Ledger",
         retry_policy: { schedule_seconds: [] },
       })
     ).body;
-    for (let i = 0; i < 3; i++) await api.publish(app.id, "order.created", { order: i });
-    for (let i = 0; i < 2; i++) await api.publish(app.id, "order.paid", { order: i });
-    await waitUntilSettled(webhook.id, 5);
+    // Three created and two paid fail, one refund between them succeeds: never
+    // five failures in a row, so the circuit stays closed and the replay goes at once.
+    for (let i = 0; i < 3; i++) await rig.api.publish(app.id, "order.created", { order: i });
+    await waitUntilSettled(webhook.id, 3);
+    await hook.script({ responses: [{ status: 200 }], otherwise: { status: 500 } });
+    await rig.api.publish(app.id, "order.refunded", { order: 0 });
+    await waitUntilSettled(webhook.id, 4);
+    for (let i = 0; i < 2; i++) await rig.api.publish(app.id, "order.paid", { order: i });
+    await waitUntilSettled(webhook.id, 6);
     await hook.script({ otherwise: { status: 200 } });
-    const listed = await api.call("GET", `/v1/events?webhook_id=${webhook.id}&limit=100`);
+    const listed = await rig.api.call("GET", `/v1/events?webhook_id=${webhook.id}&limit=100`);
     const created = new Set(
       (listed.body.data as { id: string; type: string }[])
         .filter((e) => e.type === "order.created")
@@ -558,9 +566,9 @@ describe("dashboard", () => {
 
     const session = await openSession();
     const { page } = session;
-    await signIn(page, relay.token);
+    await signIn(page, rig.relay.token);
     await page.getByRole("heading", { name: "Applications", exact: true }).waitFor();
-    await page.goto(`${relay.url}/#/webhooks/${webhook.id}`);
+    await page.goto(`${rig.relay.url}/#/webhooks/${webhook.id}`);
     const panel = page.locator("#replay-card");
     await panel.waitFor();
     await panel.getByLabel("success").uncheck();
@@ -569,7 +577,7 @@ describe("dashboard", () => {
     await panel.getByRole("button", { name: "Count matching events" }).click();
     await panel.locator("#replay-matched").getByText("3 events match").waitFor();
     // Counted, not sent.
-    expect((await hook.received()).requests).toHaveLength(5);
+    expect((await hook.received()).requests).toHaveLength(6);
     await panel.scrollIntoViewIfNeeded();
     await page.mouse.move(0, 0);
     await panel.screenshot({ path: join(ARTIFACTS, "12-replay-count.png") });
@@ -585,13 +593,11 @@ describe("dashboard", () => {
     await panel.screenshot({ path: join(ARTIFACTS, "13-replay-done.png") });
 
     // Exactly those three got one more attempt.
-    const deadline = Date.now() + WAIT.timeout;
-    let again: string[] = [];
-    while (Date.now() < deadline) {
-      again = (await hook.received()).requests.slice(5).map((r) => r.headers["webhook-id"]!);
-      if (again.length >= 3) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const again = await eventually(async () => {
+      const more = (await hook.received()).requests.slice(6).map((r) => r.headers["webhook-id"]!);
+      expect(more.length).toBeGreaterThanOrEqual(3);
+      return more;
+    });
     expect(new Set(again)).toEqual(created);
     expect(again).toHaveLength(3);
 
@@ -602,32 +608,32 @@ describe("dashboard", () => {
   test("empty lists, unknown pages and a revoked token are shown plainly", async () => {
     const session = await openSession({ width: 390, height: 844 });
     const { page } = session;
-    await signIn(page, relay.token);
+    await signIn(page, rig.relay.token);
     await page.getByRole("heading", { name: "Applications", exact: true }).waitFor();
     await expectNoSidewaysScroll(page);
 
     // An application with no webhooks, and a webhook with no deliveries.
-    const created = await api.call("POST", "/v1/applications", { name: "Empty Co" });
-    await page.goto(`${relay.url}/#/applications/${created.body.id}`);
+    const created = await rig.api.call("POST", "/v1/applications", { name: "Empty Co" });
+    await page.goto(`${rig.relay.url}/#/applications/${created.body.id}`);
     await page.getByText("No webhooks yet").waitFor();
-    const hook = await api.call("POST", "/v1/webhooks", {
+    const hook = await rig.api.call("POST", "/v1/webhooks", {
       application_id: created.body.id,
-      url: newHook(receiver.url).url,
+      url: rig.hook().url,
     });
-    await page.goto(`${relay.url}/#/webhooks/${hook.body.id}`);
+    await page.goto(`${rig.relay.url}/#/webhooks/${hook.body.id}`);
     await page.getByText("No deliveries yet").waitFor();
     await page.locator(".chart-svg").getByText("No deliveries in the last 24 hours").waitFor();
     await expectNoSidewaysScroll(page);
     await shot(page, "09-phone-empty-webhook");
 
     // Something that does not exist: the API's 404 detail, not a blank page.
-    await page.goto(`${relay.url}/#/webhooks/01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00`);
+    await page.goto(`${rig.relay.url}/#/webhooks/01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00`);
     await page.getByRole("alert").getByText("Could not load this page").waitFor();
     await page.getByRole("alert").getByText("Webhook not found.").waitFor();
 
     // A token that stops working ends the session with the reason.
     await page.evaluate(() => sessionStorage.setItem("hookrelay.token", "revoked-token"));
-    await page.goto(`${relay.url}/#/`);
+    await page.goto(`${rig.relay.url}/#/`);
     await page.getByRole("heading", { name: "Sign in to hookrelay" }).waitFor();
     await page.getByText("The token is not valid. Sign in again.").waitFor();
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
@@ -638,23 +644,15 @@ describe("dashboard", () => {
 });
 
 async function expectCount(locator: ReturnType<Page["locator"]>, n: number): Promise<void> {
-  const deadline = Date.now() + WAIT.timeout;
-  let count = await locator.count();
-  while (count !== n && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    count = await locator.count();
-  }
-  expect(count).toBe(n);
+  await eventually(async () => expect(await locator.count()).toBe(n));
 }
 
 /** Waits until the webhook has `n` events and none is still pending (first attempts made). */
 async function waitUntilSettled(webhookId: string, n: number): Promise<void> {
-  const deadline = Date.now() + WAIT.timeout;
-  for (;;) {
-    const res = await api.call("GET", `/v1/events?webhook_id=${webhookId}&limit=100`);
+  await eventually(async () => {
+    const res = await rig.api.call("GET", `/v1/events?webhook_id=${webhookId}&limit=100`);
     const list = res.body.data as { delivery_status: string; delivery_attempts: number }[];
-    if (list.length === n && list.every((e) => e.delivery_attempts > 0)) return;
-    if (Date.now() > deadline) throw new Error(`events did not settle: ${JSON.stringify(list)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+    expect(list).toHaveLength(n);
+    expect(list.filter((e) => e.delivery_attempts === 0)).toEqual([]);
+  });
 }

@@ -2,14 +2,12 @@
  * Black-box: the relay started as `npm start` starts it, webhooks pointing at
  * a real receiver on loopback, and only the public API.
  */
-import { rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { Webhook } from "standardwebhooks";
-import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { type Hook, newHook } from "../helpers/hooks";
-import { type Receiver, startReceiver } from "../helpers/receiver";
+import { describe, expect, test } from "vitest";
+import { eventually } from "../helpers/eventually";
+import type { Hook } from "../helpers/hooks";
 import type { RecordedRequest } from "../helpers/receiver-types";
-import { type Relay, relayApi, startRelay } from "../helpers/server";
+import { useRelay } from "../helpers/rig";
 
 type EventObject = {
   object: string;
@@ -25,30 +23,11 @@ type EventObject = {
   next_attempt_at: string | null;
 };
 
-let relay: Relay | undefined;
-let receiver: Receiver | undefined;
-let api: ReturnType<typeof relayApi>;
-
-beforeAll(async () => {
-  [relay, receiver] = await Promise.all([startRelay(), startReceiver()]);
-  api = relayApi(relay);
-});
-
-afterAll(async () => {
-  await relay?.stop();
-  await receiver?.close();
-  // The state directory was made for this file alone.
-  if (relay?.persistTo.startsWith(tmpdir()))
-    await rm(relay.persistTo, { recursive: true, force: true });
-});
-
-const eventually = <T>(check: () => Promise<T>) =>
-  vi.waitFor(check, { timeout: 30_000, interval: 200 });
-
-const hook = () => newHook(receiver!.url);
+const rig = useRelay();
+const hook = () => rig.hook();
 
 async function application() {
-  const res = await api.call("POST", "/v1/applications", {
+  const res = await rig.api.call("POST", "/v1/applications", {
     name: `journey ${crypto.randomUUID()}`,
   });
   expect(res.status).toBe(201);
@@ -56,7 +35,7 @@ async function application() {
 }
 
 async function webhook(applicationId: string, url: string, settings: Record<string, unknown> = {}) {
-  const res = await api.call("POST", "/v1/webhooks", {
+  const res = await rig.api.call("POST", "/v1/webhooks", {
     application_id: applicationId,
     url,
     ...settings,
@@ -66,7 +45,7 @@ async function webhook(applicationId: string, url: string, settings: Record<stri
 }
 
 async function events(webhookId: string): Promise<EventObject[]> {
-  const res = await api.call("GET", `/v1/events?webhook_id=${webhookId}`);
+  const res = await rig.api.call("GET", `/v1/events?webhook_id=${webhookId}`);
   expect(res.status).toBe(200);
   expect(res.body.object).toBe("list");
   return res.body.data;
@@ -92,7 +71,7 @@ async function receivedExactly(target: Hook, n: number): Promise<RecordedRequest
 }
 
 async function attempts(eventId: string) {
-  const res = await api.call("GET", `/v1/events/${eventId}/attempts`);
+  const res = await rig.api.call("GET", `/v1/events/${eventId}/attempts`);
   expect(res.status).toBe(200);
   return res.body.data as Array<{ attempt: number; http_status_code: number; event_id: string }>;
 }
@@ -127,7 +106,7 @@ describe("delivery journey", () => {
       tags: ["a", "b"],
       nested: { ok: true, none: null, ratio: 0.25 },
     };
-    const messageId = await api.publish(app, "charge.success", payload);
+    const messageId = await rig.api.publish(app, "charge.success", payload);
     const [request] = await receivedExactly(target, 1);
     expect(request!.body).toBe(JSON.stringify(payload));
 
@@ -152,8 +131,8 @@ describe("delivery journey", () => {
     const app = await application();
     const onlyConfig = await webhook(app, only.url, { event_types: ["a.created"] });
     const allConfig = await webhook(app, all.url);
-    await api.publish(app, "a.created", { n: 1 });
-    await api.publish(app, "b.created", { n: 2 });
+    await rig.api.publish(app, "a.created", { n: 1 });
+    await rig.api.publish(app, "b.created", { n: 2 });
 
     const toAll = await receivedExactly(all, 2);
     expect(toAll.map((r) => JSON.parse(r.body)).sort((x, y) => x.n - y.n)).toEqual([
@@ -190,7 +169,7 @@ describe("delivery journey", () => {
       retry_policy: { schedule_seconds: [1, 1, 1] },
     });
     const payload = { retry: true, n: 3 };
-    await api.publish(app, "r.x", payload);
+    await rig.api.publish(app, "r.x", payload);
 
     const event = await settled(config.id, "success");
     expect(event).toMatchObject({
@@ -223,7 +202,7 @@ describe("delivery journey", () => {
     await target.script({ otherwise: { status: 500, body: "down for maintenance" } });
     const app = await application();
     const config = await webhook(app, target.url, { retry_policy: { schedule_seconds: [1] } });
-    await api.publish(app, "f.x", { fail: true });
+    await rig.api.publish(app, "f.x", { fail: true });
 
     // Exhaustion: two attempts, both 500, then failed for good.
     const failed = await settled(config.id, "failed");
@@ -239,7 +218,7 @@ describe("delivery journey", () => {
 
     // Manual retry: one fresh attempt, counted on top of the others.
     await target.script({ otherwise: { status: 200 } });
-    const retried = await api.call("POST", `/v1/events/${failed.id}/retry`);
+    const retried = await rig.api.call("POST", `/v1/events/${failed.id}/retry`);
     expect(retried.status).toBe(200);
     const event = await settled(config.id, "success");
     expect(event).toMatchObject({
@@ -264,7 +243,7 @@ describe("delivery journey", () => {
     const app = await application();
     const config = await webhook(app, target.url, { event_types: ["something.else"] });
     const before = Math.floor(Date.now() / 1000);
-    const res = await api.call("POST", `/v1/webhooks/${config.id}/test`);
+    const res = await rig.api.call("POST", `/v1/webhooks/${config.id}/test`);
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ object: "event", webhook_id: config.id, type: "TEST_EVENT" });
 
@@ -294,9 +273,9 @@ describe("delivery journey", () => {
   });
 
   test("health, the OpenAPI document and the docs page need no token", async () => {
-    expect(await (await fetch(`${relay!.url}/v1/health`)).json()).toEqual({ status: "ok" });
-    expect((await (await fetch(`${relay!.url}/openapi.json`)).json()).openapi).toBe("3.1.0");
-    expect((await fetch(`${relay!.url}/docs`)).status).toBe(200);
-    expect((await fetch(`${relay!.url}/v1/applications`)).status).toBe(401);
+    expect(await (await fetch(`${rig.relay.url}/v1/health`)).json()).toEqual({ status: "ok" });
+    expect((await (await fetch(`${rig.relay.url}/openapi.json`)).json()).openapi).toBe("3.1.0");
+    expect((await fetch(`${rig.relay.url}/docs`)).status).toBe(200);
+    expect((await fetch(`${rig.relay.url}/v1/applications`)).status).toBe(401);
   });
 });

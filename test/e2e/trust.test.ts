@@ -7,50 +7,30 @@
  * `reencrypt`, every webhook still delivering.
  */
 import { createPublicKey, type KeyObject, randomBytes, verify } from "node:crypto";
-import { readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import { Webhook as SvixWebhook } from "svix";
-import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { type Hook, newHook } from "../helpers/hooks";
-import { type Receiver, startReceiver } from "../helpers/receiver";
+import { describe, expect, test } from "vitest";
+import { eventually } from "../helpers/eventually";
+import type { Hook } from "../helpers/hooks";
 import type { RecordedRequest } from "../helpers/receiver-types";
-import { type Relay, relayApi, startRelay } from "../helpers/server";
+import { useRelay } from "../helpers/rig";
 
 const KEY_1 = randomBytes(32).toString("base64");
 const KEY_2 = randomBytes(32).toString("base64");
 const SCHEMES = ["v1", "v1a", "v1+v1a"] as const;
 
-let relay: Relay | undefined;
-let receiver: Receiver | undefined;
-let persistTo: string | undefined;
+const rig = useRelay({ RELAY_ENCRYPTION_KEY: KEY_1 });
 /** Every answer's text, to show that no private key ever left the relay. */
 const answered: string[] = [];
 
-beforeAll(async () => {
-  receiver = await startReceiver();
-});
-
-afterAll(async () => {
-  await relay?.stop();
-  await receiver?.close();
-  if (persistTo?.startsWith(tmpdir())) await rm(persistTo, { recursive: true, force: true });
-});
-
-async function start(env: Record<string, string>) {
-  await relay?.stop();
-  relay = await startRelay({ env, ...(persistTo ? { persistTo } : {}) });
-  persistTo = relay.persistTo;
-  const { call } = relayApi(relay);
-  return async (method: string, path: string, body?: unknown) => {
-    const res = await call(method, path, body);
-    answered.push(JSON.stringify(res.body));
-    return res;
-  };
+/** The API on the relay running now, every answer kept in `answered`. */
+async function api(method: string, path: string, body?: unknown) {
+  const res = await rig.api.call(method, path, body);
+  answered.push(JSON.stringify(res.body));
+  return res;
 }
-
-const eventually = <T>(check: () => Promise<T>) => vi.waitFor(check, { timeout: 30_000, interval: 200 });
 
 /** A `whpk_` key as Node's KeyObject, via its JWK. */
 function nodeKey(publicKey: string): KeyObject {
@@ -104,6 +84,16 @@ async function expectVerified(made: Made, request: RecordedRequest, payload: unk
   if (made.scheme === "v1a") expect(v1).toHaveLength(0);
 }
 
+/** The webhooks whose objects logged an attempt they could not prepare (no key opens their secrets). */
+function refusedToSign(output: string): Set<string> {
+  const ids = new Set<string>();
+  for (const line of output.split("\n")) {
+    if (!line.includes('"msg":"preparing an attempt failed"')) continue;
+    ids.add(JSON.parse(line.slice(line.indexOf("{"))).webhook_id);
+  }
+  return ids;
+}
+
 async function scanState(dir: string, needles: string[]): Promise<{ files: number; found: string[] }> {
   const found: string[] = [];
   let files = 0;
@@ -123,10 +113,9 @@ describe("trust between relay and receiver", () => {
   let applicationId = "";
 
   test("every scheme's deliveries verify, with Node's crypto against the API's key and the JWKS, and with standardwebhooks and svix", async () => {
-    const api = await start({ RELAY_ENCRYPTION_KEY: KEY_1 });
     applicationId = (await api("POST", "/v1/applications", { name: "trust" })).body.id;
     for (const scheme of SCHEMES) {
-      const hook = newHook(receiver!.url);
+      const hook = rig.hook();
       const res = await api("POST", "/v1/webhooks", {
         application_id: applicationId,
         url: hook.url,
@@ -151,10 +140,8 @@ describe("trust between relay and receiver", () => {
   });
 
   test("after a rotation old and new keys both sign, new first, and the JWKS lists both", async () => {
-    const api = relayApi(relay!).call;
     for (const m of made) {
       const rotated = await api("POST", `/v1/webhooks/${m.id}/secret/rotate`);
-      answered.push(JSON.stringify(rotated.body));
       expect(rotated.status).toBe(200);
       const keys = rotated.body.public_key ? [rotated.body.public_key, m.publicKey!] : [];
       const secrets = rotated.body.secret ? [rotated.body.secret, m.secret!] : [];
@@ -174,12 +161,12 @@ describe("trust between relay and receiver", () => {
       await expectVerified(m, await lastDelivery(m, 2), { n: 2 }, keys, secrets);
     }
     expect(answered.join("\n")).not.toMatch(/whsk_/);
-    expect(relay!.output()).not.toMatch(/whsk_|whsec_/);
+    expect(rig.relay.output()).not.toMatch(/whsk_|whsec_/);
   });
 
   test("the state files hold no whsec_ or whsk_ material", async () => {
-    await relay!.stop();
-    const scan = await scanState(persistTo!, ["whsec_", "whsk_", "whpk_"]);
+    await rig.relay.stop();
+    const scan = await scanState(rig.relay.persistTo, ["whsec_", "whsk_", "whpk_"]);
     expect(scan.files).toBeGreaterThan(2);
     // The public keys are stored in clear: the scan does read the databases.
     expect(scan.found.some((f) => f.startsWith("whpk_"))).toBe(true);
@@ -188,7 +175,7 @@ describe("trust between relay and receiver", () => {
 
   test("a key rotation with reencrypt leaves every webhook delivering", async () => {
     // The new key, the old one as previous: everything still opens.
-    let api = await start({ RELAY_ENCRYPTION_KEY: KEY_2, RELAY_ENCRYPTION_KEY_PREVIOUS: KEY_1 });
+    await rig.restart({ RELAY_ENCRYPTION_KEY: KEY_2, RELAY_ENCRYPTION_KEY_PREVIOUS: KEY_1 });
     await api("POST", "/v1/messages", { application_id: applicationId, event_type: "a.b", payload: { n: 3 } });
     for (const m of made) expect(signatures(await lastDelivery(m, 3), m.scheme === "v1" ? "v1" : "v1a").length).toBeGreaterThan(0);
     const run = await api("POST", "/v1/maintenance", { reencrypt: true });
@@ -197,7 +184,7 @@ describe("trust between relay and receiver", () => {
     expect((await api("POST", "/v1/maintenance", { reencrypt: true })).body.reencrypted).toBe(0);
 
     // The old key gone: every webhook still delivers, verifiably.
-    api = await start({ RELAY_ENCRYPTION_KEY: KEY_2 });
+    await rig.restart({ RELAY_ENCRYPTION_KEY: KEY_2 });
     await api("POST", "/v1/messages", { application_id: applicationId, event_type: "a.b", payload: { n: 4 } });
     for (const m of made) {
       const secret = (await api("GET", `/v1/webhooks/${m.id}/secret`)).body;
@@ -209,10 +196,12 @@ describe("trust between relay and receiver", () => {
     }
 
     // A key that opens nothing: reading a secret is 503 and nothing is delivered.
-    api = await start({ RELAY_ENCRYPTION_KEY: KEY_1 });
+    await rig.restart({ RELAY_ENCRYPTION_KEY: KEY_1 });
     expect((await api("GET", `/v1/webhooks/${made[0]!.id}/secret`)).status).toBe(503);
     await api("POST", "/v1/messages", { application_id: applicationId, event_type: "a.b", payload: { n: 5 } });
-    await new Promise((r) => setTimeout(r, 4_000));
+    // Each webhook's object took the event, tried to sign it and could not:
+    // it sent nothing, and holds it for a later try.
+    await eventually(() => expect(refusedToSign(rig.relay.output())).toEqual(new Set(made.map((m) => m.id))));
     for (const m of made) expect((await m.hook.received()).requests).toHaveLength(4);
     expect(answered.join("\n")).not.toMatch(/whsk_/);
   });

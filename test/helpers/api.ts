@@ -1,6 +1,5 @@
 /** Calling the Worker's API from tests inside workerd, through its real fetch handler. */
 import { exports } from "cloudflare:workers";
-import { vi } from "vitest";
 
 export const ADMIN_TOKEN = "test-admin-token";
 
@@ -80,9 +79,4 @@ export async function listEvents(webhookId: string, query = "") {
   const res = await api("GET", `/v1/events?webhook_id=${webhookId}${query}`);
   if (res.status !== 200) throw new Error(`listEvents: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.data as Array<Record<string, any>>;
-}
-
-/** Polls until `check` passes: deliveries cross the queue (1 s batches) and an alarm. */
-export function eventually<T>(check: () => Promise<T>, timeout = 20_000): Promise<T> {
-  return vi.waitFor(check, { timeout, interval: 100 });
 }

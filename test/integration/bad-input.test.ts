@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { api, createApplication, createWebhook, eventually } from "../helpers/api";
+import { api, createApplication, createWebhook } from "../helpers/api";
+import { eventually } from "../helpers/eventually";
 
 /** Every bad answer is problem+json with the status in the body too. */
 function expectProblem(

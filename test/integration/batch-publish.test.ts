@@ -5,7 +5,9 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, test } from "vitest";
-import { api, createApplication, createWebhook, eventually } from "../helpers/api";
+import { api, createApplication, createWebhook } from "../helpers/api";
+import { eventually } from "../helpers/eventually";
+import { drained } from "../helpers/drain";
 import { newHook } from "../helpers/hooks";
 import { createKey } from "./security/tenants";
 
@@ -63,12 +65,7 @@ describe("batch publish", () => {
     }
 
     // Delivered once per matching webhook: hookA wants order.paid (n 1, 2), hookB everything.
-    await eventually(async () => {
-      expect((await hookA.received()).requests).toHaveLength(2);
-      expect((await hookB.received()).requests).toHaveLength(3);
-    });
-    await eventually(async () => expect(await recordedCount(app.id)).toBe(3));
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await drained(app.id, other.id);
     expect(
       (await hookA.received()).requests.map((r) => JSON.parse(r.body).n).sort(),
     ).toEqual([1, 2]);

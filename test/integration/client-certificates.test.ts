@@ -10,7 +10,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, inject, test } from "vitest";
 import { createApp } from "../../src/app";
 import { makeDeps } from "../../src/deps";
-import { api, createApplication, createWebhook, eventually, listEvents, publish } from "../helpers/api";
+import { api, createApplication, createWebhook, listEvents, publish } from "../helpers/api";
+import { eventually } from "../helpers/eventually";
 import { newHook } from "../helpers/hooks";
 import { inObject } from "../helpers/objects";
 

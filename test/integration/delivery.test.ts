@@ -1,13 +1,7 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, inject, test } from "vitest";
-import {
-  api,
-  createApplication,
-  createWebhook,
-  eventually,
-  listEvents,
-  publish,
-} from "../helpers/api";
+import { api, createApplication, createWebhook, listEvents, publish } from "../helpers/api";
+import { eventually } from "../helpers/eventually";
 import { newHook } from "../helpers/hooks";
 
 const receiverUrl = inject("receiverUrl");

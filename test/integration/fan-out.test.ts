@@ -14,7 +14,9 @@ import { fanOut } from "../../src/delivery/fan-out";
 import type { AcceptedMessage, PublishTask, QueueTask } from "../../src/delivery/tasks";
 import { makeDeps } from "../../src/deps";
 import { uuidv7 } from "../../src/lib/ids";
-import { api, createApplication, createWebhook, eventually } from "../helpers/api";
+import { api, createApplication, createWebhook } from "../helpers/api";
+import { eventually } from "../helpers/eventually";
+import { drained } from "../helpers/drain";
 import { newHook } from "../helpers/hooks";
 
 const receiverUrl = inject("receiverUrl");
@@ -82,8 +84,7 @@ describe("fan-out of a batch", () => {
       tasks.map((t) => ({ ...t, again: true })),
     );
     expect([...again].sort()).toEqual([m1.id, m2.id, m3.id, gone.id].sort());
-    await eventually(async () => expect((await hook.received()).requests).toHaveLength(4));
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await drained(a.id, b.id);
     const { requests } = await hook.received();
     expect(requests).toHaveLength(4);
     expect(new Set(requests.map((r) => r.headers["webhook-id"])).size).toBe(4);

@@ -13,7 +13,8 @@ import { fanOut } from "../../src/delivery/fan-out";
 import type { AcceptedMessage } from "../../src/delivery/tasks";
 import { makeDeps } from "../../src/deps";
 import { uuidv7 } from "../../src/lib/ids";
-import { api, createApplication, createWebhook, eventually, listEvents, publish } from "../helpers/api";
+import { api, createApplication, createWebhook, listEvents, publish } from "../helpers/api";
+import { eventually } from "../helpers/eventually";
 import { newHook } from "../helpers/hooks";
 
 const receiverUrl = inject("receiverUrl");

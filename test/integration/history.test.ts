@@ -7,7 +7,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, test } from "vitest";
 import { createDb } from "../../src/db/client";
-import { api, createApplication, createWebhook, eventually, listEvents, publish } from "../helpers/api";
+import { api, createApplication, createWebhook, listEvents, publish } from "../helpers/api";
+import { eventually } from "../helpers/eventually";
 import { newHook } from "../helpers/hooks";
 import { inObject } from "../helpers/objects";
 

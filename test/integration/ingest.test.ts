@@ -10,7 +10,8 @@ import { describe, expect, inject, test } from "vitest";
 import type { QueueTask } from "../../src/delivery/tasks";
 import type { IngestDO } from "../../src/ingest/ingest-do";
 import { allIngestShards, ingestShard } from "../../src/ingest/shards";
-import { api, createApplication, createWebhook, eventually, publish } from "../helpers/api";
+import { api, createApplication, createWebhook, publish } from "../helpers/api";
+import { eventually } from "../helpers/eventually";
 import { newHook } from "../helpers/hooks";
 
 const receiverUrl = inject("receiverUrl");

@@ -16,15 +16,15 @@ import { type OperationalEvent, publishOperational } from "../../src/delivery/op
 import { makeDeps } from "../../src/deps";
 import { DAY_MS, toRfc3339 } from "../../src/lib/time";
 import { purgeHistory } from "../../src/retention";
-import { api, createApplication, createWebhook, eventually, listEvents, publish } from "../helpers/api";
+import { api, createApplication, createWebhook, listEvents, publish } from "../helpers/api";
+import { drained } from "../helpers/drain";
+import { eventually } from "../helpers/eventually";
 import { type Hook, newHook } from "../helpers/hooks";
 import type { IngestDO } from "../../src/ingest/ingest-do";
 import {
   advanceClock,
   alarmAt,
-  ingestPending,
   inObject,
-  operationalPending,
   webhookObject,
 } from "../helpers/objects";
 import { createLink } from "./security/tenants";
@@ -64,22 +64,6 @@ function ofType(events: Received[], type: string, webhookId: string): Received[]
   return events.filter((e) => e.type === type && e.data.webhook_id === webhookId);
 }
 
-/** Lets anything still on its way arrive, so that "once" is checked after it would have. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 2_500));
-
-/**
- * Waits until nothing more can reach the operations webhook: the source
- * webhooks' objects keep no operational event, the operations application's
- * ingest objects hold nothing the consumer has not recorded, and the
- * operations webhook's object holds nothing undelivered. What the receiver
- * has then is all it will get.
- */
-async function drained(ops: Awaited<ReturnType<typeof operations>>, sources: string[] = []) {
-  for (const id of sources) await eventually(async () => expect(await operationalPending(id)).toBe(0));
-  await eventually(async () => expect(await ingestPending(ops.app.id)).toBe(0));
-  await eventually(async () => expect(await inObject(ops.webhook.id, (o) => o.heldCount())).toBe(0));
-}
-
 describe("operational events", () => {
   test("410: webhook.disabled (gone) and event.exhausted, once each", async () => {
     const ops = await operations();
@@ -95,7 +79,7 @@ describe("operational events", () => {
       expect(ofType(events, "webhook.disabled", webhook.id)).toHaveLength(1);
       expect(ofType(events, "event.exhausted", webhook.id)).toHaveLength(1);
     });
-    await settle();
+    await drained(app.id, ops.app.id);
     const events = await received(ops.hook, ops.webhook.secret);
     expect(events).toHaveLength(2);
     const [disabled] = ofType(events, "webhook.disabled", webhook.id);
@@ -159,7 +143,7 @@ describe("operational events", () => {
     });
     await publish(app.id, "order.paid", { n: 6 });
     await eventually(async () => expect((await flaky.received()).requests).toHaveLength(7));
-    await settle();
+    await drained(app.id, ops.app.id);
     const events = await received(ops.hook, ops.webhook.secret);
     expect(events.map((e) => e.type).sort()).toEqual([
       ...Array(5).fill("event.exhausted"),
@@ -193,7 +177,7 @@ describe("operational events", () => {
         { webhook_id: webhook.id, application_id: app.id, reason: "failing" },
       ]);
     });
-    await settle();
+    await drained(app.id, ops.app.id);
     const events = await received(ops.hook, ops.webhook.secret);
     expect(events.map((e) => e.type).sort()).toEqual([
       ...Array(6).fill("event.exhausted"),
@@ -216,7 +200,7 @@ describe("operational events", () => {
       const events = await received(ops.hook, ops.webhook.secret);
       expect(ofType(events, "webhook.disabled", webhook.id)).toHaveLength(1);
     });
-    await settle();
+    await drained(app.id, ops.app.id);
     const events = await received(ops.hook, ops.webhook.secret);
     expect(events).toEqual([
       {
@@ -233,9 +217,15 @@ describe("operational events", () => {
     const webhook = await createWebhook(app.id, "https://example.com/h");
     await reportTo(webhook.id, ops.uid);
     // The ingest objects cannot be reached: every publish throws.
+    let tries = 0;
     const unreachable = {
       idFromName: (name: string) => env.INGEST_DO.idFromName(name),
-      get: () => ({ accept: () => Promise.reject(new Error("ingest unreachable")) }),
+      get: () => ({
+        accept: () => {
+          tries += 1;
+          return Promise.reject(new Error("ingest unreachable"));
+        },
+      }),
     } as unknown as DurableObjectNamespace<IngestDO>;
     await inObject(webhook.id, (instance) => {
       instance.deps = { ...instance.deps, ingestObjects: unreachable };
@@ -244,7 +234,8 @@ describe("operational events", () => {
       inObject(webhook.id, (_i, state) => state.storage.sql.exec("SELECT count(*) AS n FROM operational").one().n);
 
     expect((await api("PATCH", `/v1/webhooks/${webhook.id}`, { enabled: false })).status).toBe(200);
-    await settle();
+    // Its publish was tried and refused: the event is kept, for the alarm.
+    await eventually(async () => expect(tries).toBeGreaterThan(0));
     expect(await pending()).toBe(1);
     expect(await alarmAt(webhook.id)).not.toBeNull();
     expect((await ops.hook.received()).requests).toHaveLength(0);
@@ -259,7 +250,7 @@ describe("operational events", () => {
       const events = await received(ops.hook, ops.webhook.secret);
       expect(ofType(events, "webhook.disabled", webhook.id)).toHaveLength(1);
     });
-    await settle();
+    await drained(app.id, ops.app.id);
     expect((await ops.hook.received()).requests).toHaveLength(1);
   });
 
@@ -282,7 +273,7 @@ describe("operational events", () => {
         ),
       ).toBe(0),
     );
-    await settle();
+    await drained(ops.app.id);
     const events = (await ops.hook.received()).requests.map((r) => JSON.parse(r.body));
     // The healthy operations webhook got the ping itself, and nothing about its sibling.
     expect(events).toEqual([{ n: 1 }]);
@@ -303,7 +294,7 @@ describe("operational events", () => {
       minutes.add(minuteOf(off.body.updated_at));
       expect((await api("PATCH", `/v1/webhooks/${webhook.id}`, { enabled: true }, { token })).status).toBe(200);
     }
-    await drained(ops, [webhook.id]);
+    await drained(app.id, ops.app.id);
     const events = await received(ops.hook, ops.webhook.secret);
     // One for each minute the toggling touched (two if it ran across a minute's turn), not ten.
     expect(minutes.size).toBeLessThanOrEqual(2);
@@ -349,7 +340,7 @@ describe("operational events", () => {
     // All of them again: the same places, and nothing is published twice.
     expect(new Set(await publishOperational(after, [...flood, elsewhere]))).toEqual(keys([...flood, elsewhere]));
 
-    await drained(ops);
+    await drained(ops.app.id);
     const events = await received(ops.hook, ops.webhook.secret);
     expect(events.filter((e) => e.data.application_id === app.id).map((e) => e.data.n ?? e.type)).toEqual(
       expect.arrayContaining([0, 1, 2, "operational.suppressed"]),
@@ -395,7 +386,7 @@ describe("operational events", () => {
     expect(await publishOperational(deps, [event])).toEqual([event.key]);
     expect(await publishOperational(deps, [event])).toEqual([event.key]);
     await eventually(async () => expect((await ops.hook.received()).requests).toHaveLength(1));
-    await settle();
+    await drained(app.id, ops.app.id);
     expect((await ops.hook.received()).requests).toHaveLength(1);
 
     // Without the setting, or naming no application: settled, nothing published.

@@ -6,15 +6,8 @@ import { meterD1, newUsage } from "../../src/db/metered";
 import type { StatsBuffer } from "../../src/delivery/stats-buffer";
 import { makeDeps } from "../../src/deps";
 import { purgeHistory } from "../../src/retention";
-import {
-  ADMIN_TOKEN,
-  api,
-  createApplication,
-  createWebhook,
-  eventually,
-  listEvents,
-  publish,
-} from "../helpers/api";
+import { ADMIN_TOKEN, api, createApplication, createWebhook, listEvents, publish } from "../helpers/api";
+import { eventually } from "../helpers/eventually";
 import { newHook } from "../helpers/hooks";
 import { inObject } from "../helpers/objects";
 

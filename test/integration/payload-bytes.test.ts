@@ -8,7 +8,8 @@ import { exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, inject, test } from "vitest";
-import { ADMIN_TOKEN, createApplication, createWebhook, eventually } from "../helpers/api";
+import { ADMIN_TOKEN, createApplication, createWebhook } from "../helpers/api";
+import { eventually } from "../helpers/eventually";
 import { newHook } from "../helpers/hooks";
 import { ALTERED_NUMBERS, numberText } from "../helpers/json-arbitraries";
 

@@ -5,8 +5,11 @@ import type { QueueTask } from "../../src/delivery/tasks";
 import type { IngestDO } from "../../src/ingest/ingest-do";
 import { publish as publishMessages } from "../../src/ingest/publish";
 import { makeDeps } from "../../src/deps";
-import { api, createApplication, createWebhook, eventually, listEvents } from "../helpers/api";
+import { api, createApplication, createWebhook, listEvents } from "../helpers/api";
+import { eventually } from "../helpers/eventually";
+import { unconfirmed } from "../helpers/drain";
 import { newHook } from "../helpers/hooks";
+import { webhookObject } from "../helpers/objects";
 
 const receiverUrl = inject("receiverUrl");
 
@@ -69,7 +72,9 @@ describe("nothing accepted is lost with its queue message", () => {
     const app = await createApplication();
     const webhook = await createWebhook(app.id, hook.url);
     await publishLost(app.id, 1);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Lost: its shard holds it unconfirmed, and its webhook's object has nothing.
+    expect(await unconfirmed(app.id)).toBe(1);
+    expect(await webhookObject(webhook.id).heldCount()).toBe(0);
     expect(await listEvents(webhook.id)).toEqual([]);
 
     // A minute on, the alarm finds it unconfirmed and sends it again.

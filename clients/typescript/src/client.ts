@@ -39,6 +39,14 @@ export type RotateSecret = Schemas["RotateSecret"];
 export type Recover = Schemas["Recover"];
 export type FilterTest = Schemas["FilterTest"];
 export type FilterTestResult = Schemas["FilterTestResult"];
+export type CreateReplay = Schemas["CreateReplay"];
+export type Replay = Schemas["Replay"];
+export type ReplayDryRun = Schemas["ReplayDryRun"];
+export type PortalLink = Schemas["PortalLink"];
+export type ListedPortalLink = Schemas["ListedPortalLink"];
+export type CreatePortalLink = Schemas["CreatePortalLink"];
+export type RetryPolicy = Schemas["RetryPolicy"];
+export type DeliveryStatus = DeliveryEvent["delivery_status"];
 
 type Query<Op extends keyof operations> = NonNullable<operations[Op]["parameters"]["query"]>;
 /** A list query without its cursor: the iterators follow the cursor themselves. */
@@ -206,6 +214,46 @@ export class HookrelayClient {
       this.retrying(() =>
         this.http.POST("/v1/webhooks/{id}/filter/test", { params: { path: { id } }, body }),
       ),
+    /** How many events a replay with this selection would send; a dry run, so it may be retried. */
+    countReplay: (id: string, body: Omit<CreateReplay, "dry_run">): Promise<ReplayDryRun> =>
+      this.retrying(() =>
+        this.http.POST("/v1/webhooks/{id}/replay", {
+          params: { path: { id } },
+          body: { ...body, dry_run: true },
+        }),
+      ) as Promise<ReplayDryRun>,
+    /** Gives each selected event one more attempt, page by page behind the queue; see replays.get. */
+    replay: (id: string, body: Omit<CreateReplay, "dry_run">): Promise<Replay> =>
+      this.once(() =>
+        this.http.POST("/v1/webhooks/{id}/replay", {
+          params: { path: { id } },
+          body: { ...body, dry_run: false },
+        }),
+      ) as Promise<Replay>,
+  };
+
+  readonly portalLinks = {
+    /** A link that opens the dashboard signed in to one application (the URL carries its token once). */
+    create: (applicationId: string, body: CreatePortalLink = {}): Promise<PortalLink> =>
+      this.once(() =>
+        this.http.POST("/v1/applications/{id}/portal-links", { params: { path: { id: applicationId } }, body }),
+      ),
+    /** The application's links not yet expired or revoked, never their tokens. */
+    list: (applicationId: string, query: Query<"listPortalLinks"> = {}): Promise<Page<ListedPortalLink>> =>
+      this.retrying(() =>
+        this.http.GET("/v1/applications/{id}/portal-links", { params: { path: { id: applicationId }, query } }),
+      ),
+    iterate: (applicationId: string, query: IterateQuery<"listPortalLinks"> = {}): AsyncGenerator<ListedPortalLink> =>
+      this.iterate((cursor) => this.portalLinks.list(applicationId, { ...query, cursor })),
+    /** Revokes a link at once. */
+    revoke: (id: string): Promise<Deleted<"portal_link">> =>
+      this.once(() => this.http.DELETE("/v1/portal-links/{id}", { params: { path: { id } } })),
+  };
+
+  readonly replays = {
+    /** A replay's progress: `queued` of `matched` handed over, `status` running or done. */
+    get: (id: string): Promise<Replay> =>
+      this.retrying(() => this.http.GET("/v1/replays/{id}", { params: { path: { id } } })),
   };
 
   readonly messages = {

@@ -5,34 +5,19 @@
  * retried under the same idempotency key, and a delivery verified with
  * verifyWebhook.
  */
-import { rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { newHook } from "../../../test/helpers/hooks";
-import { type Receiver, startReceiver } from "../../../test/helpers/receiver";
-import { type Relay, startRelay } from "../../../test/helpers/server";
+import { beforeAll, describe, expect, test } from "vitest";
+import { eventually } from "../../../test/helpers/eventually";
+import { useRelay } from "../../../test/helpers/rig";
 import { type DeliveryEvent, HookrelayClient } from "../src/client";
 import { HookrelayError } from "../src/errors";
 import { verifyWebhook, WebhookVerificationError } from "../src/webhooks";
 
-let relay: Relay | undefined;
-let receiver: Receiver | undefined;
+const rig = useRelay();
 let client: HookrelayClient;
 
-beforeAll(async () => {
-  [relay, receiver] = await Promise.all([startRelay(), startReceiver()]);
-  client = new HookrelayClient({ baseUrl: relay.url, token: relay.token });
+beforeAll(() => {
+  client = new HookrelayClient({ baseUrl: rig.relay.url, token: rig.relay.token });
 });
-
-afterAll(async () => {
-  await relay?.stop();
-  await receiver?.close();
-  if (relay?.persistTo.startsWith(tmpdir()))
-    await rm(relay.persistTo, { recursive: true, force: true });
-});
-
-const eventually = <T>(check: () => Promise<T>) =>
-  vi.waitFor(check, { timeout: 30_000, interval: 200 });
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
@@ -41,7 +26,7 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 }
 
 async function setup() {
-  const hook = newHook(receiver!.url);
+  const hook = rig.hook();
   const application = await client.applications.create({ name: `client ${crypto.randomUUID()}` });
   const webhook = await client.webhooks.create({
     application_id: application.id,
@@ -130,18 +115,22 @@ describe("typed client against the local relay", () => {
     const { hook, application } = await setup();
     let lost = 0;
     const keys: string[] = [];
+    const answered: number[] = [];
     const flaky = new HookrelayClient({
-      baseUrl: relay!.url,
-      token: relay!.token,
+      baseUrl: rig.relay.url,
+      token: rig.relay.token,
       retry: { baseDelayMs: 10 },
       fetch: async (request) => {
         if (request.method === "POST" && new URL(request.url).pathname === "/v1/messages") {
           keys.push((await request.clone().json()).idempotency_key);
           if (lost === 0) {
             lost += 1;
-            await fetch(request); // the relay accepts it…
+            answered.push((await fetch(request)).status); // the relay accepts it…
             throw new TypeError("fetch failed"); // …and the answer never arrives.
           }
+          const response = await fetch(request);
+          answered.push(response.status);
+          return response;
         }
         return fetch(request);
       },
@@ -154,10 +143,9 @@ describe("typed client against the local relay", () => {
     expect(keys).toHaveLength(2);
     expect(keys[0]).toBe(keys[1]);
     expect(message.idempotency_key).toBe(keys[0]);
+    // The retry was answered with the first message (200), which delivers nothing again.
+    expect(answered).toEqual([202, 200]);
     await eventually(async () => expect((await hook.received()).requests).toHaveLength(1));
-    // Still one a little later: the second publish delivered nothing.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect((await hook.received()).requests).toHaveLength(1);
   });
 
   test("lists page by cursor, and the iterator walks every page", async () => {
@@ -193,7 +181,7 @@ describe("typed client against the local relay", () => {
     expect(applications.map((a) => a.id)).toContain(application.id);
   });
 
-  test("applications and webhooks: get, update, secret, rotate, test, recover, delete", async () => {
+  test("applications and webhooks: get, update, secret, rotate, test, recover, replay, delete", async () => {
     const { hook, application, webhook } = await setup();
     expect((await client.applications.get(application.id)).name).toBe(application.name);
     const renamed = await client.applications.update(application.id, { name: "renamed" });
@@ -228,6 +216,16 @@ describe("typed client against the local relay", () => {
       since: new Date(Date.now() - 3_600_000).toISOString(),
     });
     expect(recovery).toMatchObject({ object: "recovery", webhook_id: webhook.id });
+    // Once the test event is delivered, a replay selects it, and counts it first.
+    await eventually(async () =>
+      expect((await client.events.get(test.id, { webhook_id: webhook.id })).delivery_status).toBe("success"),
+    );
+    const selection = { since: new Date(Date.now() - 3_600_000).toISOString() };
+    const counted = await client.webhooks.countReplay(webhook.id, selection);
+    expect(counted).toMatchObject({ object: "replay", dry_run: true, matched: 1 });
+    const replay = await client.webhooks.replay(webhook.id, selection);
+    expect(replay).toMatchObject({ object: "replay", webhook_id: webhook.id, matched: 1 });
+    expect((await client.replays.get(replay.id)).id).toBe(replay.id);
 
     expect(await client.webhooks.delete(webhook.id)).toEqual({
       object: "webhook",
@@ -251,7 +249,7 @@ describe("typed client against the local relay", () => {
       page.data,
     );
 
-    const reader = new HookrelayClient({ baseUrl: relay!.url, token: key.key });
+    const reader = new HookrelayClient({ baseUrl: rig.relay.url, token: key.key });
     expect((await reader.applications.get(application.id)).id).toBe(application.id);
     const refused = await reader.applications.create({ name: "nope" }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(HookrelayError);
@@ -281,7 +279,7 @@ describe("typed client against the local relay", () => {
     expect(problem.status).toBe(422);
     expect(problem.errors?.map((e) => e.path)).toContain("timeout_ms");
 
-    const unauthorised = new HookrelayClient({ baseUrl: relay!.url, token: "wrong" });
+    const unauthorised = new HookrelayClient({ baseUrl: rig.relay.url, token: "wrong" });
     const refused = await unauthorised.applications.list().catch((e: unknown) => e);
     expect((refused as HookrelayError).status).toBe(401);
   });

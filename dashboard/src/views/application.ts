@@ -3,7 +3,7 @@
  * (enabled, 24-hour success rate, last delivery), creating a webhook, and,
  * for whoever may make them, the portal links that still work, to revoke.
  */
-import { ApiError } from "../api";
+import { HookrelayError } from "../../../clients/typescript/src/errors";
 import { h, replace } from "../dom";
 import {
   formatDateTime,
@@ -13,9 +13,7 @@ import {
   webhookTitle,
 } from "../format";
 import { hrefFor, names, readPortal } from "../state";
-import type { Application } from "../../../src/api/applications/schemas";
-import type { ListedPortalLink } from "../../../src/api/portal-links/schemas";
-import type { Webhook } from "../../../src/api/webhooks/schemas";
+import type { Application, ListedPortalLink, Webhook } from "../../../clients/typescript/src/client";
 import {
   button,
   card,
@@ -38,8 +36,8 @@ export async function renderApplication(
 ): Promise<void> {
   const { client, main } = context;
   const [app, first] = await Promise.all([
-    client.getApplication(applicationId),
-    client.listWebhooks(applicationId),
+    client.applications.get(applicationId),
+    client.webhooks.list({ application_id: applicationId, limit: 100 }),
   ]);
   if (!context.isCurrent()) return;
   names.set(app.id, app.name);
@@ -49,7 +47,7 @@ export async function renderApplication(
   let cursor = first.next_cursor;
   // An application holds at most webhook_limit webhooks (10 by default): read them all.
   while (cursor) {
-    const page = await client.listWebhooks(applicationId, cursor);
+    const page = await client.webhooks.list({ application_id: applicationId, cursor, limit: 100 });
     webhooks.push(...page.data);
     cursor = page.next_cursor;
   }
@@ -99,14 +97,9 @@ async function loadPortalLinks(
 ): Promise<void> {
   const live: ListedPortalLink[] = [];
   try {
-    let cursor: string | undefined;
-    do {
-      const page = await context.client.listPortalLinks(applicationId, cursor);
-      live.push(...page.data);
-      cursor = page.next_cursor ?? undefined;
-    } while (cursor);
+    for await (const link of context.client.portalLinks.iterate(applicationId, { limit: 100 })) live.push(link);
   } catch (error) {
-    if (!context.isCurrent() || (error instanceof ApiError && error.status === 403)) return;
+    if (!context.isCurrent() || (error instanceof HookrelayError && error.status === 403)) return;
     replace(slot, errorBox(error, "Could not load the portal links"));
     return;
   }
@@ -143,7 +136,7 @@ async function loadPortalLinks(
     });
     if (!confirmed) return;
     try {
-      await withBusy(revokeButton, () => context.client.revokePortalLink(link.id));
+      await withBusy(revokeButton, () => context.client.portalLinks.revoke(link.id));
     } catch (error) {
       toast(error instanceof Error ? error.message : "Could not revoke the link", "error");
       return;
@@ -235,8 +228,8 @@ async function loadHealth(
   last: HTMLElement,
 ): Promise<void> {
   const [stats, events] = await Promise.allSettled([
-    context.client.stats(webhook.id),
-    context.client.listEvents({ webhookId: webhook.id, limit: 1 }),
+    context.client.webhooks.stats(webhook.id),
+    context.client.events.list({ webhook_id: webhook.id, limit: 1 }),
   ]);
   if (!context.isCurrent()) return;
   const failed = (reason: unknown) =>

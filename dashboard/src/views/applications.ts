@@ -2,7 +2,7 @@
 import { h, replace } from "../dom";
 import { formatDateTime, formatRelative } from "../format";
 import { hrefFor, navigate } from "../state";
-import type { Application } from "../../../src/api/applications/schemas";
+import type { Application } from "../../../clients/typescript/src/client";
 import {
   button,
   card,
@@ -19,7 +19,7 @@ import type { ViewContext } from "./context";
 export async function renderApplications(context: ViewContext): Promise<void> {
   const { client, main } = context;
   context.setCrumbs([{ label: "Applications" }]);
-  const first = await client.listApplications();
+  const first = await client.applications.list();
   if (!context.isCurrent()) return;
 
   const rows = h("tbody");
@@ -34,7 +34,7 @@ export async function renderApplications(context: ViewContext): Promise<void> {
         ? button("Load more", async (event) => {
             const target = event.currentTarget as HTMLButtonElement;
             try {
-              const page = await withBusy(target, () => client.listApplications(cursor));
+              const page = await withBusy(target, () => client.applications.list({ cursor }));
               addRows(page.data);
               showMore(page.next_cursor);
             } catch (error) {
@@ -153,7 +153,7 @@ function openCreateApplication(context: ViewContext): void {
       field("Webhook limit", limit, "How many webhooks this application may register."),
     ],
     submit: async () => {
-      const app = await context.client.createApplication({
+      const app = await context.client.applications.create({
         name: name.value.trim(),
         ...(uid.value.trim() ? { uid: uid.value.trim() } : {}),
         ...(limit.value ? { webhook_limit: Number(limit.value) } : {}),

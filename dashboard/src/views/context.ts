@@ -1,5 +1,5 @@
 /** @module What every view receives from the shell in main.ts. */
-import type { Client } from "../api";
+import type { Client } from "../connection";
 
 export type Crumb = { label: string; href?: string };
 

@@ -2,7 +2,7 @@
  * @module One delivery event: its state, every attempt (status code,
  * duration, error, the start of the response) and the payload, with a retry.
  */
-import type { Client } from "../api";
+import type { Client } from "../connection";
 import { h, replace } from "../dom";
 import {
   extraError,
@@ -13,8 +13,7 @@ import {
   prettyJson,
   shortId,
 } from "../format";
-import type { Attempt, DeliveryEvent } from "../../../src/api/events/schemas";
-import type { MessageWithEvents } from "../../../src/api/messages/schemas";
+import type { Attempt, DeliveryEvent, MessageWithEvents } from "../../../clients/typescript/src/client";
 import {
   button,
   card,
@@ -44,7 +43,7 @@ async function allAttempts(client: Client, eventId: string): Promise<Attempt[]> 
   const attempts: Attempt[] = [];
   let cursor: string | undefined;
   do {
-    const page = await client.listAttempts(eventId, cursor);
+    const page = await client.events.attempts(eventId, { cursor, limit: 100 });
     attempts.push(...page.data);
     cursor = page.next_cursor ?? undefined;
   } while (cursor);
@@ -58,8 +57,8 @@ export async function renderEvent(
 ): Promise<void> {
   const { client, main } = context;
   const [webhook, first, firstAttempts] = await Promise.all([
-    client.getWebhook(webhookId),
-    client.getEvent(eventId, webhookId),
+    client.webhooks.get(webhookId),
+    client.events.get(eventId, { webhook_id: webhookId }),
     allAttempts(client, eventId),
   ]);
   const crumbs = await webhookCrumbs(context, webhook);
@@ -82,7 +81,7 @@ export async function renderEvent(
         const target = click.currentTarget as HTMLButtonElement;
         const before = attempts.length;
         try {
-          event = await withBusy(target, () => client.retryEvent(event.id, webhookId));
+          event = await withBusy(target, () => client.events.retry(event.id, { webhook_id: webhookId }));
           toast("Retry queued: one fresh attempt");
           renderAll();
           follow(before + 1);
@@ -161,7 +160,7 @@ export async function renderEvent(
     const until = Date.now() + RETRY_WATCH_MS;
     stopFollowing = poll(context, REFRESH_MS, async () => {
       const [next, latest] = await Promise.all([
-        client.getEvent(event.id, webhookId),
+        client.events.get(event.id, { webhook_id: webhookId }),
         allAttempts(client, event.id),
       ]);
       if (!context.isCurrent()) return false;
@@ -189,7 +188,7 @@ export async function renderEvent(
   if (inFlight(event)) follow();
 
   try {
-    const message = await client.getMessage(event.message_id);
+    const message = await client.messages.get(event.message_id);
     if (!context.isCurrent()) return;
     replace(payloadBody, payloadView(message));
   } catch (error) {

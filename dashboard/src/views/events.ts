@@ -4,8 +4,7 @@
  */
 import { h, replace } from "../dom";
 import { extraError, formatDateTime, formatRelative, shortId } from "../format";
-import type { DeliveryEvent, DeliveryStatus, EventList } from "../../../src/api/events/schemas";
-import type { Webhook } from "../../../src/api/webhooks/schemas";
+import type { DeliveryEvent, DeliveryStatus, Page, Webhook } from "../../../clients/typescript/src/client";
 import { DELIVERY_STATUSES, type EventQuery, hrefFor, navigate } from "../state";
 import { button, card, emptyState, errorBox, httpBadge, statusBadge, withBusy } from "../ui";
 import type { ViewContext } from "./context";
@@ -86,11 +85,11 @@ export function eventsPanel(
   /** Reads the current page; a failed background refresh keeps what is shown. */
   async function load(background = false): Promise<void> {
     const read = ++reads;
-    let list: EventList;
+    let list: Page<DeliveryEvent>;
     try {
-      list = await context.client.listEvents({
-        webhookId: webhook.id,
-        status: filter.status,
+      list = await context.client.events.list({
+        webhook_id: webhook.id,
+        delivery_status: filter.status,
         type: filter.type,
         cursor: cursors[page],
         limit: PAGE_SIZE,

@@ -3,7 +3,7 @@
  * filters, see how many events match (a dry run) before anything is sent,
  * confirm, then watch the replay's progress until it is done.
  */
-import type { Replay } from "../../../src/api/replays/schemas";
+import type { Replay } from "../../../clients/typescript/src/client";
 import { h, replace } from "../dom";
 import { parseEventTypes, parseStatusCodes } from "../form-parsers";
 import { formatDateTime, localInputValue } from "../format";
@@ -79,7 +79,7 @@ export function replayCard(context: ViewContext, webhookId: string, started: () 
       return;
     }
     try {
-      const dry = await withBusy(count, () => context.client.replayDryRun(webhookId, input));
+      const dry = await withBusy(count, () => context.client.webhooks.countReplay(webhookId, input));
       if (!context.isCurrent()) return;
       if (dry.matched === 0) {
         result.appendChild(h("p", { class: "alert alert-info", id: "replay-matched" }, "No events match."));
@@ -92,7 +92,7 @@ export function replayCard(context: ViewContext, webhookId: string, started: () 
       );
       confirm.addEventListener("click", async () => {
         try {
-          const replay = await withBusy(confirm, () => context.client.replay(webhookId, input));
+          const replay = await withBusy(confirm, () => context.client.webhooks.replay(webhookId, input));
           showProgress(context, result, replay);
           started();
         } catch (error) {
@@ -143,7 +143,7 @@ function showProgress(context: ViewContext, result: HTMLElement, first: Replay):
   replace(result, h("div", { class: "replay-progress" }, line, bar));
   if (first.status === "done") return;
   poll(context, 1000, async () => {
-    const replay = await context.client.getReplay(first.id);
+    const replay = await context.client.replays.get(first.id);
     render(replay);
     return replay.status !== "done";
   });

@@ -2,7 +2,8 @@
  * @module Sign in with the admin token or an API key. The token is checked
  * with one read before it is kept, and kept in sessionStorage only.
  */
-import { ApiError, createClient } from "../api";
+import { HookrelayError } from "../../../clients/typescript/src/errors";
+import { connect } from "../connection";
 import { h, replace } from "../dom";
 import { saveToken } from "../state";
 import { errorBox, withBusy } from "../ui";
@@ -41,15 +42,15 @@ export function renderSignIn(main: HTMLElement, reason: string | null, signedIn:
     }
     try {
       // Any read the token may make proves it; the API says why when it may not.
-      await withBusy(submit, () => createClient(token).listApplications(undefined, 1));
+      await withBusy(submit, () => connect(token).applications.list({ limit: 1 }));
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) {
+      if (error instanceof HookrelayError && error.status === 401) {
         errors.appendChild(errorBox(error, "Sign in failed"));
         input.select();
         return;
       }
       // 403 and others: the token is real but may see little; keep it and let the views say so.
-      if (!(error instanceof ApiError) || error.status === 0) {
+      if (!(error instanceof HookrelayError)) {
         errors.appendChild(errorBox(error, "Sign in failed"));
         return;
       }

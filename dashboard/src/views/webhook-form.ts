@@ -3,12 +3,14 @@
  * filter (with a test beside it), retry policy, static headers, ordering and the advanced delivery settings. The
  * API validates; its 422 field errors are shown under the matching inputs.
  */
-import type { Application } from "../../../src/api/applications/schemas";
+import type {
+  Application,
+  CreateWebhook,
+  RetryPolicy,
+  Webhook,
+} from "../../../clients/typescript/src/client";
 import { WEBHOOK_DEFAULTS } from "../../../src/api/webhooks/defaults";
-import type { Webhook } from "../../../src/api/webhooks/schemas";
 import type { Filter } from "../../../src/delivery/filter";
-import type { RetryPolicy } from "../../../src/delivery/retry-policy";
-import type { WebhookInput } from "../api";
 import { h } from "../dom";
 import { matchesFilter } from "../../../src/delivery/filter";
 import { parseEventTypes, parseFilter, parseHeaders, parseSchedule } from "../form-parsers";
@@ -18,6 +20,8 @@ import type { ViewContext } from "./context";
 
 /** The API's own default (SPEC §5): what a new webhook gets when the form leaves it. */
 const DEFAULT_RETRY_POLICY = WEBHOOK_DEFAULTS.retry_policy;
+/** The webhook settings the form sends, on create and on update. */
+type WebhookInput = Omit<CreateWebhook, "application_id" | "secret">;
 type Ordering = NonNullable<WebhookInput["ordering"]>;
 type PayloadFormat = NonNullable<WebhookInput["payload_format"]>;
 
@@ -200,8 +204,8 @@ function certificateSelect(context: ViewContext, current: string | null): HTMLSe
   };
   if (current) add(current);
   choice.value = current ?? "";
-  context.client
-    .listClientCertificates()
+  context.client.webhooks
+    .tlsClientCertificates()
     .then((list) => list.data.forEach(add))
     .catch(() => {
       // Not an admin key, or none bound: "None" (and the current one) it is.
@@ -454,11 +458,11 @@ export function openWebhookForm(context: ViewContext, target: WebhookFormTarget)
     submit: async () => {
       const input = read();
       if (target.webhook) {
-        const saved = await context.client.updateWebhook(target.webhook.id, input);
+        const saved = await context.client.webhooks.update(target.webhook.id, input);
         toast("Webhook saved");
         target.onSaved(saved);
       } else {
-        const created = await context.client.createWebhook(target.application.id, input);
+        const created = await context.client.webhooks.create({ application_id: target.application.id, ...input });
         toast("Webhook created. Reveal its signing secret on its page.");
         navigate({ view: "webhook", webhookId: created.id, query: {} });
       }

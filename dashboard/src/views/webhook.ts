@@ -16,7 +16,7 @@ import {
   webhookTitle,
 } from "../format";
 import { type EventQuery, hrefFor, names, navigate } from "../state";
-import type { Webhook, WebhookSecret, WebhookStats } from "../../../src/api/webhooks/schemas";
+import type { Webhook, WebhookSecret, WebhookStats } from "../../../clients/typescript/src/client";
 import {
   button,
   card,
@@ -40,7 +40,7 @@ export async function webhookCrumbs(context: ViewContext, webhook: Webhook): Pro
   let appName = names.get(webhook.application_id);
   if (appName === undefined) {
     try {
-      appName = (await context.client.getApplication(webhook.application_id)).name;
+      appName = (await context.client.applications.get(webhook.application_id)).name;
       names.set(webhook.application_id, appName);
     } catch {
       appName = "Application";
@@ -65,7 +65,7 @@ export async function renderWebhook(
   query: EventQuery,
 ): Promise<void> {
   const { client, main } = context;
-  let webhook = await client.getWebhook(webhookId);
+  let webhook = await client.webhooks.get(webhookId);
   const crumbs = await webhookCrumbs(context, webhook);
   if (!context.isCurrent()) return;
   context.setCrumbs(crumbs);
@@ -79,7 +79,7 @@ export async function renderWebhook(
   /** The tiles and the chart, from one stats call. */
   const refreshSummary = async () => {
     try {
-      const stats = await client.stats(webhook.id);
+      const stats = await client.webhooks.stats(webhook.id);
       if (!context.isCurrent()) return;
       replace(statsBody, statTiles(stats));
       replace(chartBody, deliveryChart(bucketsOf(stats)));
@@ -93,7 +93,7 @@ export async function renderWebhook(
     const target = click.currentTarget as HTMLButtonElement;
     const enabled = !webhook.enabled;
     try {
-      webhook = await withBusy(target, () => client.updateWebhook(webhook.id, { enabled }));
+      webhook = await withBusy(target, () => client.webhooks.update(webhook.id, { enabled }));
       toast(enabled ? "Webhook enabled" : "Webhook disabled: it receives nothing until enabled");
       renderHeader();
       renderSettings();
@@ -104,7 +104,7 @@ export async function renderWebhook(
   const sendTest = async (click: MouseEvent) => {
     const target = click.currentTarget as HTMLButtonElement;
     try {
-      await withBusy(target, () => client.sendTest(webhook.id));
+      await withBusy(target, () => client.webhooks.sendTest(webhook.id));
       toast("Test event sent");
       events.showNewest();
     } catch (error) {
@@ -132,7 +132,7 @@ export async function renderWebhook(
     });
     if (!confirmed) return;
     try {
-      await client.deleteWebhook(webhook.id);
+      await client.webhooks.delete(webhook.id);
       toast("Webhook deleted");
       navigate({ view: "application", applicationId: webhook.application_id });
     } catch (error) {
@@ -351,7 +351,7 @@ function secretCard(context: ViewContext, webhookId: string): HTMLElement {
     }
     const target = click.currentTarget as HTMLButtonElement;
     try {
-      revealed = await withBusy(target, () => context.client.getSecret(webhookId));
+      revealed = await withBusy(target, () => context.client.webhooks.secret(webhookId));
       render();
     } catch (error) {
       body.prepend(errorBox(error, "Could not read the secret"));
@@ -366,7 +366,7 @@ function secretCard(context: ViewContext, webhookId: string): HTMLElement {
     });
     if (!confirmed) return;
     try {
-      revealed = await context.client.rotateSecret(webhookId);
+      revealed = await context.client.webhooks.rotateSecret(webhookId);
       toast("Secret rotated");
       render();
     } catch (error) {
@@ -438,7 +438,7 @@ function recoverCard(context: ViewContext, webhookId: string, recovered: () => v
     }
     try {
       const recovery = await withBusy(submit, () =>
-        context.client.recover(webhookId, when.toISOString()),
+        context.client.webhooks.recover(webhookId, { since: when.toISOString() }),
       );
       const { count } = recovery;
       result.appendChild(

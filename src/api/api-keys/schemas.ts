@@ -43,7 +43,7 @@ export const createApiKeySchema = z
   .strict()
   .openapi("CreateApiKey");
 
-export const apiKeySchema = z
+const apiKeySchema = z
   .object({
     object: z.literal("api_key"),
     id: idSchema,
@@ -80,10 +80,8 @@ export const listApiKeysQuery = z.object({
   ...paginationQuery,
 });
 
-/** The API's answers, derived from the schemas above: clients import these, type-only. */
-export type ApiKey = z.infer<typeof apiKeySchema>;
-export type ApiKeyWithKey = z.infer<typeof apiKeyWithKeySchema>;
-export type ApiKeyList = z.infer<typeof apiKeyListSchema>;
+/** The API's answers, derived from the schemas above. */
+type ApiKey = z.infer<typeof apiKeySchema>;
 
 export function toApiKeyObject(row: ApiKeyRow): ApiKey {
   return {

@@ -18,7 +18,7 @@ import { cidrWithin, parseCidrList } from "../../security/ip-allowlist";
 import { type Principal, requireAccess, requireApplication } from "../../security/principal";
 import type { createApiKeySchema } from "./schemas";
 
-export type CreatedApiKey = { row: ApiKeyRow; key: string };
+type CreatedApiKey = { row: ApiKeyRow; key: string };
 
 /**
  * Issues a key. A confined admin key may only issue keys confined to its own

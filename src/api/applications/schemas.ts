@@ -47,10 +47,8 @@ export const applicationSchema = z
 export const applicationListSchema = listSchema(applicationSchema, "ApplicationList");
 export const listApplicationsQuery = z.object(paginationQuery);
 
-/** The API's answers, derived from the schemas above: clients import these, type-only. */
-export type Application = z.infer<typeof applicationSchema>;
-export type ApplicationList = z.infer<typeof applicationListSchema>;
-export type CreateApplicationInput = z.input<typeof createApplicationSchema>;
+/** The API's answers, derived from the schemas above. */
+type Application = z.infer<typeof applicationSchema>;
 
 export function toApplicationObject(row: ApplicationRow): Application {
   return {

@@ -25,7 +25,7 @@ export const eventSchema = z
   })
   .openapi("Event");
 
-export const attemptSchema = z
+const attemptSchema = z
   .object({
     object: z.literal("attempt"),
     id: idSchema,
@@ -52,12 +52,9 @@ export const listEventsQuery = z.object({
 
 export const eventQuery = z.object({ webhook_id: idSchema.optional() });
 
-/** The API's answers, derived from the schemas above: clients import these, type-only. */
-export type DeliveryEvent = z.infer<typeof eventSchema>;
-export type DeliveryStatus = DeliveryEvent["delivery_status"];
-export type Attempt = z.infer<typeof attemptSchema>;
-export type EventList = z.infer<typeof eventListSchema>;
-export type AttemptList = z.infer<typeof attemptListSchema>;
+/** The API's answers, derived from the schemas above. */
+type DeliveryEvent = z.infer<typeof eventSchema>;
+type Attempt = z.infer<typeof attemptSchema>;
 
 export function toEventObject(row: EventRow): DeliveryEvent {
   return {

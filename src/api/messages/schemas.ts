@@ -51,7 +51,7 @@ export const messageSchema = z
   .openapi("Message");
 
 /** At most this many messages in one batch publish. */
-export const BATCH_LIMIT = 100;
+const BATCH_LIMIT = 100;
 
 export const publishBatchSchema = z
   .object({
@@ -70,7 +70,7 @@ export const publishBatchSchema = z
   .strict()
   .openapi("PublishMessageBatch");
 
-export const batchEntrySchema = z
+const batchEntrySchema = z
   .object({
     index: z.number().int().openapi({ description: "The item's position in the request" }),
     status: z.number().int().openapi({
@@ -102,10 +102,8 @@ type MessageFields = Pick<
   | "createdAt"
 >;
 
-/** The API's answers, derived from the schemas above: clients import these, type-only. */
-export type Message = z.infer<typeof messageSchema>;
-export type MessageWithEvents = z.infer<typeof messageWithEventsSchema>;
-export type PublishBatchResult = z.infer<typeof publishBatchResultSchema>;
+/** The API's answers, derived from the schemas above. */
+type Message = z.infer<typeof messageSchema>;
 
 export function toMessageObject(row: MessageFields): Message {
   return {

@@ -14,7 +14,7 @@ import { type Principal, requireAccess, requireApplication } from "../../securit
 import { zodProblem } from "../problem";
 import { publishMessageSchema } from "./schemas";
 
-export type Published = { message: StoredMessage; created: boolean };
+type Published = { message: StoredMessage; created: boolean };
 
 /**
  * Accepts the message for delivery. The same idempotency key for the same
@@ -59,7 +59,7 @@ function settled(result: PublishResult): Published {
   }
 }
 
-export type BatchEntry =
+type BatchEntry =
   | { index: number; status: 200 | 202; message: StoredMessage }
   | { index: number; status: number; error: ApiError };
 
@@ -147,7 +147,7 @@ export async function findMessage(
 }
 
 /** Its events: as recorded in D1, or as their webhooks' objects hold them while in flight. */
-export async function eventsOfMessage(deps: Deps, message: MessageRow): Promise<EventRow[]> {
+async function eventsOfMessage(deps: Deps, message: MessageRow): Promise<EventRow[]> {
   const keys = await eventKeysOf(message);
   const recorded = new Map((await getEventsByKey(deps.db, keys)).map((e) => [e.id, e]));
   const inFlight = await Promise.all(

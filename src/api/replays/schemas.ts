@@ -70,8 +70,7 @@ export const replaySchema = z
   .openapi("Replay");
 
 export type CreateReplayInput = z.infer<typeof createReplaySchema>;
-export type ReplayDryRun = z.infer<typeof replayDryRunSchema>;
-export type Replay = z.infer<typeof replaySchema>;
+type Replay = z.infer<typeof replaySchema>;
 
 export function selectionFieldsOf(webhookId: string, s: ReplaySelection) {
   return {

@@ -11,7 +11,7 @@ import { type Principal, requireAccess, requireApplication } from "../../securit
 import { findWebhook, windowOf } from "../webhooks/service";
 import { type CreateReplayInput, DEFAULT_REPLAY_STATUSES } from "./schemas";
 
-export type StartedReplay =
+type StartedReplay =
   | { dryRun: true; webhookId: string; selection: ReplaySelection; matched: number }
   | { dryRun: false; row: ReplayRow };
 

@@ -98,7 +98,7 @@ const tlsClientCertificateSchema = z
  * z.record, which silently drops a `__proto__` key; each problem is reported
  * at its path inside the filter, e.g. `filter.$or.0.payload.amount.$gt`.
  */
-export const filterSchema = z
+const filterSchema = z
   .unknown()
   .superRefine((value, ctx) => {
     if (value === null) return;
@@ -294,18 +294,10 @@ export const listWebhooksQuery = z.object({
   ...paginationQuery,
 });
 
-/** The API's answers, derived from the schemas above: clients import these, type-only. */
-export type Webhook = z.infer<typeof webhookSchema>;
-export type WebhookWithSecret = z.infer<typeof webhookWithSecretSchema>;
+/** The API's answers, derived from the schemas above. */
+type Webhook = z.infer<typeof webhookSchema>;
 export type WebhookSecret = z.infer<typeof secretObjectSchema>;
-export type WebhookJwks = z.infer<typeof jwksSchema>;
 export type WebhookStats = z.infer<typeof webhookStatsSchema>;
-export type Recovery = z.infer<typeof recoverResultSchema>;
-export type FilterTestResult = z.infer<typeof filterTestResultSchema>;
-export type WebhookList = z.infer<typeof webhookListSchema>;
-/** What POST /v1/webhooks and PATCH /v1/webhooks/{id} accept. */
-export type CreateWebhookInput = z.input<typeof createWebhookSchema>;
-export type UpdateWebhookInput = z.input<typeof updateWebhookSchema>;
 
 export function toWebhookObject(row: WebhookRow): Webhook {
   return {

@@ -259,7 +259,7 @@ export async function pageWebhooks(
 }
 
 /** Old secret keeps signing beside the new one this long, so receivers can roll over. */
-export const ROTATION_OVERLAP_MS = DAY_MS;
+const ROTATION_OVERLAP_MS = DAY_MS;
 
 /**
  * Rotates whatever the scheme signs with (the HMAC secret, the key pair, or

@@ -3,7 +3,7 @@ import { and, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { type ApiKeyRow, apiKeys } from "../schema";
 
-export type NewApiKey = typeof apiKeys.$inferInsert;
+type NewApiKey = typeof apiKeys.$inferInsert;
 
 export async function insertApiKey(db: Db, row: NewApiKey): Promise<ApiKeyRow> {
   const [created] = await db.insert(apiKeys).values(row).returning();

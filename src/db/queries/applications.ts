@@ -3,7 +3,7 @@ import { asc, desc, eq, gt, lt } from "drizzle-orm";
 import type { Db } from "../client";
 import { type ApplicationRow, applications } from "../schema";
 
-export type NewApplication = typeof applications.$inferInsert;
+type NewApplication = typeof applications.$inferInsert;
 
 export async function getApplication(db: Db, id: string): Promise<ApplicationRow | undefined> {
   return db.select().from(applications).where(eq(applications.id, id)).get();

@@ -137,7 +137,7 @@ export async function deleteEvents(
  * included), status, type and last HTTP status: what recover and replay
  * (SPEC §7.6) count and then page through, with the same condition.
  */
-export type EventSelection = {
+type EventSelection = {
   webhookId: string;
   since: string;
   until: string;

@@ -5,7 +5,7 @@ import type { Db } from "../client";
 import { type MessageRow, messages } from "../schema";
 import { runPerChunk } from "./json-rows";
 
-export type NewMessage = typeof messages.$inferInsert;
+type NewMessage = typeof messages.$inferInsert;
 
 export async function getMessage(db: Db, id: string): Promise<MessageRow | undefined> {
   return db.select().from(messages).where(eq(messages.id, id)).get();

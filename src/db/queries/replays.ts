@@ -3,7 +3,7 @@ import { and, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { type ReplayRow, replays } from "../schema";
 
-export type NewReplay = typeof replays.$inferInsert;
+type NewReplay = typeof replays.$inferInsert;
 
 export async function insertReplay(db: Db, row: NewReplay): Promise<ReplayRow> {
   const [created] = await db.insert(replays).values(row).returning();

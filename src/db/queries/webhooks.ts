@@ -4,7 +4,7 @@ import { chunked } from "../chunked";
 import type { Db } from "../client";
 import { applications, type WebhookRow, webhooks } from "../schema";
 
-export type NewWebhook = typeof webhooks.$inferInsert;
+type NewWebhook = typeof webhooks.$inferInsert;
 export type WebhookChanges = Partial<Omit<NewWebhook, "id" | "applicationId" | "createdAt">>;
 
 export async function getWebhook(db: Db, id: string): Promise<WebhookRow | undefined> {
@@ -103,7 +103,7 @@ const credentialColumns = {
   privateKey: webhooks.privateKey,
   previousPrivateKey: webhooks.previousPrivateKey,
 };
-export type StoredCredentials = Pick<
+type StoredCredentials = Pick<
   WebhookRow,
   "id" | "secret" | "previousSecret" | "privateKey" | "previousPrivateKey"
 >;

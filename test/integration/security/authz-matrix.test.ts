@@ -4,7 +4,8 @@
  * added without a row here fails this file instead of going unchecked.
  */
 import { beforeAll, describe, expect, inject, test } from "vitest";
-import { type ApiResponse, api, createWebhook, eventually, publish } from "../../helpers/api";
+import { type ApiResponse, api, createWebhook, publish } from "../../helpers/api";
+import { eventually } from "../../helpers/eventually";
 import { newHook } from "../../helpers/hooks";
 import { as, createKey, createTenants, PRINCIPALS, type Tenants, type Who } from "./tenants";
 

@@ -16,24 +16,6 @@ export async function rowCounts() {
   ).first();
 }
 
-/**
- * The row counts once delivery has settled: messages and events are written
- * behind the queue, a second or so after a publish or a test was accepted,
- * so a count taken meanwhile would move by itself. Settled: unchanged for
- * two seconds, longer than the queue's batch wait and the history's flush
- * interval (1 s each).
- */
-export async function settledRowCounts() {
-  let last = JSON.stringify(await rowCounts());
-  for (let i = 0; i < 30; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const now = JSON.stringify(await rowCounts());
-    if (now === last) break;
-    last = now;
-  }
-  return JSON.parse(last) as Awaited<ReturnType<typeof rowCounts>>;
-}
-
 export const printable = (maxLength: number) => fc.string({ unit: "grapheme-ascii", maxLength });
 
 export const hostileStrings = fc.constantFrom(

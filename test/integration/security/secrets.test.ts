@@ -5,7 +5,8 @@
  * the calls ran, is scanned for the material itself and for its shape.
  */
 import { afterEach, beforeEach, describe, expect, inject, test, vi } from "vitest";
-import { ADMIN_TOKEN, type ApiResponse, api, createWebhook, eventually } from "../../helpers/api";
+import { ADMIN_TOKEN, type ApiResponse, api, createWebhook } from "../../helpers/api";
+import { eventually } from "../../helpers/eventually";
 import { newHook } from "../../helpers/hooks";
 import { createKey, createTenants } from "./tenants";
 

@@ -46,6 +46,22 @@ describe("typed client against the local relay", () => {
     expect(maintenance.object).toBe("maintenance");
   });
 
+  test("portal links: made, listed without their tokens, revoked, refused after", async () => {
+    const { application } = await setup();
+    const link = await client.portalLinks.create(application.id, { ttl_seconds: 600, scope: "reader" });
+    const token = new URL(link.url).hash.slice("#token=".length);
+    const listed = await collect(client.portalLinks.iterate(application.id));
+    expect(listed.map((l) => [l.id, l.scope])).toEqual([[link.id, "reader"]]);
+    expect(JSON.stringify(listed)).not.toContain(token);
+    const asLink = new HookrelayClient({ baseUrl: rig.relay.url, token, retry: { attempts: 1 } });
+    expect((await asLink.applications.get(application.id)).id).toBe(application.id);
+    expect(await client.portalLinks.revoke(link.id)).toEqual({ object: "portal_link", id: link.id, deleted: true });
+    expect((await client.portalLinks.list(application.id)).data).toEqual([]);
+    const refused = await asLink.applications.get(application.id).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(HookrelayError);
+    expect((refused as HookrelayError).status).toBe(401);
+  });
+
   test("publishBatch: each item answered in order, the accepted delivered", async () => {
     const { hook, application } = await setup();
     const result = await client.messages.publishBatch([

@@ -26,6 +26,8 @@ export type Env = {
   RELAY_MTLS_CERTIFICATES?: string;
   RELAY_OPERATIONS_APPLICATION_ID?: string;
   RELAY_OPERATIONAL_EVENTS_PER_MINUTE?: string;
+  /** "true": only event types in the catalog may be published or subscribed to. */
+  RELAY_REQUIRE_EVENT_TYPES?: string;
 };
 
 const flag = z
@@ -57,6 +59,7 @@ const settingsSchema = z.object({
   RELAY_MTLS_CERTIFICATES: list,
   RELAY_OPERATIONS_APPLICATION_ID: z.string().trim().optional(),
   RELAY_OPERATIONAL_EVENTS_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  RELAY_REQUIRE_EVENT_TYPES: flag,
 });
 
 export type Settings = {
@@ -86,6 +89,12 @@ export type Settings = {
    * it they are counted and summarised (src/delivery/operational-budget.ts).
    */
   operationalEventsPerMinute: number;
+  /**
+   * Publishing a type the event catalog lacks is refused, and so is a
+   * webhook subscribing to one (SPEC §8.3, src/catalog/catalog.ts); the
+   * relay's own types are exempt.
+   */
+  requireEventTypes: boolean;
 };
 
 const cache = new WeakMap<object, Settings>();
@@ -120,6 +129,7 @@ export function readSettings(env: Env): Settings {
     mtlsCertificates: s.RELAY_MTLS_CERTIFICATES,
     operationsApplication: s.RELAY_OPERATIONS_APPLICATION_ID || null,
     operationalEventsPerMinute: s.RELAY_OPERATIONAL_EVENTS_PER_MINUTE,
+    requireEventTypes: s.RELAY_REQUIRE_EVENT_TYPES,
   };
   cache.set(env, settings);
   return settings;

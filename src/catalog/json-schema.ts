@@ -106,8 +106,16 @@ export function compileSchema(text: string): CompiledSchema | FieldError[] {
   return { root, lookup, patterns };
 }
 
-/** The payload's problems against the schema, each with a pointer into the payload. */
-export function payloadProblems(compiled: CompiledSchema, payload: unknown): FieldError[] {
+/**
+ * A document's problems against the schema, each with a pointer into the
+ * document; `field` names it in the paths (a published `payload`, an event
+ * type's `example`).
+ */
+export function payloadProblems(
+  compiled: CompiledSchema,
+  payload: unknown,
+  field: "payload" | "example" = "payload",
+): FieldError[] {
   stepsLeft = VALIDATION_STEPS;
   let errors: OutputUnit[];
   try {
@@ -116,21 +124,21 @@ export function payloadProblems(compiled: CompiledSchema, payload: unknown): Fie
     );
   } catch (error) {
     if (error instanceof StepsExhausted) {
-      return [{ path: "payload", pointer: "", message: `takes more than ${VALIDATION_STEPS} steps to check against the event type's schema` }];
+      return [{ path: field, pointer: "", message: `takes more than ${VALIDATION_STEPS} steps to check against the event type's schema` }];
     }
     // The validator recurses once per level of the payload (RangeError), and
     // names each property in a URI (URIError on a lone surrogate).
     if (error instanceof RangeError) {
-      return [{ path: "payload", pointer: "", message: "is nested too deeply to check against the event type's schema" }];
+      return [{ path: field, pointer: "", message: "is nested too deeply to check against the event type's schema" }];
     }
     if (error instanceof URIError) {
-      return [{ path: "payload", pointer: "", message: "has a property name that is not well-formed Unicode" }];
+      return [{ path: field, pointer: "", message: "has a property name that is not well-formed Unicode" }];
     }
     throw error;
   }
   return reported(errors).map((e) => {
     const pointer = pointerOf(e.instanceLocation);
-    return { path: dotted("payload", pointer), pointer, message: briefly(e.error) };
+    return { path: dotted(field, pointer), pointer, message: briefly(e.error) };
   });
 }
 

@@ -27,6 +27,8 @@ export type ApiKey = Schemas["ApiKey"];
 export type ApiKeyWithKey = Schemas["ApiKeyWithKey"];
 export type Usage = Schemas["Usage"];
 export type Maintenance = Schemas["Maintenance"];
+export type EventType = Schemas["EventType"];
+export type DeletedEventType = Schemas["DeletedEventType"];
 
 export type CreateApplication = Schemas["CreateApplication"];
 export type UpdateApplication = Schemas["UpdateApplication"];
@@ -39,6 +41,8 @@ export type RotateSecret = Schemas["RotateSecret"];
 export type Recover = Schemas["Recover"];
 export type FilterTest = Schemas["FilterTest"];
 export type FilterTestResult = Schemas["FilterTestResult"];
+export type CreateEventType = Schemas["CreateEventType"];
+export type UpdateEventType = Schemas["UpdateEventType"];
 
 type Query<Op extends keyof operations> = NonNullable<operations[Op]["parameters"]["query"]>;
 /** A list query without its cursor: the iterators follow the cursor themselves. */
@@ -206,6 +210,26 @@ export class HookrelayClient {
       this.retrying(() =>
         this.http.POST("/v1/webhooks/{id}/filter/test", { params: { path: { id } }, body }),
       ),
+  };
+
+  /**
+   * The event catalog: every caller reads it; the admin token or an
+   * unconfined admin key writes it. A payload published under a type with a
+   * schema must match it (a HookrelayError 422 whose errors carry `pointer`).
+   */
+  readonly eventTypes = {
+    create: (body: CreateEventType): Promise<EventType> =>
+      this.once(() => this.http.POST("/v1/event-types", { body })),
+    list: (query: Query<"listEventTypes"> = {}): Promise<Page<EventType>> =>
+      this.retrying(() => this.http.GET("/v1/event-types", { params: { query } })),
+    iterate: (query: IterateQuery<"listEventTypes"> = {}): AsyncGenerator<EventType> =>
+      this.iterate((cursor) => this.eventTypes.list({ ...query, cursor })),
+    get: (name: string): Promise<EventType> =>
+      this.retrying(() => this.http.GET("/v1/event-types/{name}", { params: { path: { name } } })),
+    update: (name: string, body: UpdateEventType): Promise<EventType> =>
+      this.once(() => this.http.PATCH("/v1/event-types/{name}", { params: { path: { name } }, body })),
+    delete: (name: string): Promise<DeletedEventType> =>
+      this.once(() => this.http.DELETE("/v1/event-types/{name}", { params: { path: { name } } })),
   };
 
   readonly messages = {

@@ -23,7 +23,8 @@ const descriptionSchema = z.string().max(4096).openapi({ example: "An order was 
  * `__proto__` key, and the value may be `true` or `false`.
  */
 const jsonSchemaSchema = z.unknown().openapi({
-  type: ["object", "boolean"],
+  type: ["object", "boolean", "null"],
+  additionalProperties: {},
   description: `A JSON Schema (2020-12) that published payloads must match; null or absent for none. At most ${SCHEMA_MAX_BYTES} bytes and ${SCHEMA_MAX_DEPTH} levels deep; $refs resolve inside it; patterns are matched by a linear-time engine (no lookaround or backreferences). A payload takes at most ${VALIDATION_STEPS} steps to check.`,
   example: {
     type: "object",
@@ -65,7 +66,7 @@ export const eventTypeSchema = z
     id: idSchema,
     name: z.string(),
     description: z.string().nullable(),
-    schema: z.unknown().openapi({ type: ["object", "boolean", "null"] }),
+    schema: z.unknown().openapi({ type: ["object", "boolean", "null"], additionalProperties: {} }),
     example: z.unknown(),
     deprecated: z.boolean(),
     created_at: timestampSchema,

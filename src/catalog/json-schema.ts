@@ -59,16 +59,10 @@ export type CompiledSchema = {
 
 const metaValidator = new Validator(META_SCHEMA, "2020-12", true);
 
-/** What is wrong with a schema, or nothing: each problem names the part, under `schema`. */
-export function schemaProblems(text: string): FieldError[] {
-  const compiled = compileSchema(text);
-  return Array.isArray(compiled) ? compiled : [];
-}
-
 /**
- * A stored schema's JSON text compiled, or the problems that keep it from
- * being one. Compiling works on its own parse of the text: the validator
- * marks the objects it is given.
+ * A schema's JSON text compiled, or the problems that keep it from being
+ * one, each naming the part under `schema`. Compiling works on its own
+ * parse of the text: the validator marks the objects it is given.
  */
 export function compileSchema(text: string): CompiledSchema | FieldError[] {
   if (new TextEncoder().encode(text).byteLength > SCHEMA_MAX_BYTES) {

@@ -20,7 +20,11 @@
  * relay to pay per message (a stored accept, an object per webhook, a
  * signature and a history row per attempt), and prints the floor/bare and
  * relay/floor ratios. `--profile S` takes S seconds of CPU profile of the
- * relay's Worker isolate in the first round (bench/profile.ts).
+ * relay's Worker isolate in the first round (bench/profile.ts). `--schema`
+ * catalogues the bench's event type with a JSON Schema its payloads match
+ * (SPEC §8.3), so every publish is validated; compare the ingest CPU per
+ * publish with a run without it (`--webhooks 0` leaves publishing alone on
+ * the relay's CPU).
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Readable } from "node:stream";
@@ -55,6 +59,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --rounds R          relay and bare Worker runs, taken in turn; medians reported (default 1)
   --floor             also run the floor Worker (bench/floor-worker.ts)
   --profile S         S seconds of CPU profile of the relay's Worker isolate (default 0: none)
+  --schema            catalogue the bench's event type with a JSON Schema (ingest CPU with a schema)
   --label TEXT        a label kept in the results file
   --log-level LEVEL   the relay's RELAY_LOG_LEVEL (default warn)
   --out FILE          where the results go (default bench/results/<date>.json)
@@ -79,6 +84,7 @@ function readArgs() {
         rounds: { type: "string", default: "1" },
         floor: { type: "boolean", default: false },
         profile: { type: "string", default: "0" },
+        schema: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     }).values;
@@ -462,6 +468,29 @@ function payload(i: number) {
   return { i, sent_at: Date.now(), amount: 1000, currency: "NGN", note: "benchmark payload" };
 }
 
+/** `--schema`: what the bench's payloads are held to, of the kind a provider would write. */
+const PAYLOAD_SCHEMA = {
+  type: "object",
+  required: ["i", "sent_at", "amount", "currency", "note"],
+  properties: {
+    i: { type: "integer", minimum: 0 },
+    sent_at: { type: "integer", minimum: 0 },
+    amount: { type: "integer", minimum: 1 },
+    currency: { type: "string", pattern: "^[A-Z]{3}$" },
+    note: { type: "string", maxLength: 200 },
+  },
+  additionalProperties: false,
+};
+
+/** Catalogues the bench's event type, with PAYLOAD_SCHEMA under `--schema`, without one otherwise. */
+async function catalogue(api: ReturnType<typeof relayApi>): Promise<void> {
+  const schema = args.schema ? PAYLOAD_SCHEMA : null;
+  const created = await api.call("POST", "/v1/event-types", { name: "bench.event", schema });
+  // A later round on the same relay finds it there.
+  const res = created.status === 409 ? await api.call("PATCH", "/v1/event-types/bench.event", { schema }) : created;
+  if (res.status !== 201 && res.status !== 200) throw new Error(`event type: ${res.status}`);
+}
+
 /** Where to take `--profile`'s profile from: the relay's inspector and its Worker's isolate. */
 type ProfileSource = { inspectorPort: number; target: string };
 
@@ -470,8 +499,9 @@ async function runRelay(relay: Relay, receiver: BenchReceiver, profileFrom: Prof
   receiver.reset();
   const api = relayApi(relay);
   const app = (
-    await api.call("POST", "/v1/applications", { name: "bench", webhook_limit: WEBHOOKS })
+    await api.call("POST", "/v1/applications", { name: "bench", webhook_limit: Math.max(1, WEBHOOKS) })
   ).body;
+  await catalogue(api);
   const webhookIds: string[] = [];
   for (let w = 0; w < WEBHOOKS; w++) {
     const res = await api.call("POST", "/v1/webhooks", {
@@ -500,7 +530,8 @@ async function runRelay(relay: Relay, receiver: BenchReceiver, profileFrom: Prof
         return null;
       })
     : null;
-  const ingest = await publishAll(
+  const ingestCpuBefore = groupCpuSeconds(relay.child.pid!, true);
+  const published = await publishAll(
     `${relay.url}/v1/messages${BATCH > 1 ? "/batch" : ""}`,
     { authorization: `Bearer ${relay.token}` },
     (i) =>
@@ -513,6 +544,11 @@ async function runRelay(relay: Relay, receiver: BenchReceiver, profileFrom: Prof
       }),
     BATCH,
   );
+  // The relay's workerd while publishing: with --webhooks 0, the ingest path alone.
+  const ingest = {
+    ...published,
+    workerd_cpu_ms_per_publish: round(((groupCpuSeconds(relay.child.pid!, true) - ingestCpuBefore) / MESSAGES) * 1000, 3),
+  };
   await waitForDeliveries(receiver, DELIVERIES, 30 * 60_000);
   const deliverySeconds = (Date.now() - started) / 1000;
   const profile: CpuProfile | null = (await profiling) ?? null;
@@ -1009,7 +1045,7 @@ async function main() {
   console.log(
     [
       "",
-      `ingest: ${result.ingest.messages_per_second} messages/s (${BATCH} a request), p50 ${result.ingest.latency_ms.p50} ms, p99 ${result.ingest.latency_ms.p99} ms`,
+      `ingest: ${result.ingest.messages_per_second} messages/s (${BATCH} a request), p50 ${result.ingest.latency_ms.p50} ms, p99 ${result.ingest.latency_ms.p99} ms, relay workerd CPU ${result.ingest.workerd_cpu_ms_per_publish} ms per publish${args.schema ? " (payloads checked against a schema)" : ""}`,
       `per message: ${result.units_per_message.queue_operations} queue operations, ${result.units_per_message.worker_requests} Worker requests`,
       `rows written per delivered event: D1 ${units.d1_rows_written}, DO ${units.do_rows_written}; D1 queries per delivered event ${result.capacity.d1_queries_per_delivered_event}`,
       `relay:            ${d.deliveries_per_second} deliveries/s, publish→receipt p50 ${d.end_to_end_latency_ms.p50} ms, p99 ${d.end_to_end_latency_ms.p99} ms`,

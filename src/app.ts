@@ -8,6 +8,7 @@ import { registerApplicationRoutes } from "./api/applications/routes";
 import type { AppEnv } from "./api/context";
 import { DOCS_HTML } from "./api/docs";
 import { registerEventRoutes } from "./api/events/routes";
+import { registerEventTypeRoutes } from "./api/event-types/routes";
 import { registerHealthRoutes } from "./api/health/routes";
 import { registerMessageRoutes } from "./api/messages/routes";
 import { authenticate, limitRate } from "./api/middleware/auth";
@@ -63,6 +64,7 @@ export function createApp(
   registerWebhookRoutes(app);
   registerMessageRoutes(app);
   registerEventRoutes(app);
+  registerEventTypeRoutes(app);
   registerReplayRoutes(app);
   registerUsageRoutes(app);
   registerMaintenanceRoutes(app);

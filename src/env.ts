@@ -26,6 +26,8 @@ export type Env = {
   RELAY_MTLS_CERTIFICATES?: string;
   RELAY_OPERATIONS_APPLICATION_ID?: string;
   RELAY_OPERATIONAL_EVENTS_PER_MINUTE?: string;
+  /** "true": only event types in the catalog may be published or subscribed to. */
+  RELAY_REQUIRE_EVENT_TYPES?: string;
 };
 
 const flag = z
@@ -58,6 +60,7 @@ const settingsSchema = z
     RELAY_MTLS_CERTIFICATES: list,
     RELAY_OPERATIONS_APPLICATION_ID: z.string().trim().optional(),
     RELAY_OPERATIONAL_EVENTS_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+    RELAY_REQUIRE_EVENT_TYPES: flag,
   })
   .transform((s) => ({
     adminToken: s.RELAY_ADMIN_TOKEN || null,
@@ -86,6 +89,12 @@ const settingsSchema = z
      * it they are counted and summarised (src/delivery/operational-budget.ts).
      */
     operationalEventsPerMinute: s.RELAY_OPERATIONAL_EVENTS_PER_MINUTE,
+    /**
+     * Publishing a type the event catalog lacks is refused, and so is a
+     * webhook subscribing to one (SPEC §8.3, src/catalog/catalog.ts); the
+     * relay's own types are exempt.
+     */
+    requireEventTypes: s.RELAY_REQUIRE_EVENT_TYPES,
   }));
 
 /** The settings as the code reads them: the schema's output, so the two cannot drift apart. */

@@ -50,7 +50,19 @@ export const problemSchema = z
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    errors: z
+      .array(
+        z.object({
+          path: z.string().openapi({ description: "The field, dotted (e.g. `payload.items.0.sku`)" }),
+          message: z.string(),
+          pointer: z.string().optional().openapi({
+            description:
+              "Where inside the JSON document sent (a payload checked against its event type's schema, or a schema), as an RFC 6901 JSON Pointer into it",
+            example: "/items/0/sku",
+          }),
+        }),
+      )
+      .optional(),
   })
   .openapi("Problem");
 

@@ -232,11 +232,33 @@ export const operationalTally = sqliteTable(
   (t) => [index("operational_tally_window_idx").on(t.windowStart, t.applicationId, t.ordinal)],
 );
 
+/**
+ * The event catalog (SPEC §8.3): the provider's event types, described, with
+ * an optional JSON Schema that published payloads must match. Relay-wide, no
+ * application's. `schema` and `example` are JSON text; ids are UUIDv7 so
+ * that lists page newest first, names are what the API and webhooks use.
+ */
+export const eventTypes = sqliteTable(
+  "event_types",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    description: text("description"),
+    schema: text("schema"),
+    example: text("example"),
+    deprecated: integer("deprecated", { mode: "boolean" }).notNull().default(false),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("event_types_name_unique").on(t.name)],
+);
+
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type ApplicationRow = typeof applications.$inferSelect;
 export type WebhookRow = typeof webhooks.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type ReplayRow = typeof replays.$inferSelect;
+export type EventTypeRow = typeof eventTypes.$inferSelect;
 /** An attempt as the API lists it: the record and its event. */
 export type AttemptRow = AttemptRecord & { eventId: string };

@@ -3,7 +3,13 @@
  * the only place that turns them into `application/problem+json`.
  */
 
-export type FieldError = { path: string; message: string };
+/**
+ * One problem with the input: `path` names the field (dotted, as every 422
+ * does); `pointer` is set where the problem lies inside a JSON document the
+ * client sent (a payload against its event type's schema, a schema itself),
+ * as an RFC 6901 JSON Pointer into that document.
+ */
+export type FieldError = { path: string; message: string; pointer?: string };
 
 export class ApiError extends Error {
   constructor(

@@ -27,6 +27,8 @@ export type ApiKey = Schemas["ApiKey"];
 export type ApiKeyWithKey = Schemas["ApiKeyWithKey"];
 export type Usage = Schemas["Usage"];
 export type Maintenance = Schemas["Maintenance"];
+export type EventType = Schemas["EventType"];
+export type DeletedEventType = Schemas["DeletedEventType"];
 
 export type CreateApplication = Schemas["CreateApplication"];
 export type UpdateApplication = Schemas["UpdateApplication"];
@@ -45,6 +47,8 @@ export type ReplayDryRun = Schemas["ReplayDryRun"];
 export type PortalLink = Schemas["PortalLink"];
 export type ListedPortalLink = Schemas["ListedPortalLink"];
 export type CreatePortalLink = Schemas["CreatePortalLink"];
+export type CreateEventType = Schemas["CreateEventType"];
+export type UpdateEventType = Schemas["UpdateEventType"];
 export type RetryPolicy = Schemas["RetryPolicy"];
 export type DeliveryStatus = DeliveryEvent["delivery_status"];
 
@@ -254,6 +258,26 @@ export class HookrelayClient {
     /** A replay's progress: `queued` of `matched` handed over, `status` running or done. */
     get: (id: string): Promise<Replay> =>
       this.retrying(() => this.http.GET("/v1/replays/{id}", { params: { path: { id } } })),
+  };
+
+  /**
+   * The event catalog: every caller reads it; the admin token or an
+   * unconfined admin key writes it. A payload published under a type with a
+   * schema must match it (a HookrelayError 422 whose errors carry `pointer`).
+   */
+  readonly eventTypes = {
+    create: (body: CreateEventType): Promise<EventType> =>
+      this.once(() => this.http.POST("/v1/event-types", { body })),
+    list: (query: Query<"listEventTypes"> = {}): Promise<Page<EventType>> =>
+      this.retrying(() => this.http.GET("/v1/event-types", { params: { query } })),
+    iterate: (query: IterateQuery<"listEventTypes"> = {}): AsyncGenerator<EventType> =>
+      this.iterate((cursor) => this.eventTypes.list({ ...query, cursor })),
+    get: (name: string): Promise<EventType> =>
+      this.retrying(() => this.http.GET("/v1/event-types/{name}", { params: { path: { name } } })),
+    update: (name: string, body: UpdateEventType): Promise<EventType> =>
+      this.once(() => this.http.PATCH("/v1/event-types/{name}", { params: { path: { name } }, body })),
+    delete: (name: string): Promise<DeletedEventType> =>
+      this.once(() => this.http.DELETE("/v1/event-types/{name}", { params: { path: { name } } })),
   };
 
   readonly messages = {

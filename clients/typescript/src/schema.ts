@@ -286,6 +286,7 @@ export type paths = {
         };
         get?: never;
         put?: never;
+        /** @description When the event type is in the catalog (GET /v1/event-types) with a schema, the payload must match it, else 422 whose errors carry a JSON Pointer into the payload (`pointer`). With RELAY_REQUIRE_EVENT_TYPES, a type not in the catalog is 422. */
         post: operations["publishMessage"];
         delete?: never;
         options?: never;
@@ -302,7 +303,7 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** @description Up to 100 messages, each judged as `POST /v1/messages` would judge it; the whole body may be up to 4 × RELAY_MAX_PAYLOAD_BYTES, each payload up to RELAY_MAX_PAYLOAD_BYTES. */
+        /** @description Up to 100 messages, each judged as `POST /v1/messages` would judge it (its event type's schema included: a payload that does not match is that item's 422, the others go on); the whole body may be up to 4 × RELAY_MAX_PAYLOAD_BYTES, each payload up to RELAY_MAX_PAYLOAD_BYTES. */
         post: operations["publishMessageBatch"];
         delete?: never;
         options?: never;
@@ -388,6 +389,43 @@ export type paths = {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Any caller, confined keys and portal links included: the catalog is shown to customers. */
+        get: operations["listEventTypes"];
+        put?: never;
+        /** @description The admin token or an admin key confined to no application: the catalog is relay-wide. A schema that is not JSON Schema 2020-12, or an example that does not match it, is 422 naming the part (`errors[].pointer`). The relay's own types (TEST_EVENT, the operational events) cannot be catalogued. */
+        post: operations["createEventType"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/event-types/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Any caller, confined keys and portal links included: the catalog is shown to customers. */
+        get: operations["getEventType"];
+        put?: never;
+        post?: never;
+        /** @description The admin token or an admin key confined to no application: the catalog is relay-wide. Publishing the type is then as for any type not catalogued; webhooks that name it keep it. */
+        delete: operations["deleteEventType"];
+        options?: never;
+        head?: never;
+        /** @description The admin token or an admin key confined to no application: the catalog is relay-wide. The schema and example are judged as they will be together; null removes either. */
+        patch: operations["updateEventType"];
         trace?: never;
     };
     "/v1/webhooks/{id}/replay": {
@@ -513,8 +551,14 @@ export type components = {
             status: number;
             detail: string;
             errors?: {
+                /** @description The field, dotted (e.g. `payload.items.0.sku`) */
                 path: string;
                 message: string;
+                /**
+                 * @description Where inside the JSON document sent (a payload checked against its event type's schema, or a schema), as an RFC 6901 JSON Pointer into it
+                 * @example /items/0/sku
+                 */
+                pointer?: string;
             }[];
         };
         CreateApiKey: {
@@ -764,6 +808,7 @@ export type components = {
         };
         CreateWebhook: {
             name?: string | null;
+            /** @description The event types delivered; empty or absent for all. With RELAY_REQUIRE_EVENT_TYPES, each must be in the event catalog or one of the relay's own (TEST_EVENT, the operational events). */
             event_types?: string[];
             enabled?: boolean;
             retry_policy?: components["schemas"]["RetryPolicy"];
@@ -833,6 +878,7 @@ export type components = {
         };
         UpdateWebhook: {
             name?: string | null;
+            /** @description The event types delivered; empty or absent for all. With RELAY_REQUIRE_EVENT_TYPES, each must be in the event catalog or one of the relay's own (TEST_EVENT, the operational events). */
             event_types?: string[];
             enabled?: boolean;
             retry_policy?: components["schemas"]["RetryPolicy"];
@@ -1172,6 +1218,124 @@ export type components = {
              * @example 2026-11-22T15:37:13.123Z
              */
             created_at: string;
+        };
+        EventType: {
+            /** @enum {string} */
+            object: "event_type";
+            /**
+             * Format: uuid
+             * @example 01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00
+             */
+            id: string;
+            name: string;
+            description: string | null;
+            schema?: {
+                [key: string]: unknown;
+            } | boolean | null;
+            example?: unknown;
+            deprecated: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T15:37:13.123Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T15:37:13.123Z
+             */
+            updated_at: string;
+        };
+        CreateEventType: {
+            /** @example order.paid */
+            name: string;
+            /** @example An order was paid in full. */
+            description?: string | null;
+            /**
+             * @description A JSON Schema (2020-12) that published payloads must match; null or absent for none. At most 65536 bytes and 64 levels deep; $refs resolve inside it; patterns are matched by a linear-time engine (no lookaround or backreferences). A payload takes at most 100000 steps to check.
+             * @example {
+             *       "type": "object",
+             *       "required": [
+             *         "order_id",
+             *         "amount"
+             *       ],
+             *       "properties": {
+             *         "order_id": {
+             *           "type": "string"
+             *         },
+             *         "amount": {
+             *           "type": "integer",
+             *           "minimum": 1
+             *         }
+             *       }
+             *     }
+             */
+            schema?: {
+                [key: string]: unknown;
+            } | boolean | null;
+            /**
+             * @description A payload of this type, shown to customers; it must match the schema. null or absent for none.
+             * @example {
+             *       "order_id": "ord_123",
+             *       "amount": 1000
+             *     }
+             */
+            example?: unknown;
+            /** @default false */
+            deprecated?: boolean;
+        };
+        EventTypeList: {
+            /** @enum {string} */
+            object: "list";
+            data: components["schemas"]["EventType"][];
+            next_cursor: string | null;
+        };
+        /** @description The name cannot change: webhooks subscribe by it. */
+        UpdateEventType: {
+            /** @example An order was paid in full. */
+            description?: string | null;
+            /**
+             * @description A JSON Schema (2020-12) that published payloads must match; null or absent for none. At most 65536 bytes and 64 levels deep; $refs resolve inside it; patterns are matched by a linear-time engine (no lookaround or backreferences). A payload takes at most 100000 steps to check.
+             * @example {
+             *       "type": "object",
+             *       "required": [
+             *         "order_id",
+             *         "amount"
+             *       ],
+             *       "properties": {
+             *         "order_id": {
+             *           "type": "string"
+             *         },
+             *         "amount": {
+             *           "type": "integer",
+             *           "minimum": 1
+             *         }
+             *       }
+             *     }
+             */
+            schema?: {
+                [key: string]: unknown;
+            } | boolean | null;
+            /**
+             * @description A payload of this type, shown to customers; it must match the schema. null or absent for none.
+             * @example {
+             *       "order_id": "ord_123",
+             *       "amount": 1000
+             *     }
+             */
+            example?: unknown;
+            deprecated?: boolean;
+        };
+        DeletedEventType: {
+            /** @enum {string} */
+            object: "event_type";
+            /**
+             * Format: uuid
+             * @example 01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00
+             */
+            id: string;
+            name: string;
+            /** @enum {boolean} */
+            deleted: true;
         };
         ReplayDryRun: {
             /** @enum {string} */
@@ -3862,6 +4026,395 @@ export interface operations {
             };
             /** @description Unknown resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listEventTypes: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's next_cursor. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the catalog, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventTypeList"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Scope or client address refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createEventType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateEventType"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventType"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Scope or client address refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict or limit reached */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getEventType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventType"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Scope or client address refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteEventType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedEventType"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Scope or client address refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateEventType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateEventType"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventType"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Scope or client address refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

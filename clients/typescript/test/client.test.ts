@@ -276,6 +276,37 @@ describe("typed client against the local relay", () => {
     expect((revoked as HookrelayError).status).toBe(401);
   });
 
+  test("event types: create, get, list, iterate, update, delete; a payload refused by the schema", async () => {
+    const name = `client.${crypto.randomUUID().slice(0, 8)}`;
+    const created = await client.eventTypes.create({
+      name,
+      description: "An order was paid.",
+      schema: { type: "object", required: ["amount"], properties: { amount: { type: "integer" } } },
+      example: { amount: 100 },
+    });
+    expect(created).toMatchObject({ object: "event_type", name, deprecated: false, example: { amount: 100 } });
+    expect(await client.eventTypes.get(name)).toEqual(created);
+    expect((await client.eventTypes.list({ limit: 100 })).data.map((t) => t.name)).toContain(name);
+    expect((await collect(client.eventTypes.iterate({ limit: 1 }))).map((t) => t.name)).toContain(name);
+
+    const { application } = await setup();
+    const refused = await client.messages
+      .publish({ application_id: application.id, event_type: name, payload: { amount: "ten" } })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(HookrelayError);
+    expect((refused as HookrelayError).problem.errors).toEqual([
+      { path: "payload.amount", pointer: "/amount", message: expect.any(String) },
+    ]);
+    const accepted = await client.messages.publish({ application_id: application.id, event_type: name, payload: { amount: 10 } });
+    expect(accepted.event_type).toBe(name);
+
+    const updated = await client.eventTypes.update(name, { deprecated: true, schema: null });
+    expect(updated).toMatchObject({ deprecated: true, schema: null });
+    expect(await client.eventTypes.delete(name)).toEqual({ object: "event_type", id: created.id, name, deleted: true });
+    const gone = await client.eventTypes.get(name).catch((e: unknown) => e);
+    expect((gone as HookrelayError).status).toBe(404);
+  });
+
   test("problems arrive as typed errors: 404, and 422 naming the field", async () => {
     const missing = await client.applications
       .get("01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00")

@@ -1,6 +1,6 @@
 /** @module /v1/messages: publish and inspect. */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { elementTexts, JsonText, memberText } from "../../lib/json-text";
+import { elementTexts, memberText } from "../../lib/json-text";
 import { BODY_PROBLEMS, idParams, jsonBodyOf, jsonContent, problems } from "../common";
 import type { AppEnv } from "../context";
 import { toEventObject } from "../events/schemas";
@@ -25,6 +25,8 @@ const publishRoute = createRoute({
   operationId: "publishMessage",
   tags,
   security,
+  description:
+    "When the event type is in the catalog (GET /v1/event-types) with a schema, the payload must match it, else 422 whose errors carry a JSON Pointer into the payload (`pointer`). With RELAY_REQUIRE_EVENT_TYPES, a type not in the catalog is 422.",
   request: {
     body: jsonBodyOf(publishMessageSchema),
     headers: z.object({ "idempotency-key": idempotencyKeySchema.optional() }),
@@ -43,7 +45,7 @@ const publishBatchRoute = createRoute({
   tags,
   security,
   description:
-    "Up to 100 messages, each judged as `POST /v1/messages` would judge it; the whole body may be up to 4 × RELAY_MAX_PAYLOAD_BYTES, each payload up to RELAY_MAX_PAYLOAD_BYTES.",
+    "Up to 100 messages, each judged as `POST /v1/messages` would judge it (its event type's schema included: a payload that does not match is that item's 422, the others go on); the whole body may be up to 4 × RELAY_MAX_PAYLOAD_BYTES, each payload up to RELAY_MAX_PAYLOAD_BYTES.",
   request: { body: jsonBodyOf(publishBatchSchema) },
   responses: {
     200: jsonContent(publishBatchResultSchema, "Each item's answer, in the order given"),
@@ -72,12 +74,12 @@ export function registerMessageRoutes(app: OpenAPIHono<AppEnv>) {
     // such as 1e400 or 12345678901234567890123 must reach receivers unchanged.
     const rawBody = c.get("rawBody");
     const source = rawBody === undefined ? undefined : memberText(rawBody, "payload");
-    const payload = source === undefined ? input.payload : new JsonText(source);
     const { message, created } = await publishMessage(
       c.get("deps"),
       c.get("principal"),
-      { ...input, payload },
+      input,
       headerKey,
+      source,
     );
     return created ? c.json(toMessageObject(message), 202) : c.json(toMessageObject(message), 200);
   });

@@ -1,5 +1,6 @@
 /** @module Publishing and reading messages; nothing per webhook here. */
 import type { z } from "@hono/zod-openapi";
+import { publishProblems } from "../../catalog/catalog";
 import { getApplication } from "../../db/queries/applications";
 import { getEventsByKey } from "../../db/queries/events";
 import { getMessage } from "../../db/queries/messages";
@@ -25,6 +26,8 @@ export async function publishMessage(
   principal: Principal,
   input: z.infer<typeof publishMessageSchema>,
   headerKey: string | undefined,
+  /** The payload as its exact source text, where the route could take it from the body. */
+  payloadText?: string,
 ): Promise<Published> {
   requireAccess(principal, "publish");
   requireApplication(principal, input.application_id, "Application");
@@ -33,11 +36,13 @@ export async function publishMessage(
       { path: "idempotency_key", message: "differs from the Idempotency-Key header" },
     ]);
   }
+  const problems = await publishProblems(deps, input.event_type, input.payload);
+  if (problems.length > 0) throw unprocessable(problems);
   const [result] = await publish(deps, [
     {
       applicationId: input.application_id,
       eventType: input.event_type,
-      payload: jsonTextOf(input.payload),
+      payload: payloadText ?? jsonTextOf(input.payload),
       idempotencyKey: input.idempotency_key ?? headerKey ?? null,
       resource: input.resource ?? null,
     },
@@ -78,15 +83,22 @@ export async function publishBatch(
 ): Promise<BatchEntry[]> {
   requireAccess(principal, "publish");
   const entries: BatchEntry[] = [];
-  const valid: { index: number; publication: Publication }[] = [];
+  const judged: { index: number; publication: Publication; payload: unknown }[] = [];
   items.forEach((item, index) => {
     try {
-      valid.push({ index, publication: judge(deps, principal, item, payloadTexts[index]) });
+      judged.push({ index, ...judge(deps, principal, item, payloadTexts[index]) });
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       entries.push({ index, status: error.status, error });
     }
   });
+  // Against the catalog: one lookup per type (the isolate's cache), each payload on its own.
+  const valid: typeof judged = [];
+  for (const item of judged) {
+    const problems = await publishProblems(deps, item.publication.eventType, item.payload);
+    if (problems.length === 0) valid.push(item);
+    else entries.push({ index: item.index, status: 422, error: unprocessable(problems) });
+  }
   const results = await publish(
     deps,
     valid.map((v) => v.publication),
@@ -104,13 +116,17 @@ export async function publishBatch(
   return entries.sort((a, b) => a.index - b.index);
 }
 
-/** One batch item as a single publish would judge it; throws the problem it would answer. */
+/**
+ * One batch item as a single publish would judge it, but for the catalog;
+ * throws the problem it would answer. With the payload as parsed, for the
+ * catalog to check.
+ */
 function judge(
   deps: Deps,
   principal: Principal,
   item: unknown,
   payloadText: string | undefined,
-): Publication {
+): { publication: Publication; payload: unknown } {
   const parsed = publishMessageSchema.safeParse(item);
   if (!parsed.success) throw zodProblem(parsed.error, "json");
   const input = parsed.data;
@@ -121,11 +137,14 @@ function judge(
     throw payloadTooLarge(`The payload is larger than ${limit} bytes.`);
   }
   return {
-    applicationId: input.application_id,
-    eventType: input.event_type,
-    payload,
-    idempotencyKey: input.idempotency_key ?? null,
-    resource: input.resource ?? null,
+    publication: {
+      applicationId: input.application_id,
+      eventType: input.event_type,
+      payload,
+      idempotencyKey: input.idempotency_key ?? null,
+      resource: input.resource ?? null,
+    },
+    payload: input.payload,
   };
 }
 

@@ -73,7 +73,11 @@ const nameSchema = z.string().trim().max(256);
 const eventTypesSchema = z
   .array(eventTypeSchema)
   .max(100)
-  .refine((types) => new Set(types).size === types.length, "event types must be unique");
+  .refine((types) => new Set(types).size === types.length, "event types must be unique")
+  .openapi({
+    description:
+      "The event types delivered; empty or absent for all. With RELAY_REQUIRE_EVENT_TYPES, each must be in the event catalog or one of the relay's own (TEST_EVENT, the operational events).",
+  });
 const secretSchema = z
   .string()
   .refine(isValidSecret, "secret must be whsec_ followed by 24 to 64 base64 bytes")

@@ -1,5 +1,6 @@
 /** @module Webhook logic, free of HTTP. */
 import type { z } from "@hono/zod-openapi";
+import { requireCatalogued } from "../../catalog/catalog";
 import { getApplication } from "../../db/queries/applications";
 import { countSelected, failedIn } from "../../db/queries/events";
 import { insertMessages } from "../../db/queries/messages";
@@ -132,6 +133,7 @@ export async function createWebhook(
   requireAccess(principal, "webhooks");
   requireApplication(principal, input.application_id, "Application");
   const url = safeUrl(deps, input.url);
+  await requireCatalogued(deps, input.event_types ?? []);
   const scheme = input.signature_scheme ?? "v1";
   requireSecretScheme(scheme, input.secret);
   const tlsClientCertificate = boundCertificate(
@@ -187,6 +189,7 @@ export async function changeWebhook(
   input: z.infer<typeof updateWebhookSchema>,
 ): Promise<WebhookRow> {
   const webhook = await findWebhook(deps, principal, id, "webhooks");
+  if (input.event_types !== undefined) await requireCatalogued(deps, input.event_types);
   const ordering = input.ordering ?? webhook.ordering;
   const scheme = input.signature_scheme ?? webhook.signatureScheme;
   const keys =

@@ -12,6 +12,8 @@ import { as, createKey, createTenants, PRINCIPALS, type Tenants, type Who } from
 const receiverUrl = inject("receiverUrl");
 
 type World = Tenants & {
+  /** An event type in the catalog, for the routes that read or change one. */
+  eventType: string;
   webhookId: string;
   messageId: string;
   eventId: string;
@@ -62,6 +64,12 @@ const operator = (ok: number): Expect => ({
   ...manage(403),
   "admin token": ok,
   "other app key": 403,
+});
+/** The event catalog is the provider's and relay-wide: anyone signed in reads it (SPEC §8.3). */
+const anyone = (ok: number): Expect => ({
+  ...read(ok),
+  "publisher key": ok,
+  "other app key": ok,
 });
 const everyone = (status: number): Expect =>
   Object.fromEntries(PRINCIPALS.map((who) => [who, status])) as Expect;
@@ -296,6 +304,33 @@ const TABLE: Record<string, Row> = {
     request: (w) => ({ path: `/v1/events/${w.eventId}/attempts` }),
   },
 
+  "POST /v1/event-types": {
+    // Relay-wide: a confined key or a portal link may not change what every application is held to.
+    expect: operator(201),
+    request: () => ({ path: "/v1/event-types", body: { name: catalogName() } }),
+  },
+  "GET /v1/event-types": {
+    expect: anyone(200),
+    request: () => ({ path: "/v1/event-types?limit=100" }),
+  },
+  "GET /v1/event-types/{name}": {
+    expect: anyone(200),
+    request: (w) => ({ path: `/v1/event-types/${w.eventType}` }),
+  },
+  "PATCH /v1/event-types/{name}": {
+    expect: operator(200),
+    request: (w) => ({ path: `/v1/event-types/${w.eventType}`, body: { description: "patched" } }),
+  },
+  "DELETE /v1/event-types/{name}": {
+    expect: operator(200),
+    request: async () => {
+      const name = catalogName();
+      const res = await api("POST", "/v1/event-types", { name });
+      if (res.status !== 201) throw new Error(`event type: ${res.status}`);
+      return { path: `/v1/event-types/${name}` };
+    },
+  },
+
   "GET /v1/usage": {
     expect: operator(200),
     request: () => ({ path: "/v1/usage" }),
@@ -305,6 +340,8 @@ const TABLE: Record<string, Row> = {
     request: () => ({ path: "/v1/maintenance" }),
   },
 };
+
+const catalogName = () => `matrix.${crypto.randomUUID().slice(0, 8)}`;
 
 async function finished(eventId: string): Promise<void> {
   await eventually(async () => {
@@ -320,8 +357,12 @@ async function createWorld(): Promise<World> {
   const message = await publish(tenants.appA, "matrix.seeded", { n: 1 });
   const test = await api("POST", `/v1/webhooks/${webhook.id}/test`);
   if (test.status !== 202) throw new Error(`test event: ${test.status}`);
+  const eventType = catalogName();
+  const created = await api("POST", "/v1/event-types", { name: eventType });
+  if (created.status !== 201) throw new Error(`event type: ${created.status}`);
   return {
     ...tenants,
+    eventType,
     hookUrl,
     webhookId: webhook.id,
     messageId: message.id,

@@ -17,7 +17,10 @@ import { hostileStrings, hostileUrls, printable, rowCounts } from "./hostile";
 import { createLink, createTenants, type Tenants, UNKNOWN_KEY } from "./tenants";
 
 const receiverUrl = inject("receiverUrl");
-/** Attacks per write operation: 20 × the 19 write routes is 380 requests, a fresh draw each run. */
+/**
+ * Attacks per write operation: 20 × the 22 write routes is 440 requests, a
+ * fresh draw each run; 30 took the suite to most of CI's 15 minutes.
+ */
 const RUNS = 20;
 
 type Fixtures = {
@@ -32,6 +35,8 @@ type Fixtures = {
   webhook: string;
   /** A second webhook, for PATCH to do what it likes with. */
   patchable: string;
+  /** An event type of the catalog, for PATCH to do what it likes with; nothing is published under it. */
+  eventType: string;
   hookUrl: string;
   event: string;
 };
@@ -49,6 +54,8 @@ function validBody(op: Operation, fixtures: Fixtures): Record<string, unknown> {
     "POST /v1/webhooks/{id}/recover": { since: new Date(Date.now() - 3_600_000).toISOString() },
     "POST /v1/webhooks/{id}/filter/test": { event_type: "a.b", payload: { n: 1 } },
     "POST /v1/messages": { application_id: fixtures.appP, event_type: "a.b", payload: { n: 1 } },
+    "POST /v1/event-types": { name: "hostile.type", schema: { type: "object" }, example: { n: 1 } },
+    "PATCH /v1/event-types/{name}": { description: "patched" },
   };
   return bodies[`${op.method} ${op.path}`] ?? {};
 }
@@ -62,6 +69,26 @@ type Attack = {
 };
 
 const uuid = fc.uuid();
+
+/** Schemas meant to hang or crash a validator (test/unit/catalog/json-schema.test.ts has each on its own). */
+const hostileSchemas = fc.constantFrom<unknown>(
+  { $ref: "#" },
+  { $defs: { a: { anyOf: [{ $ref: "#/$defs/a" }] } }, $ref: "#/$defs/a" },
+  { anyOf: [{ items: { $ref: "#" } }, { items: { $ref: "#" } }, false] },
+  { $ref: "https://example.com/schema.json" },
+  { $dynamicRef: "#meta" },
+  { pattern: "^(a+)+$" },
+  { pattern: "^(?=a)(a)\\1$" },
+  { patternProperties: { "(x+x+)+y": { type: "string" } } },
+  { format: "url" },
+  { enum: Array.from({ length: 5_000 }, (_, i) => i) },
+  { enum: Array.from({ length: 20_000 }, (_, i) => `value-${i}`) },
+  JSON.parse(`${'{"items":'.repeat(500)}{}${"}".repeat(500)}`),
+  { type: "strnig" },
+  { minimum: "1" },
+  true,
+  false,
+);
 const timestamps = fc.oneof(
   fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
   fc.integer(),
@@ -88,6 +115,7 @@ function fieldValue(field: string, fixtures: Fixtures, op: Operation): fc.Arbitr
       return fc.oneof(fc.constant(own), uuid);
     }
     if (field === "since" || field === "until") return timestamps;
+    if (field === "schema") return hostileSchemas;
     if (field === "scope") return fc.constantFrom("admin", "publisher", "reader");
     if (field === "allowed_ips") {
       return fc.array(fc.oneof(fc.ipV4(), fc.ipV6(), fc.ipV4Extended(), printable(50)), {
@@ -223,6 +251,7 @@ function ids(op: Operation, fixtures: Fixtures): fc.Arbitrary<string> {
     "POST /v1/webhooks/{id}/recover": [fixtures.webhook, fixtures.patchable],
     "POST /v1/webhooks/{id}/filter/test": [fixtures.webhook, fixtures.patchable],
     "POST /v1/events/{id}/retry": [fixtures.event],
+    "PATCH /v1/event-types/{name}": [fixtures.eventType],
   };
   const own = existing[`${op.method} ${op.path}`] ?? [];
   const hostile = fc.oneof(
@@ -267,7 +296,7 @@ async function send(op: Operation, attack: Attack): Promise<Response> {
       : attack.body.kind === "bytes"
         ? attack.body.bytes
         : undefined;
-  const path = op.path.replace("{id}", attack.id);
+  const path = op.path.replace("{id}", attack.id).replace("{name}", attack.id);
   return exports.default.fetch(`http://relay.test${path}${attack.query}`, {
     method: op.method,
     headers,
@@ -350,7 +379,9 @@ async function createFixtures(): Promise<Fixtures> {
     (await createLink(appW, { scope: "admin" })).token,
     (await createLink(appW, { scope: "reader" })).token,
   ];
-  return { tenants, links, appW, appP, webhook, patchable, hookUrl: url, event: test.body.id };
+  const eventType = `hostile.${crypto.randomUUID().slice(0, 8)}`;
+  await api("POST", "/v1/event-types", { name: eventType });
+  return { tenants, links, appW, appP, webhook, patchable, eventType, hookUrl: url, event: test.body.id };
 }
 
 describe("hostile input at every write route", () => {
@@ -371,6 +402,9 @@ describe("hostile input at every write route", () => {
       "PATCH /v1/webhooks/{id}",
       "POST /v1/messages",
       "POST /v1/events/{id}/retry",
+      "POST /v1/event-types",
+      "PATCH /v1/event-types/{name}",
+      "DELETE /v1/event-types/{name}",
     ]) {
       expect(names).toContain(route);
     }

@@ -12,7 +12,8 @@ export async function rowCounts() {
             (SELECT count(*) FROM webhooks) AS webhooks,
             (SELECT count(*) FROM messages) AS messages,
             (SELECT count(*) FROM events) AS events,
-            (SELECT count(*) FROM api_keys) AS api_keys`,
+            (SELECT count(*) FROM api_keys) AS api_keys,
+            (SELECT count(*) FROM event_types) AS event_types`,
   ).first();
 }
 

@@ -316,6 +316,39 @@ describe("bad input gets a 4xx problem and stores nothing", () => {
     expectProblem(await api("GET", `/v1/messages/${crypto.randomUUID()}`), 404);
   });
 
+  test("a payload nested deeper than 64 levels is 422 naming payload, before anything is stored", async () => {
+    const app = await createApplication();
+    const nested = (levels: number) => `${"[".repeat(levels)}${"]".repeat(levels)}`;
+    const raw = (body: string) =>
+      api("POST", "/v1/messages", undefined, { raw: body, headers: { "content-type": "application/json" } });
+    const single = (levels: number, key: string) =>
+      raw(`{"application_id":"${app.id}","event_type":"deep","idempotency_key":"${key}","payload":${nested(levels)}}`);
+    const key = `deep-${crypto.randomUUID()}`;
+    // The issue's case (about 2,600 levels, a 5 KB body) and far past it.
+    for (const levels of [65, 2_600, 20_000]) {
+      const refused = await single(levels, key);
+      expectProblem(refused, 422, "payload");
+      expect(refused.body.errors[0].message).toContain("64");
+    }
+    const batch = await api("POST", "/v1/messages/batch", undefined, {
+      raw: `{"messages":[{"application_id":"${app.id}","event_type":"deep","payload":${nested(2_600)}},{"application_id":"${app.id}","event_type":"deep","payload":${nested(64)}}]}`,
+      headers: { "content-type": "application/json" },
+    });
+    expect(batch.status).toBe(200);
+    expect(batch.body.data.map((e: { status: number }) => e.status)).toEqual([422, 202]);
+    expect(batch.body.data[0].error.errors.map((e: { path: string }) => e.path)).toEqual(["payload"]);
+    // Nothing was stored under the key: it still takes a first message, which reads back whole.
+    const accepted = await single(64, key);
+    expect(accepted.status).toBe(202);
+    const read = await eventually(async () => {
+      const res = await api("GET", `/v1/messages/${accepted.body.id}`);
+      expect(res.status).toBe(200);
+      return res;
+    });
+    expect(JSON.stringify(read.body.payload)).toBe(nested(64));
+    expect((await single(64, key)).status).toBe(200);
+  });
+
   test("unknown routes and ids are 404 problems; action routes take no body or an object", async () => {
     expectProblem(await api("GET", "/v1/nothing-here"), 404);
     expectProblem(await api("GET", `/v1/webhooks/${crypto.randomUUID()}`), 404);

@@ -199,6 +199,41 @@ describe("bad input gets a 4xx problem and stores nothing", () => {
     expect(ok.body.headers).toEqual(accepted);
   });
 
+  test("a whsec_ secret with whitespace inside is 422 on create and rotate: no Standard Webhooks library loads it", async () => {
+    const app = await createApplication();
+    const hook = await createWebhook(app.id, "https://example.com/h");
+    const good = "whsec_QUJDREVGR0hJSktMTU5PUFFSU1RVVldY";
+    for (const secret of [
+      "whsec_QUJD REVGR0hJSktMTU5PUFFSU1RVVldY",
+      "whsec_QUJDREVGR0hJSktMTU5P\nUFFSU1RVVldY",
+      "whsec_QUJDREVGR0hJSktMTU5PUFFSU1RVVldY\t",
+      " whsec_QUJDREVGR0hJSktMTU5PUFFSU1RVVldY",
+    ]) {
+      const created = await api("POST", "/v1/webhooks", { application_id: app.id, url: "https://example.com/h", secret });
+      expectProblem(created, 422, "secret");
+      expectProblem(await api("POST", `/v1/webhooks/${hook.id}/secret/rotate`, { secret }), 422, "secret");
+    }
+    expect((await api("GET", `/v1/webhooks?application_id=${app.id}`)).body.data).toHaveLength(1);
+    expect((await api("GET", `/v1/webhooks/${hook.id}/secret`)).body.previous_secret_expires_at).toBeNull();
+    expect((await api("POST", `/v1/webhooks/${hook.id}/secret/rotate`, { secret: good })).body.secret).toBe(good);
+  });
+
+  test("a static header named __proto__ (or constructor, prototype) is 422, never dropped", async () => {
+    const app = await createApplication();
+    const hook = await createWebhook(app.id, "https://example.com/h");
+    // Raw JSON: in an object literal, __proto__ would set the prototype instead of a key.
+    const raw = (method: string, path: string, body: string) =>
+      api(method, path, undefined, { raw: body, headers: { "content-type": "application/json" } });
+    for (const name of ["__proto__", "constructor", "prototype", "Constructor"]) {
+      const headers = `{"X-Ok":"1","${name}":"x"}`;
+      const created = await raw("POST", "/v1/webhooks", `{"application_id":"${app.id}","url":"https://example.com/h","headers":${headers}}`);
+      expectProblem(created, 422, `headers.${name}`);
+      expectProblem(await raw("PATCH", `/v1/webhooks/${hook.id}`, `{"headers":${headers}}`), 422, `headers.${name}`);
+    }
+    expect((await api("GET", `/v1/webhooks?application_id=${app.id}`)).body.data).toHaveLength(1);
+    expect((await api("GET", `/v1/webhooks/${hook.id}`)).body.headers).toEqual({});
+  });
+
   test("recover windows are instants within the years 0000 to 9999 UTC", async () => {
     const app = await createApplication();
     const hook = await createWebhook(app.id, "https://example.com/h");

@@ -26,7 +26,7 @@
  * publish with a run without it (`--webhooks 0` leaves publishing alone on
  * the relay's CPU).
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { createServer, type IncomingMessage } from "node:http";
 import { type AddressInfo, createServer as createNetServer } from "node:net";
@@ -41,12 +41,11 @@ import {
 } from "../scripts/local-runtime.mjs";
 import { type Relay, relayApi, startRelay } from "../test/helpers/server";
 import { PRICES } from "./prices";
+import { childrenCpuSeconds, groupCpuSeconds, samplePeaks, watchBusiestThread } from "./procs";
 import { captureCpuProfile, type CpuProfile, foldByModule } from "./profile";
 
 /** scripts/bench.mjs runs the bundle from the project root. */
 const ROOT = process.cwd();
-/** How often the relay's open file descriptors are counted. */
-const FD_SAMPLE_MS = 250;
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -207,125 +206,6 @@ function progress(label: string, done: number, total: number) {
   process.stderr.write(
     process.stderr.isTTY ? `\r${line}${done === total ? "\n" : ""}` : `${line}\n`,
   );
-}
-
-/** A /proc stat line's fields after the command's name (state, ppid, pgrp, …); the name may hold spaces. */
-const fieldsAfterName = (stat: string) => stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-
-/** Every live process: its pid, its name, and its stat fields after the name. */
-function* processes(): Generator<{ pid: number; name: string; fields: string[] }> {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      yield {
-        pid: Number(entry),
-        name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
-        fields: fieldsAfterName(stat),
-      };
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-}
-
-const TICKS_PER_SECOND = 100;
-
-/** User + system CPU seconds from /proc stat fields (after the name). */
-const cpuOf = (fields: string[]) => (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-
-/** CPU seconds of every live process whose stat fields and name pass `include`. */
-function cpuSecondsOf(include: (fields: string[], name: string) => boolean): number {
-  let seconds = 0;
-  for (const { name, fields } of processes()) if (include(fields, name)) seconds += cpuOf(fields);
-  return seconds;
-}
-
-/** CPU seconds of every live process in the relay's process group, or of its workerd alone. */
-function groupCpuSeconds(pgid: number, workerdOnly = false): number {
-  return cpuSecondsOf(
-    (fields, name) => Number(fields[2]) === pgid && (!workerdOnly || name === "workerd"),
-  );
-}
-
-/** CPU seconds of this process's children: the bare Worker's workerd, which Miniflare runs. */
-function childrenCpuSeconds(): number {
-  return cpuSecondsOf((fields, name) => Number(fields[1]) === process.pid && name === "workerd");
-}
-
-/** Pids of every live process in a process group. */
-function groupPids(pgid: number): number[] {
-  return [...processes()].filter(({ fields }) => Number(fields[2]) === pgid).map(({ pid }) => pid);
-}
-
-/** CPU seconds of each thread of a process, by thread id. */
-function threadCpuSeconds(pid: number): Map<number, number> {
-  const threads = new Map<number, number>();
-  let tids: string[] = [];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    // Gone.
-  }
-  for (const tid of tids) {
-    try {
-      threads.set(Number(tid), cpuOf(fieldsAfterName(readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8"))));
-    } catch {
-      // The thread ended while we looked.
-    }
-  }
-  return threads;
-}
-
-/**
- * Watches the threads of the (first) workerd that `include` picks; `stop`
- * answers the busiest one's CPU as a share of the time since. workerd runs
- * every isolate of a process (the Worker, its objects, Miniflare's own) on
- * one thread, so a share near 1 means that thread is what bounds the run.
- */
-function watchBusiestThread(include: (fields: string[]) => boolean) {
-  const pid = [...processes()].find(({ name, fields }) => name === "workerd" && include(fields))?.pid;
-  const before = pid === undefined ? new Map<number, number>() : threadCpuSeconds(pid);
-  const started = Date.now();
-  return {
-    stop(): number | null {
-      if (pid === undefined) return null;
-      let busiest = 0;
-      for (const [tid, seconds] of threadCpuSeconds(pid)) {
-        busiest = Math.max(busiest, seconds - (before.get(tid) ?? 0));
-      }
-      return round(busiest / ((Date.now() - started) / 1000), 2);
-    },
-  };
-}
-
-/** Open file descriptors of a process group, summed over its processes (sockets included). */
-function groupOpenFds(pgid: number): number {
-  let fds = 0;
-  for (const pid of groupPids(pgid)) {
-    try {
-      fds += readdirSync(`/proc/${pid}/fd`).length;
-    } catch {
-      // Gone, or not ours to read.
-    }
-  }
-  return fds;
-}
-
-/** Samples a process group's open file descriptors until stopped; keeps the maximum. */
-function sampleFds(pgid: number) {
-  let max = groupOpenFds(pgid);
-  let samples = 1;
-  const timer = setInterval(() => {
-    max = Math.max(max, groupOpenFds(pgid));
-    samples += 1;
-  }, FD_SAMPLE_MS);
-  return {
-    stop() {
-      clearInterval(timer);
-      return { max_open_fds: max, samples, every_ms: FD_SAMPLE_MS };
-    },
-  };
 }
 
 /**
@@ -517,7 +397,7 @@ async function runRelay(relay: Relay, receiver: BenchReceiver, profileFrom: Prof
   const cpuBefore = groupCpuSeconds(relay.child.pid!);
   const workerdCpuBefore = groupCpuSeconds(relay.child.pid!, true);
 
-  const fds = sampleFds(relay.child.pid!);
+  const fds = samplePeaks(() => relay.child.pid);
   const thread = watchBusiestThread((fields) => Number(fields[2]) === relay.child.pid);
   const started = Date.now();
   const profiling = profileFrom

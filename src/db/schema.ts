@@ -93,8 +93,8 @@ export const messages = sqliteTable("messages", {
   resourceId: text("resource_id"),
   createdAt: text("created_at").notNull(),
   // The webhooks it was fanned out to: its events' ids derive from them
-  // (src/delivery/event-ids.ts). Null only for a message an earlier version
-  // accepted and had not fanned out when it was upgraded.
+  // (src/delivery/event-ids.ts). Fan-out always writes it; the column stays
+  // nullable only because making it NOT NULL would take a migration.
   webhookIds: text("webhook_ids", { mode: "json" }).$type<string[]>(),
 });
 

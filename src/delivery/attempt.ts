@@ -29,6 +29,12 @@ export function isSuccess(result: AttemptResult): boolean {
   return result.httpStatusCode >= 200 && result.httpStatusCode < 300 && !result.errorMessage;
 }
 
+/**
+ * Sends the attempt. Success is a 2xx status within the timeout (SPEC §5):
+ * once the status is in, the body is only an excerpt for the history, read
+ * until the same deadline and cut there, so a slow body never turns a 2xx
+ * into a failure.
+ */
 export async function sendAttempt(
   request: AttemptRequest,
   fetchFn: typeof fetch,
@@ -39,13 +45,26 @@ export async function sendAttempt(
   const deadline = deadlines.start(request.timeoutMs);
   const elapsed = () => Date.now() - started;
   try {
-    const response = await fetchFn(request.url, {
-      method: "POST",
-      headers: request.headers,
-      body: request.body,
-      redirect: "manual",
-      signal: deadline.signal,
-    });
+    let response: Response;
+    try {
+      response = await fetchFn(request.url, {
+        method: "POST",
+        headers: request.headers,
+        body: request.body,
+        redirect: "manual",
+        signal: deadline.signal,
+      });
+    } catch (error) {
+      return {
+        httpStatusCode: 0,
+        durationMs: elapsed(),
+        responseBody: "",
+        errorMessage: deadline.timedOut()
+          ? `timeout: no response within ${request.timeoutMs} ms`
+          : `connection error: ${errorText(error)}`,
+        retryAfterSeconds: null,
+      };
+    }
     const responseBody = await readPrefix(response, RESPONSE_BODY_LIMIT);
     const status = response.status;
     const ok = status >= 200 && status < 300;
@@ -59,16 +78,6 @@ export async function sendAttempt(
       responseBody,
       errorMessage: ok ? "" : describeStatus(status, response.headers.get("location")),
       retryAfterSeconds: retryAfter,
-    };
-  } catch (error) {
-    return {
-      httpStatusCode: 0,
-      durationMs: elapsed(),
-      responseBody: "",
-      errorMessage: deadline.timedOut()
-        ? `timeout: no response within ${request.timeoutMs} ms`
-        : `connection error: ${errorText(error)}`,
-      retryAfterSeconds: null,
     };
   } finally {
     deadline.release();
@@ -90,7 +99,8 @@ function errorText(error: unknown): string {
 /**
  * Reads at most `limit` bytes of the body as text, cut at a character
  * boundary so that the text is at most `limit` bytes of UTF-8, and drops the
- * rest unread.
+ * rest unread. Never throws: a body cut short (the deadline, a reset) keeps
+ * what arrived before.
  */
 async function readPrefix(response: Response, limit: number): Promise<string> {
   if (!response.body) return "";
@@ -98,7 +108,7 @@ async function readPrefix(response: Response, limit: number): Promise<string> {
   // Not when encoded: fetch decodes, and the length told is the encoded one.
   const length = response.headers.get("content-length");
   if (length !== null && Number(length) <= limit && !response.headers.has("content-encoding")) {
-    return fitUtf8(await response.text(), limit);
+    return fitUtf8(await response.text().catch(() => ""), limit);
   }
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -115,6 +125,8 @@ async function readPrefix(response: Response, limit: number): Promise<string> {
       chunks.push(value);
       size += value.byteLength;
     }
+  } catch {
+    // Cut short: what arrived is the excerpt.
   } finally {
     // Only a body left unread needs cancelling; each await here costs a turn of the runtime.
     if (ended) reader.releaseLock();

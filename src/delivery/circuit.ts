@@ -3,8 +3,12 @@
  * CIRCUIT_THRESHOLD consecutive failures the circuit opens: nothing is sent
  * until a cooldown passes, then a single probe goes; its success closes the
  * circuit (the backlog drains under max_in_flight again), its failure doubles
- * the cooldown. Separately, `failingSince` tells when the webhook last stopped
- * succeeding, for the 5-day auto-disable.
+ * the cooldown: 30 s, 1, 2, 4 and 8 min, then 15 min for every later probe.
+ * Only a failed probe lengthens it: attempts already in flight when the
+ * circuit opened count as failures, but are not probes, so a short burst of
+ * errors at max_in_flight 10 waits 30 s, not 15 min. Any success closes it.
+ * Separately, `failingSince` tells when the webhook last stopped succeeding,
+ * for the 5-day auto-disable.
  */
 
 export const CIRCUIT_THRESHOLD = 5;
@@ -49,12 +53,17 @@ export function admit(circuit: Circuit, now: number, free: number, inFlight: num
   return Math.min(free, 1);
 }
 
-/** The circuit after an attempt that finished at `now`. */
-export function recordResult(circuit: Circuit, success: boolean, now: number): Circuit {
+/**
+ * The circuit after an attempt that finished at `now`; `probe` says the
+ * attempt started while the circuit was open (admitted as its probe).
+ */
+export function recordResult(circuit: Circuit, success: boolean, now: number, probe: boolean): Circuit {
   if (success) return CLOSED;
   const consecutiveFailures = circuit.consecutiveFailures + 1;
   const failingSince = circuit.failingSince ?? now;
   if (circuit.openUntil !== null) {
+    // Sent before it opened: one more failure, the cooldown stands.
+    if (!probe) return { ...circuit, consecutiveFailures, failingSince };
     // A failed probe: stay open, wait longer before the next one.
     const cooldownMs = Math.min(circuit.cooldownMs * 2, MAX_COOLDOWN_MS);
     return { consecutiveFailures, failingSince, cooldownMs, openUntil: now + cooldownMs };

@@ -6,39 +6,30 @@
 import type { Deps } from "../deps";
 import { describeError } from "../lib/log";
 import { usage } from "../lib/usage";
-import { fanOut, fanOutLegacy } from "./fan-out";
+import { fanOut } from "./fan-out";
 import { recoverWebhook } from "./recover";
 import { replayPage } from "./replay";
-import type { LegacyFanoutTask, PublishTask, QueueTask } from "./tasks";
+import type { PublishTask, QueueTask } from "./tasks";
 
 export async function consumeBatch(batch: MessageBatch<QueueTask>, deps: Deps): Promise<void> {
   const of = <K extends QueueTask["kind"]>(kind: K) =>
     batch.messages.filter((m): m is Message<Extract<QueueTask, { kind: K }>> => m.body.kind === kind);
   const publishes: Message<PublishTask>[] = of("publish");
-  const legacy: Message<LegacyFanoutTask>[] = of("fanout");
   // Tasks handled one by one; each answers whether it is done.
   const singles: (readonly [Message<QueueTask>, () => Promise<boolean>])[] = [
     ...of("recover").map((m) => [m, () => recoverWebhook(deps, m.body).then(() => true)] as const),
     ...of("replay").map((m) => [m, () => replayPage(deps, m.body)] as const),
   ];
-  const failed = (error: unknown) => {
+  const done = await fanOut(
+    deps,
+    publishes.map((m) => (m.attempts > 1 ? { ...m.body, again: true } : m.body)),
+  ).catch((error: unknown) => {
     deps.log("error", "fan-out failed", { ...describeError(error) });
     return new Set<string>();
-  };
-  const [done, legacyDone] = await Promise.all([
-    fanOut(
-      deps,
-      publishes.map((m) => (m.attempts > 1 ? { ...m.body, again: true } : m.body)),
-    ).catch(failed),
-    fanOutLegacy(
-      deps,
-      legacy.map((m) => m.body),
-    ).catch(failed),
-  ]);
+  });
   for (const message of publishes) {
     settle(message, message.body.messages.every((m) => done.has(m.id)), deps);
   }
-  for (const message of legacy) settle(message, legacyDone.has(message.body.messageId), deps);
   await Promise.all(
     singles.map(async ([message, handle]) => {
       try {

@@ -6,7 +6,7 @@
  */
 import type { WebhookRow } from "../db/schema";
 import { toRfc3339 } from "../lib/time";
-import type { SecretBox } from "../security/secrets-at-rest";
+import { type SecretBox, UnreadableSecretError } from "../security/secrets-at-rest";
 import {
   createSigner,
   generateKeyPair,
@@ -72,6 +72,20 @@ export async function jwks(row: Credentials, at: Date) {
 /** A value of a sealed column in clear (`whsec_…`, `whsk_…`). */
 export async function openColumn(box: SecretBox, row: Credentials, stored: string): Promise<string> {
   return (await box.open(row.id, stored)).value;
+}
+
+/**
+ * Whether a stored value still opens: false for one no key opens any more
+ * (RELAY_ENCRYPTION_KEY lost and replaced), which can never sign again.
+ */
+export async function opens(box: SecretBox, row: Pick<Credentials, "id">, stored: string): Promise<boolean> {
+  try {
+    await box.open(row.id, stored);
+    return true;
+  } catch (error) {
+    if (error instanceof UnreadableSecretError) return false;
+    throw error;
+  }
 }
 
 /**

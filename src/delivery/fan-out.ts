@@ -7,7 +7,7 @@
  * queue message delivered twice, or re-sent by its ingest object, adds
  * nothing (and a webhook's object skips events it holds or just recorded).
  */
-import { getMessages, insertMessages, recordedMessageIds, setWebhookIds } from "../db/queries/messages";
+import { getMessages, insertMessages, recordedMessageIds } from "../db/queries/messages";
 import { listEnabledWebhooks } from "../db/queries/webhooks";
 import type { EventRow, MessageRow, WebhookRow } from "../db/schema";
 import { type Deps, ingestObject, webhookObject } from "../deps";
@@ -17,7 +17,7 @@ import { eventIdFor } from "./event-ids";
 import { type FilterSubject, matchesFilter } from "./filter";
 import type { QueuedEvent, ResendItem } from "./webhook-do";
 import { maxAttempts } from "./retry-policy";
-import type { AcceptedMessage, LegacyFanoutTask, PublishTask } from "./tasks";
+import type { AcceptedMessage, PublishTask } from "./tasks";
 
 /**
  * Payload characters one hand-over RPC carries at most: 8 Mi characters are
@@ -79,7 +79,7 @@ export async function fanOut(
   const recorded =
     again.size > 0 ? await recordedMessageIds(deps.db, [...again]) : new Set<string>();
   const fresh = messages.filter((m) => !recorded.has(m.id));
-  const handed = await handOverAll(deps, fresh, handoverChars);
+  const handed = await handOverAll(deps, fresh, handoverChars, again);
   await insertMessages(
     deps.db,
     handed.map(({ message, webhookIds }) => ({ ...message, webhookIds })),
@@ -87,25 +87,6 @@ export async function fanOut(
   const done = new Set([...recorded, ...handed.map((h) => h.message.id)]);
   await confirm(deps, tasks, done);
   return done;
-}
-
-/** Messages an earlier version stored at ingest and had not fanned out. */
-export async function fanOutLegacy(deps: Deps, tasks: LegacyFanoutTask[]): Promise<Set<string>> {
-  const rows = (
-    await getMessages(
-      deps.db,
-      tasks.map((t) => t.messageId),
-    )
-  ).filter((m) => m.webhookIds === null);
-  const handed = await handOverAll(
-    deps,
-    rows.map((row) => ({ ...fromRow(row), requestId: deps.requestId, shard: "" })),
-    HANDOVER_CHARS,
-  );
-  for (const { message, webhookIds } of handed) await setWebhookIds(deps.db, message.id, webhookIds);
-  const failed = new Set(rows.map((r) => r.id));
-  for (const h of handed) failed.delete(h.message.id);
-  return new Set(tasks.map((t) => t.messageId).filter((id) => !failed.has(id)));
 }
 
 /** The messages of the tasks, with the payloads that travelled by reference read back. */
@@ -149,6 +130,8 @@ async function handOverAll(
   deps: Deps,
   messages: (AcceptedMessage & { payload: string })[],
   handoverChars: number,
+  /** Messages of tasks sent again: their webhooks' objects check which events settled already. */
+  again: Set<string>,
 ): Promise<Fanned[]> {
   if (messages.length === 0) return [];
   const webhooks = await listEnabledWebhooks(deps.db, [
@@ -181,7 +164,7 @@ async function handOverAll(
       try {
         // In order, one part after another, so a fifo webhook holds them in order.
         for (const part of bySize(items, handoverChars)) {
-          await webhookObject(deps, webhookId).enqueue(webhookId, part);
+          await webhookObject(deps, webhookId).enqueue(webhookId, part, part.some((e) => again.has(e.messageId)));
         }
       } catch (error) {
         deps.log("error", "hand-over failed", { webhook_id: webhookId, ...describeError(error) });

@@ -1,29 +1,36 @@
 /**
- * @module The events a webhook's object holds until their outcome is recorded
- * in D1, in its own SQLite storage and, up to a budget, in memory.
+ * @module The events a webhook's object holds until their outcome is in D1,
+ * in its storage (webhook-store.ts) and, up to a budget, in memory.
  *
- * Two tables, priced for the common case, an event delivered at its first try:
- * - `inbox`: one row per hand-over, however many events it carries (one write
- *   in, one out, shared). A row goes once each of its events is settled:
- *   recorded in D1, or moved to `waiting`.
- * - `waiting`: one row per event that needs more than one attempt (a retry,
- *   a manual re-send), keyed by event id; its attempts ride in the row until
- *   the outcome is recorded.
+ * What storage says of each event it holds:
+ * - waiting: in an inbox row and not among its settled ids, or in a
+ *   `waiting` row of its own; due now (inbox) or at the time its row says;
+ * - settled: its id in its inbox row's settled list (its outcome is in D1,
+ *   or it moved to a row of its own), or its own row gone.
+ * An attempt in flight is a lease in memory only: after a restart the event
+ * is waiting again and is sent again, the one duplicate at-least-once allows
+ * (same webhook-id). So no re-read of storage (a restart, an eviction, a
+ * refill of memory) brings back an event that settled.
  *
- * Memory holds at most a budget of events; what is beyond it stays in storage
- * and is loaded as the backlog drains, so a webhook that falls far behind
- * costs storage, not memory.
+ * Priced for the common case, an event delivered at its first try: an inbox
+ * row costs one write in and one out however many events it carries, and
+ * settlements are written to it a flush at a time (`commit`): one write per
+ * inbox row touched, in the same transaction as the releases that cause
+ * them, never one per event.
  *
- * A failed attempt's `waiting` row is written later, with the others of the
- * moment (`persistLater`, `persistPending`): each write in a turn of its own
- * was a transaction and a disk flush of its own. Until it is written the
- * event's inbox row still holds it, so a crash repeats the attempt (the same
+ * A failed attempt's `waiting` row is written with the others of the
+ * moment (`persistLater`, then `commit`); until then the event is still
+ * waiting in its inbox row, so a crash repeats the attempt (the same
  * webhook-id) and loses only that attempt's record, as a crash during the
  * attempt would.
+ *
+ * Memory holds at most a budget of events; what is beyond it stays in
+ * storage and is loaded as the backlog drains, so a webhook that falls far
+ * behind costs storage, not memory.
  */
 import type { AttemptRecord } from "../db/schema";
 import { jsonChunks } from "../lib/json-chunks";
-import type { SqlRunner } from "./sql";
+import type { WebhookStore } from "./webhook-store";
 
 /** An event handed to the webhook's object, with what it needs to be sent. */
 export type QueuedEvent = {
@@ -48,54 +55,59 @@ export type QueuedEvent = {
   requestId: string;
 };
 
+/** What the events API showed of an event last: its last attempt's answer. */
+export type LastAnswer = { httpStatusCode: number; errorMessage: string; updatedAt: string };
+
 /** An event held, with its state while in flight. */
-export type HeldEvent = QueuedEvent & {
-  /** Epoch ms (on the object's clock) when it may go next. */
-  dueAt: number;
-  /** The last attempt's answer (0 and "" before any). */
-  httpStatusCode: number;
-  errorMessage: string;
-  updatedAt: string;
-  /** The inbox row it arrived in, until it is settled. */
-  inbox: number | null;
-  /** Whether it has a `waiting` row of its own. */
-  waiting: boolean;
-};
+export type HeldEvent = QueuedEvent &
+  LastAnswer & {
+    /** Epoch ms (on the object's clock) when it may go next. */
+    dueAt: number;
+    /** The inbox row it waits in, until it settles or moves to a row of its own. */
+    inbox: number | null;
+    /** Whether it has a `waiting` row of its own. */
+    waiting: boolean;
+  };
+
+/** A loaded inbox row: its events not settled yet, and the ids settled so far. */
+type OpenRow = { open: Set<string>; settled: string[]; changed: boolean };
 
 /** Events kept in memory at most, and their payload characters. */
 const MAX_LOADED_EVENTS = 5_000;
 const MAX_LOADED_CHARS = 32 * 1024 * 1024;
+/** Waiting rows loaded at a time. */
+const WAITING_PAGE = 500;
 
 export class HeldEvents {
   /** Loaded events by id. */
   private readonly loaded = new Map<string, HeldEvent>();
   private loadedChars = 0;
-  /** Per loaded inbox row, its events not yet settled. */
-  private readonly inboxOpen = new Map<number, Set<string>>();
+  /** Loaded inbox rows whose events are not all settled, by sequence number. */
+  private readonly rows = new Map<number, OpenRow>();
   /** Inbox rows not loaded yet, oldest first. */
-  private unloadedInbox: number[] = [];
-  /** The last waiting row loaded, when some were left in storage. */
-  private waitingCursor: string | null = null;
+  private unloadedInbox: number[];
+  /** The last waiting row loaded, while some are left in storage. */
+  private waitingCursor: string | null = "";
   /** Events whose `waiting` row is behind their state (see persistLater). */
   private readonly pending = new Set<HeldEvent>();
 
   constructor(
-    private readonly run: SqlRunner,
+    private readonly store: WebhookStore,
     /** Told of every event loaded into memory, so it can be scheduled. */
     private readonly onLoad: (event: HeldEvent) => void,
   ) {
-    run("CREATE TABLE IF NOT EXISTS inbox (seq INTEGER PRIMARY KEY, items TEXT NOT NULL)");
-    run(
-      "CREATE TABLE IF NOT EXISTS waiting (event_id TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID",
-    );
-    this.importLegacy();
-    this.waitingCursor = "";
-    this.unloadedInbox = run<{ seq: number }>("SELECT seq FROM inbox ORDER BY seq").map((r) => r.seq);
+    this.unloadedInbox = store.inboxSeqs();
     this.refill();
   }
 
+  /** Events in memory: waiting, in flight, or settled with their outcome not yet in D1. */
   get size(): number {
     return this.loaded.size;
+  }
+
+  /** Every event held, loaded or not (a read of storage when some are not). */
+  count(): number {
+    return this.loaded.size + this.peekUnloaded().length;
   }
 
   /** Whether anything is held, loaded or not. */
@@ -103,7 +115,6 @@ export class HeldEvents {
     return this.loaded.size === 0 && this.isFullyLoaded();
   }
 
-  /** Whether every event held is in memory (nothing left in storage to load). */
   private isFullyLoaded(): boolean {
     return this.unloadedInbox.length === 0 && this.waitingCursor === null;
   }
@@ -116,90 +127,107 @@ export class HeldEvents {
     return this.loaded.values();
   }
 
-  /**
-   * Stores a hand-over in one row and loads it if the budget allows. Events
-   * already held are skipped: a hand-over repeated after a crash adds nothing.
-   */
+  /** Which of `ids` are held, in memory or in storage (storage is read only when some are not loaded). */
+  holding(ids: string[]): Set<string> {
+    const held = new Set(ids.filter((id) => this.loaded.has(id)));
+    const rest = ids.filter((id) => !held.has(id));
+    if (rest.length === 0 || this.isFullyLoaded()) return held;
+    for (const id of this.store.waitingHolding(rest)) held.add(id);
+    if (this.unloadedInbox.length > 0) {
+      for (const id of this.store.inboxHolding(this.unloadedInbox, rest)) held.add(id);
+    }
+    return held;
+  }
+
+  /** Stores a hand-over (events not held, in order) in one row, and loads it if the budget allows. */
   addHandover(items: QueuedEvent[], dueAt: number): void {
-    const fresh = items.filter((e) => !this.loaded.has(e.eventId));
+    if (items.length === 0) return;
     // A row holds at most 2 MB: a large hand-over takes a few.
-    for (const json of jsonChunks(fresh)) {
-      const [row] = this.run<{ seq: number }>("INSERT INTO inbox (items) VALUES (?) RETURNING seq", json);
-      const seq = row!.seq;
+    for (const json of jsonChunks(items)) {
+      const seq = this.store.insertInbox(json);
       if (this.unloadedInbox.length > 0 || this.overBudget()) this.unloadedInbox.push(seq);
-      else this.loadInbox(seq, JSON.parse(json) as QueuedEvent[], dueAt);
+      else this.loadInbox(seq, { items: JSON.parse(json) as QueuedEvent[], settled: [] }, dueAt);
     }
   }
 
   /**
-   * Holds events in rows of their own (manual re-sends): durable at once,
-   * whatever the budget. An event already held is left alone; returns those taken.
+   * Holds events in rows of their own (manual re-sends), with what the
+   * events API showed of them: durable at once, whatever the budget. An
+   * event held already is left alone; returns those taken.
    */
-  addWaiting(items: QueuedEvent[], dueAt: number): HeldEvent[] {
-    const taken: HeldEvent[] = [];
-    for (const item of items) {
-      if (this.loaded.has(item.eventId)) continue;
-      const event = fresh(item, dueAt, null);
+  addWaiting(items: (QueuedEvent & LastAnswer)[], dueAt: number): HeldEvent[] {
+    const held = this.holding(items.map((i) => i.eventId));
+    const taken = items
+      .filter((item) => !held.has(item.eventId))
+      .map((item): HeldEvent => ({ ...item, dueAt, inbox: null, waiting: false }));
+    for (const event of taken) {
       this.persist(event);
       this.admit(event);
-      taken.push(event);
     }
     return taken;
   }
 
-  /** Marks the event's own row to be written by the next `persistPending`; the latest state is written. */
+  /** Marks the event's own row to be written by the next `commit`; its latest state is written. */
   persistLater(event: HeldEvent): void {
     this.pending.add(event);
   }
 
-  /** Writes the rows marked by `persistLater`, in the caller's turn: one transaction for all. */
-  persistPending(): void {
-    for (const event of this.pending) {
-      this.persist(event);
-      this.pending.delete(event);
+  /**
+   * Writes what is behind: the rows marked by `persistLater`, then the
+   * settlements of inbox rows (each row once). In the caller's turn, so in
+   * one transaction with whatever else it writes.
+   */
+  commit(): void {
+    for (const event of this.pending) this.persist(event);
+    this.pending.clear();
+    for (const [seq, row] of this.rows) {
+      if (row.open.size === 0) {
+        this.store.deleteInbox(seq);
+        this.rows.delete(seq);
+      } else if (row.changed) {
+        this.store.markInbox(seq, row.settled);
+        row.changed = false;
+      }
     }
   }
 
-  /** Writes the event's own row (it needs another attempt); settles it in its inbox row. */
-  persist(event: HeldEvent): void {
-    this.run(
-      "INSERT INTO waiting (event_id, state) VALUES (?, ?) ON CONFLICT (event_id) DO UPDATE SET state = excluded.state",
-      event.eventId,
-      // Where it is kept is not part of its state.
-      JSON.stringify(event, (key, value) => (key === "inbox" || key === "waiting" ? undefined : value)),
-    );
-    event.waiting = true;
-    this.settleInbox(event);
-  }
-
-  /** The event's outcome is in D1: it goes from storage and memory. */
+  /** The event's outcome is in D1: it goes from memory, and from storage with the next `commit`. */
   release(event: HeldEvent): void {
     this.pending.delete(event);
-    if (event.waiting) this.run("DELETE FROM waiting WHERE event_id = ?", event.eventId);
+    if (event.waiting) this.store.deleteWaiting(event.eventId);
     event.waiting = false;
     this.settleInbox(event);
     if (this.loaded.get(event.eventId) === event) {
       this.loaded.delete(event.eventId);
       this.loadedChars -= event.payload.length;
     }
-    this.refill();
   }
 
   /** Everything, loaded or not: the webhook was deleted. */
   clear(): void {
-    this.run("DELETE FROM inbox");
-    this.run("DELETE FROM waiting");
+    this.store.clearEvents();
     this.pending.clear();
     this.loaded.clear();
     this.loadedChars = 0;
-    this.inboxOpen.clear();
+    this.rows.clear();
     this.unloadedInbox = [];
     this.waitingCursor = null;
   }
 
   /** Loads whatever storage still holds, budget or not (a disabled webhook fails it all). */
   loadAll(): void {
-    while (this.unloadedInbox.length > 0 || this.waitingCursor !== null) this.loadMore(true);
+    while (!this.isFullyLoaded()) this.loadMore(true);
+  }
+
+  /** Loads from storage while under half the budget: waiting rows first (older), then inbox rows. */
+  refill(): void {
+    while (
+      !this.isFullyLoaded() &&
+      this.loaded.size < MAX_LOADED_EVENTS / 2 &&
+      this.loadedChars < MAX_LOADED_CHARS / 2
+    ) {
+      this.loadMore(false);
+    }
   }
 
   /** Events held in storage but not in memory, read without loading them (rare: a long backlog). */
@@ -207,19 +235,26 @@ export class HeldEvents {
     const out: QueuedEvent[] = [];
     if (this.isFullyLoaded()) return out;
     for (const seq of this.unloadedInbox) {
-      const row = this.run<{ items: string }>("SELECT items FROM inbox WHERE seq = ?", seq)[0];
-      if (row) out.push(...(JSON.parse(row.items) as QueuedEvent[]));
+      const row = this.store.readInbox(seq);
+      if (!row) continue;
+      const settled = new Set(row.settled);
+      out.push(...row.items.filter((e) => !settled.has(e.eventId) && !this.loaded.has(e.eventId)));
     }
-    if (this.waitingCursor !== null) {
-      for (const row of this.run<{ state: string }>(
-        "SELECT state FROM waiting WHERE event_id > ?",
-        this.waitingCursor,
-      )) {
-        const state = JSON.parse(row.state) as HeldEvent;
-        if (!this.loaded.has(state.eventId)) out.push(state);
-      }
+    for (let after = this.waitingCursor; after !== null; ) {
+      const page = this.store.waitingPage(after, WAITING_PAGE);
+      for (const row of page) if (!this.loaded.has(row.event_id)) out.push(JSON.parse(row.state) as HeldEvent);
+      after = page.length < WAITING_PAGE ? null : page[page.length - 1]!.event_id;
     }
     return out;
+  }
+
+  /** Writes the event's own row (it needs another attempt); it is settled in its inbox row. */
+  private persist(event: HeldEvent): void {
+    // Where it is kept is not part of its state.
+    const { inbox: _inbox, waiting: _waiting, ...state } = event;
+    this.store.writeWaiting(event.eventId, JSON.stringify(state));
+    event.waiting = true;
+    this.settleInbox(event);
   }
 
   private admit(event: HeldEvent): void {
@@ -232,117 +267,50 @@ export class HeldEvents {
     return this.loaded.size >= MAX_LOADED_EVENTS || this.loadedChars >= MAX_LOADED_CHARS;
   }
 
-  /** Loads from storage while under half the budget: waiting rows first (older), then inbox rows. */
-  refill(): void {
-    while (
-      (this.unloadedInbox.length > 0 || this.waitingCursor !== null) &&
-      this.loaded.size < MAX_LOADED_EVENTS / 2 &&
-      this.loadedChars < MAX_LOADED_CHARS / 2
-    ) {
-      this.loadMore(false);
-    }
-  }
-
   private loadMore(all: boolean): void {
     if (this.waitingCursor !== null) {
-      const page = this.run<{ event_id: string; state: string }>(
-        "SELECT event_id, state FROM waiting WHERE event_id > ? ORDER BY event_id LIMIT 500",
-        this.waitingCursor,
-      );
+      const page = this.store.waitingPage(this.waitingCursor, WAITING_PAGE);
       for (const row of page) {
         if (this.loaded.has(row.event_id)) continue;
         const state = JSON.parse(row.state) as Omit<HeldEvent, "inbox" | "waiting">;
         this.admit({ ...state, inbox: null, waiting: true });
       }
-      this.waitingCursor = page.length < 500 ? null : page[page.length - 1]!.event_id;
+      this.waitingCursor = page.length < WAITING_PAGE ? null : page[page.length - 1]!.event_id;
       if (!all) return;
     }
     const seq = this.unloadedInbox.shift();
     if (seq === undefined) return;
-    const row = this.run<{ items: string }>("SELECT items FROM inbox WHERE seq = ?", seq)[0];
-    if (row) this.loadInbox(seq, JSON.parse(row.items) as QueuedEvent[], 0);
+    const row = this.store.readInbox(seq);
+    if (row) this.loadInbox(seq, row, 0);
   }
 
-  private loadInbox(seq: number, items: QueuedEvent[], dueAt: number): void {
+  /** Loads the row's events that are still waiting; the settled ones stay settled. */
+  private loadInbox(seq: number, row: { items: QueuedEvent[]; settled: string[] }, dueAt: number): void {
+    const settled = new Set(row.settled);
     const open = new Set<string>();
-    for (const item of items) {
-      // Moved to its own row before a crash cut the inbox row's removal short.
-      if (this.loaded.has(item.eventId)) continue;
+    for (const item of row.items) {
+      if (settled.has(item.eventId) || this.loaded.has(item.eventId)) continue;
       open.add(item.eventId);
-      this.admit(fresh(item, dueAt, seq));
+      this.admit({
+        ...item,
+        dueAt,
+        httpStatusCode: 0,
+        errorMessage: "",
+        updatedAt: item.createdAt,
+        inbox: seq,
+        waiting: false,
+      });
     }
-    if (open.size === 0) this.run("DELETE FROM inbox WHERE seq = ?", seq);
-    else this.inboxOpen.set(seq, open);
+    // Its last events settled before a crash cut the row's removal short: it goes with the next commit.
+    this.rows.set(seq, { open, settled: row.settled, changed: false });
   }
 
   private settleInbox(event: HeldEvent): void {
     if (event.inbox === null) return;
-    const open = this.inboxOpen.get(event.inbox);
-    open?.delete(event.eventId);
-    if (open && open.size === 0) {
-      this.inboxOpen.delete(event.inbox);
-      this.run("DELETE FROM inbox WHERE seq = ?", event.inbox);
-    }
+    const row = this.rows.get(event.inbox);
     event.inbox = null;
+    if (!row?.open.delete(event.eventId)) return;
+    row.settled.push(event.eventId);
+    row.changed = true;
   }
-
-  /**
-   * Rows of the `held` table an earlier version kept (one per event, with no
-   * attempts of their own yet recorded here) become `waiting` rows, once.
-   */
-  private importLegacy(): void {
-    const legacy = this.run<{ name: string }>(
-      "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'held'",
-    );
-    if (legacy.length === 0) return;
-    for (const row of this.run<{
-      event_id: string;
-      message_id: string;
-      event_type: string;
-      payload: string;
-      message_created_at: string;
-      resource_type: string | null;
-      resource_id: string | null;
-      attempts: number;
-      max_attempts: number;
-      manual: number;
-      due_at: number;
-      request_id: string;
-    }>("SELECT * FROM held")) {
-      const event = fresh(
-        {
-          eventId: row.event_id,
-          messageId: row.message_id,
-          eventType: row.event_type,
-          payload: row.payload,
-          messageCreatedAt: row.message_created_at,
-          resourceType: row.resource_type,
-          resourceId: row.resource_id,
-          createdAt: row.message_created_at,
-          attempts: row.attempts,
-          // Attempts an earlier version made were recorded in D1 as it went.
-          attemptLog: [],
-          maxAttempts: row.max_attempts,
-          manual: row.manual === 1,
-          requestId: row.request_id,
-        },
-        row.due_at,
-        null,
-      );
-      this.persist(event);
-    }
-    this.run("DROP TABLE held");
-  }
-}
-
-function fresh(item: QueuedEvent, dueAt: number, inbox: number | null): HeldEvent {
-  return {
-    ...item,
-    dueAt,
-    httpStatusCode: 0,
-    errorMessage: "",
-    updatedAt: item.createdAt,
-    inbox,
-    waiting: false,
-  };
 }

@@ -21,9 +21,16 @@ export function generateSecret(): string {
   return PREFIX + toBase64(randomBytes(24));
 }
 
+/**
+ * The base64 a `whsec_` secret carries: the standard alphabet, no whitespace.
+ * atob() skips spaces and line breaks, the Standard Webhooks and Svix
+ * libraries refuse them, so such a secret would verify nothing.
+ */
+const SECRET_PATTERN = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
+
 /** Whether `secret` is a usable `whsec_` secret of 24 to 64 key bytes. */
 export function isValidSecret(secret: string): boolean {
-  if (!secret.startsWith(PREFIX)) return false;
+  if (!SECRET_PATTERN.test(secret)) return false;
   try {
     const key = fromBase64(secret.slice(PREFIX.length));
     return key.length >= 24 && key.length <= 64;

@@ -38,11 +38,8 @@ export type QueueTask =
    * selection matches, then a task for the next page. Its selection and
    * progress are in its D1 row.
    */
-  | { kind: "replay"; replayId: string; after: string }
-  /** From an earlier version: a message stored in D1 at ingest, not yet fanned out. */
-  | { kind: "fanout"; messageId: string; requestId?: string };
+  | { kind: "replay"; replayId: string; after: string };
 
 export type PublishTask = Extract<QueueTask, { kind: "publish" }>;
 export type RecoverTask = Extract<QueueTask, { kind: "recover" }>;
 export type ReplayTask = Extract<QueueTask, { kind: "replay" }>;
-export type LegacyFanoutTask = Extract<QueueTask, { kind: "fanout" }>;

@@ -27,8 +27,6 @@ import { usage } from "../lib/usage";
 export const RESEND_AFTER_MS = 60_000;
 /** Idempotency keys hold this long (SPEC §4). */
 const KEY_TTL_MS = DAY_MS;
-/** Confirmed rows are updated with the next write, or after this long without one. */
-const CONFIRM_WITHIN_MS = 1_000;
 
 /** An accepted message with its payload (as stored here, whatever travels on the queue). */
 export type StoredMessage = AcceptedMessage & { payload: string };
@@ -81,9 +79,6 @@ export class IngestDO extends DurableObject<Env> {
   private writing = false;
   /** Slots stored but not yet confirmed, with when they were accepted. */
   private readonly unconfirmed = new Map<string, number>();
-  /** Confirmed messages whose rows are not updated yet (see confirm). */
-  private confirmedRows: { slot: string; id: string }[] = [];
-  private confirmTimer: ReturnType<typeof setTimeout> | null = null;
   private alarmArmed = false;
   /** This object's name, which the queue task carries back to it; kept for the alarm. */
   private shard: string | null;
@@ -202,8 +197,6 @@ export class IngestDO extends DurableObject<Env> {
       while (this.pendingWrites.length > 0) {
         const waiting = this.pendingWrites.splice(0);
         const outgoing: AcceptedMessage[] = [];
-        // The rows confirmed meanwhile, in the same transaction as these.
-        this.updateConfirmed();
         const answers = waiting.map(({ rows }) => {
           try {
             return rows.map((row) => {
@@ -243,47 +236,28 @@ export class IngestDO extends DurableObject<Env> {
   }
 
   /**
-   * The consumer recorded these messages in D1: they are not sent again,
-   * and their rows are updated with the next write (or within a second), not
-   * in a transaction and a disk flush of their own. A keyed row keeps only
-   * its key (for the 24 hours), any other row goes. Should the object
-   * restart first, it sends them once more, and fan-out finds them recorded.
+   * The consumer recorded these messages in D1: they are not sent again. A
+   * keyed row keeps only its key (for the 24 hours), any other row goes, in
+   * this call's own transaction (two statements for all of them), before it
+   * answers. Never left for a timer or a later accept: a busy object runs its
+   * timers late (scripts/patch-miniflare.mjs), and an object that restarted
+   * with confirmations unwritten would send whole backlogs to the queue again.
    */
   async confirm(messages: { id: string; idempotencyKey: string | null }[]): Promise<void> {
     usage.doRequests += 1;
-    for (const m of messages) {
-      const slot = slotOf({ key: m.idempotencyKey, message: m });
-      this.confirmedRows.push({ slot, id: m.id });
-      this.unconfirmed.delete(slot);
-    }
-    this.confirmTimer ??= setTimeout(() => {
-      this.confirmTimer = null;
-      this.updateConfirmed();
-    }, CONFIRM_WITHIN_MS);
-  }
-
-  /**
-   * Two statements for all of them, not one a message. Never throws: it runs
-   * inside the accepts' write, which must answer its callers.
-   */
-  private updateConfirmed(): void {
-    if (this.confirmedRows.length === 0) return;
     const keyed: [string, string][] = [];
     const plain: [string, string][] = [];
-    for (const { slot, id } of this.confirmedRows.splice(0)) {
-      (slot.startsWith(KEY_SLOT) ? keyed : plain).push([slot, id]);
+    for (const m of messages) {
+      const slot = slotOf({ key: m.idempotencyKey, message: m });
+      (slot.startsWith(KEY_SLOT) ? keyed : plain).push([slot, m.id]);
+      this.unconfirmed.delete(slot);
     }
     // (slot, message_id) IN (…) is a primary-key search per pair.
     const pairs = "(slot, message_id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))";
-    try {
-      if (keyed.length > 0) {
-        this.run(`UPDATE outbox SET body = NULL WHERE body IS NOT NULL AND ${pairs}`, JSON.stringify(keyed));
-      }
-      if (plain.length > 0) this.run(`DELETE FROM outbox WHERE ${pairs}`, JSON.stringify(plain));
-    } catch (error) {
-      // The rows stay; after a restart they are sent once more and found recorded.
-      this.deps.log("warn", "updating confirmed rows failed", describeError(error));
+    if (keyed.length > 0) {
+      this.run(`UPDATE outbox SET body = NULL WHERE body IS NOT NULL AND ${pairs}`, JSON.stringify(keyed));
     }
+    if (plain.length > 0) this.run(`DELETE FROM outbox WHERE ${pairs}`, JSON.stringify(plain));
   }
 
   /** The payloads of messages that travelled by reference. */

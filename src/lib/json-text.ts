@@ -111,6 +111,26 @@ export function elementTexts(text: string): string[] {
   return elements;
 }
 
+/**
+ * How deeply the JSON text `text` (valid JSON) nests: 0 for a scalar, 1 for
+ * `[]` or `{"a": 1}`, and so on. Counted over the text, without recursion, so
+ * that any depth is measured safely.
+ *
+ * @example
+ * nestingDepth('{"a": [1, {"b": "]"}]}') // 3
+ */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (c === '"') i = skipString(text, i) - 1;
+    else if (c === "{" || c === "[") deepest = Math.max(deepest, ++depth);
+    else if (c === "}" || c === "]") depth -= 1;
+  }
+  return deepest;
+}
+
 type RawJson = (text: string) => unknown;
 type SourceContext = { source?: string } | undefined;
 

@@ -27,3 +27,15 @@ export function advanceClock(webhookId: string, offsetMs: number): Promise<void>
 export function alarmAt(webhookId: string): Promise<number | null> {
   return inObject(webhookId, (_instance, state) => state.storage.getAlarm());
 }
+
+/**
+ * Throws the object's instance away, as an eviction or a crash does: its
+ * memory is gone, its storage stays, and the next call builds it again.
+ */
+export async function restartObject(webhookId: string): Promise<void> {
+  const aborted = await inObject(webhookId, (_instance, state) => state.abort("restart")).then(
+    () => false,
+    () => true,
+  );
+  if (!aborted) throw new Error("the object was not restarted");
+}

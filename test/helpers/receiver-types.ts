@@ -5,9 +5,13 @@ export type ScriptedResponse = {
   delayMs?: number;
   headers?: Record<string, string>;
   body?: string;
+  /** Sends the headers at once, then the body one byte every `dripMs` (a slow body). */
+  dripMs?: number;
 };
 
 export type Script = {
+  /** Answers chosen by the request's body: the first rule whose text the body contains; before `responses`. */
+  when?: { bodyIncludes: string; response: ScriptedResponse }[];
   /** Answers used in order, one per request; then `otherwise`. */
   responses?: ScriptedResponse[];
   otherwise?: ScriptedResponse;

@@ -4,7 +4,7 @@
  * scripted; `/control/<bucket>` sets the script (PUT) and reads what arrived
  * (GET), including the highest number of requests that were open at once.
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RecordedRequest, Script } from "./receiver-types";
 
@@ -53,7 +53,11 @@ export async function startReceiver(port = 0): Promise<Receiver> {
     const b = bucket(name);
     b.open += 1;
     b.maxOpen = Math.max(b.maxOpen, b.open);
-    const answer = b.script.responses?.shift() ?? b.script.otherwise ?? {};
+    const answer =
+      b.script.when?.find((rule) => body.includes(rule.bodyIncludes))?.response ??
+      b.script.responses?.shift() ??
+      b.script.otherwise ??
+      {};
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
     b.requests.push({
@@ -67,7 +71,8 @@ export async function startReceiver(port = 0): Promise<Receiver> {
     b.open -= 1;
     if (res.destroyed) return;
     res.writeHead(answer.status ?? 200, answer.headers ?? {});
-    res.end(answer.body ?? "ok");
+    if (answer.dripMs) await drip(res, answer.body ?? "ok", answer.dripMs);
+    else res.end(answer.body ?? "ok");
   });
   // Slow answers must not be cut by Node's own timeouts.
   server.requestTimeout = 0;
@@ -92,6 +97,17 @@ export async function closedPortUrl(): Promise<string> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${port}`;
+}
+
+/** Writes `body` a byte at a time, `everyMs` apart; stops if the client goes away. */
+async function drip(res: ServerResponse, body: string, everyMs: number): Promise<void> {
+  res.flushHeaders();
+  for (const byte of Buffer.from(body)) {
+    if (res.destroyed) return;
+    res.write(Buffer.of(byte));
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  if (!res.destroyed) res.end();
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

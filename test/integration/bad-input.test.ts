@@ -200,6 +200,41 @@ describe("bad input gets a 4xx problem and stores nothing", () => {
     expect(ok.body.headers).toEqual(accepted);
   });
 
+  test("a whsec_ secret with whitespace inside is 422 on create and rotate: no Standard Webhooks library loads it", async () => {
+    const app = await createApplication();
+    const hook = await createWebhook(app.id, "https://example.com/h");
+    const good = "whsec_QUJDREVGR0hJSktMTU5PUFFSU1RVVldY";
+    for (const secret of [
+      "whsec_QUJD REVGR0hJSktMTU5PUFFSU1RVVldY",
+      "whsec_QUJDREVGR0hJSktMTU5P\nUFFSU1RVVldY",
+      "whsec_QUJDREVGR0hJSktMTU5PUFFSU1RVVldY\t",
+      " whsec_QUJDREVGR0hJSktMTU5PUFFSU1RVVldY",
+    ]) {
+      const created = await api("POST", "/v1/webhooks", { application_id: app.id, url: "https://example.com/h", secret });
+      expectProblem(created, 422, "secret");
+      expectProblem(await api("POST", `/v1/webhooks/${hook.id}/secret/rotate`, { secret }), 422, "secret");
+    }
+    expect((await api("GET", `/v1/webhooks?application_id=${app.id}`)).body.data).toHaveLength(1);
+    expect((await api("GET", `/v1/webhooks/${hook.id}/secret`)).body.previous_secret_expires_at).toBeNull();
+    expect((await api("POST", `/v1/webhooks/${hook.id}/secret/rotate`, { secret: good })).body.secret).toBe(good);
+  });
+
+  test("a static header named __proto__ (or constructor, prototype) is 422, never dropped", async () => {
+    const app = await createApplication();
+    const hook = await createWebhook(app.id, "https://example.com/h");
+    // Raw JSON: in an object literal, __proto__ would set the prototype instead of a key.
+    const raw = (method: string, path: string, body: string) =>
+      api(method, path, undefined, { raw: body, headers: { "content-type": "application/json" } });
+    for (const name of ["__proto__", "constructor", "prototype", "Constructor"]) {
+      const headers = `{"X-Ok":"1","${name}":"x"}`;
+      const created = await raw("POST", "/v1/webhooks", `{"application_id":"${app.id}","url":"https://example.com/h","headers":${headers}}`);
+      expectProblem(created, 422, `headers.${name}`);
+      expectProblem(await raw("PATCH", `/v1/webhooks/${hook.id}`, `{"headers":${headers}}`), 422, `headers.${name}`);
+    }
+    expect((await api("GET", `/v1/webhooks?application_id=${app.id}`)).body.data).toHaveLength(1);
+    expect((await api("GET", `/v1/webhooks/${hook.id}`)).body.headers).toEqual({});
+  });
+
   test("recover windows are instants within the years 0000 to 9999 UTC", async () => {
     const app = await createApplication();
     const hook = await createWebhook(app.id, "https://example.com/h");
@@ -315,6 +350,39 @@ describe("bad input gets a 4xx problem and stores nothing", () => {
     );
     expectProblem(await api("GET", "/v1/messages/not-a-uuid"), 422, "id");
     expectProblem(await api("GET", `/v1/messages/${crypto.randomUUID()}`), 404);
+  });
+
+  test("a payload nested deeper than 64 levels is 422 naming payload, before anything is stored", async () => {
+    const app = await createApplication();
+    const nested = (levels: number) => `${"[".repeat(levels)}${"]".repeat(levels)}`;
+    const raw = (body: string) =>
+      api("POST", "/v1/messages", undefined, { raw: body, headers: { "content-type": "application/json" } });
+    const single = (levels: number, key: string) =>
+      raw(`{"application_id":"${app.id}","event_type":"deep","idempotency_key":"${key}","payload":${nested(levels)}}`);
+    const key = `deep-${crypto.randomUUID()}`;
+    // The issue's case (about 2,600 levels, a 5 KB body) and far past it.
+    for (const levels of [65, 2_600, 20_000]) {
+      const refused = await single(levels, key);
+      expectProblem(refused, 422, "payload");
+      expect(refused.body.errors[0].message).toContain("64");
+    }
+    const batch = await api("POST", "/v1/messages/batch", undefined, {
+      raw: `{"messages":[{"application_id":"${app.id}","event_type":"deep","payload":${nested(2_600)}},{"application_id":"${app.id}","event_type":"deep","payload":${nested(64)}}]}`,
+      headers: { "content-type": "application/json" },
+    });
+    expect(batch.status).toBe(200);
+    expect(batch.body.data.map((e: { status: number }) => e.status)).toEqual([422, 202]);
+    expect(batch.body.data[0].error.errors.map((e: { path: string }) => e.path)).toEqual(["payload"]);
+    // Nothing was stored under the key: it still takes a first message, which reads back whole.
+    const accepted = await single(64, key);
+    expect(accepted.status).toBe(202);
+    const read = await eventually(async () => {
+      const res = await api("GET", `/v1/messages/${accepted.body.id}`);
+      expect(res.status).toBe(200);
+      return res;
+    });
+    expect(JSON.stringify(read.body.payload)).toBe(nested(64));
+    expect((await single(64, key)).status).toBe(200);
   });
 
   test("unknown routes and ids are 404 problems; action routes take no body or an object", async () => {

@@ -89,6 +89,37 @@ describe("confirmed messages in their shards", () => {
   });
 });
 
+describe("confirmations are stored when they arrive", () => {
+  test("a shard that restarts right after a confirmation re-sends nothing of it", async () => {
+    const app = await createApplication();
+    const shard = `${app.id}/0`;
+    const stub = env.INGEST_DO.get(env.INGEST_DO.idFromName(shard));
+    const message = {
+      id: crypto.randomUUID(),
+      applicationId: app.id,
+      eventType: "confirmed",
+      payload: "{}",
+      idempotencyKey: null,
+      resourceType: null,
+      resourceId: null,
+      createdAt: new Date().toISOString(),
+      requestId: "test",
+      shard,
+    };
+    // Accepted, not sent from here (as a batch publish's messages are): held unconfirmed.
+    expect(await stub.accept(shard, [{ message, key: null }])).toMatchObject([{ status: 202 }]);
+    await stub.confirm([{ id: message.id, idempotencyKey: null }]);
+    // No accept follows to carry the confirmation: the shard restarts (evicted, or the process dies).
+    const restarted = await runInDurableObject(stub, (_, state) => state.abort("restart")).then(
+      () => false,
+      () => true,
+    );
+    expect(restarted).toBe(true);
+    const again = env.INGEST_DO.get(env.INGEST_DO.idFromName(shard));
+    expect(await again.resume(shard)).toBe(0);
+  });
+});
+
 describe("idempotency keys in their shard", () => {
   test("a key answers its first message for 24 hours, recorded or not, then takes a new one", async () => {
     const hook = newHook(receiverUrl);

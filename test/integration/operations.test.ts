@@ -124,7 +124,7 @@ describe("stats", () => {
       );
     }
     await inObject(webhook.id, (o) => {
-      const buffer = (o as unknown as { statsBuffer: StatsBuffer }).statsBuffer;
+      const buffer = (o as unknown as { health: { stats: StatsBuffer } }).health.stats;
       for (let i = 0; i < 10_000; i++)
         buffer.add(now - i * 8000, 50 + (i % 100), i % 10 === 0 ? "failed" : "success");
     });

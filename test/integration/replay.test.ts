@@ -18,10 +18,11 @@ import { makeDeps } from "../../src/deps";
 import { purgeHistory } from "../../src/retention";
 import { uuidv7 } from "../../src/lib/ids";
 import { toRfc3339 } from "../../src/lib/time";
-import { api, createApplication, createWebhook, listEvents } from "../helpers/api";
-import { eventually } from "../helpers/eventually";
+import { api, createApplication, createWebhook, listEvents, publish } from "../helpers/api";
 import { drained } from "../helpers/drain";
+import { eventually } from "../helpers/eventually";
 import { newHook } from "../helpers/hooks";
+import { inObject, restartObject } from "../helpers/objects";
 
 const receiverUrl = inject("receiverUrl");
 const db = createDb(env.DB);
@@ -295,5 +296,40 @@ describe("replay", () => {
       .bind(webhook.id)
       .first<{ n: number }>();
     expect(rows!.n).toBe(0);
+  });
+
+  test("replayed events waiting behind an open circuit show their last answer and when they can go", async () => {
+    const hook = newHook(receiverUrl);
+    await hook.script({ otherwise: { status: 500, body: "down" } });
+    const app = await createApplication();
+    const webhook = await createWebhook(app.id, hook.url, { max_in_flight: 1, retry_policy: { schedule_seconds: [] } });
+    const since = toRfc3339(Date.now() - 1000);
+    for (let i = 0; i < 5; i++) await publish(app.id, "behind.circuit", { i });
+    // Five failures: each event failed for good, and the circuit is open.
+    await eventually(async () => {
+      const events = await listEvents(webhook.id);
+      expect(events.filter((e) => e.delivery_status === "failed")).toHaveLength(5);
+      expect(await inObject(webhook.id, (o) => o.circuitState().openUntil)).not.toBeNull();
+    });
+    const openUntil = (await inObject(webhook.id, (o) => o.circuitState().openUntil))!;
+
+    const replay = await api("POST", `/v1/webhooks/${webhook.id}/replay`, { since });
+    expect(replay.status).toBe(202);
+    await replayDone(replay.body.id);
+    // The object is evicted while the circuit cools down, and read back from its storage.
+    await restartObject(webhook.id);
+    const events = await listEvents(webhook.id);
+    expect(events).toHaveLength(5);
+    for (const event of events) {
+      expect(event).toMatchObject({
+        delivery_status: "retrying",
+        delivery_attempts: 1,
+        max_attempts: 2,
+        http_status_code: 500,
+        error_message: "HTTP 500",
+      });
+      expect(Date.parse(event.next_attempt_at)).toBe(openUntil);
+    }
+    expect((await hook.received()).requests).toHaveLength(5);
   });
 });

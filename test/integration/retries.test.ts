@@ -171,6 +171,23 @@ describe("retry policies on a failing endpoint", () => {
     expect(event.error_message).toMatch(/timeout/i);
   });
 
+  test("a 2xx whose body comes slowly is a success: the status came within the timeout", async () => {
+    const hook = newHook(receiverUrl);
+    // Headers at once, then a byte every 500 ms: the body takes 5 s, the timeout is 1 s.
+    await hook.script({ otherwise: { status: 200, body: "0123456789", dripMs: 500 } });
+    const app = await createApplication();
+    const webhook = await createWebhook(app.id, hook.url, { timeout_ms: 1000 });
+    await publish(app.id, "x.y", {});
+    const event = await settled(webhook.id, ["success", "retrying", "failed"]);
+    expect(event).toMatchObject({ delivery_status: "success", delivery_attempts: 1, http_status_code: 200, error_message: "" });
+    const [attempt] = (await api("GET", `/v1/events/${event.id}/attempts`)).body.data;
+    // What arrived before the deadline, cut there.
+    expect("0123456789".startsWith(attempt.response_body)).toBe(true);
+    expect(attempt.response_body.length).toBeLessThan(10);
+    expect(attempt.duration_ms).toBeLessThan(3000);
+    expect((await hook.received()).requests).toHaveLength(1);
+  });
+
   test("a hung attempt times out on time while its webhook's object keeps taking requests", async () => {
     const hook = newHook(receiverUrl);
     // The first request hangs far past the timeout; the rest are answered at once.

@@ -7,10 +7,12 @@
  * test/e2e/trust.test.ts.
  */
 import { env } from "cloudflare:workers";
+import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, inject, test, vi } from "vitest";
 import { createApp } from "../../src/app";
 import { makeDeps } from "../../src/deps";
 import type { Settings } from "../../src/env";
+import { secretBox } from "../../src/security/secrets-at-rest";
 import { api, createApplication, createWebhook, listEvents, publish } from "../helpers/api";
 import { eventually } from "../helpers/eventually";
 import { newHook } from "../helpers/hooks";
@@ -132,6 +134,38 @@ describe("secrets at rest", () => {
     const failure = logged.find((line) => line.includes("preparing an attempt failed"))!;
     expect(JSON.parse(failure)).toMatchObject({ error_class: "UnreadableSecretError" });
     expect(logged.join("\n")).not.toMatch(/whsec_|whsk_/);
+  });
+
+  test("after the key is lost and replaced, a rotation drops the secrets no key opens, and delivery resumes", async () => {
+    const app = await createApplication();
+    const hook = newHook(receiverUrl);
+    const webhook = await createWebhook(app.id, hook.url, { signature_scheme: "v1+v1a" });
+    // Sealed under a key the relay no longer has: what a lost RELAY_ENCRYPTION_KEY leaves behind.
+    const lost = secretBox({ ...makeDeps(env).settings, encryptionKey: OTHER, encryptionKeyPrevious: null });
+    await env.DB.prepare("UPDATE webhooks SET secret = ?, private_key = ? WHERE id = ?")
+      .bind(
+        await lost.seal(webhook.id, "whsec_QUJDREVGR0hJSktMTU5PUFFSU1RVVldY"),
+        await lost.seal(webhook.id, "whsk_unreadable"),
+        webhook.id,
+      )
+      .run();
+    expect((await api("GET", `/v1/webhooks/${webhook.id}/secret`)).status).toBe(503);
+
+    const rotated = await api("POST", `/v1/webhooks/${webhook.id}/secret/rotate`);
+    expect(rotated.status).toBe(200);
+    expect(await stored(webhook.id)).toMatchObject({ previous_secret: null, previous_private_key: null });
+    const secret = await api("GET", `/v1/webhooks/${webhook.id}/secret`);
+    expect(secret.body).toMatchObject({ secret: rotated.body.secret, previous_secret_expires_at: null });
+
+    await publish(app.id, "after.rotation", { n: 1 });
+    const [request] = await eventually(async () => {
+      const { requests } = await hook.received();
+      expect(requests).toHaveLength(1);
+      return requests;
+    });
+    // Signed with the new secret and key alone.
+    expect(request!.headers["webhook-signature"]!.split(" ")).toHaveLength(2);
+    expect(new Webhook(rotated.body.secret).verify(request!.body, request!.headers)).toEqual({ n: 1 });
   });
 
   test("a secret stored in clear is not read: 503 where it is read, and reencrypt leaves it", async () => {

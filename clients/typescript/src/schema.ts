@@ -1145,7 +1145,7 @@ export type components = {
             /** @example charge.success */
             event_type: string;
             /**
-             * @description Any JSON value
+             * @description Any JSON value, nested at most 64 levels deep
              * @example {
              *       "amount": 1000,
              *       "currency": "NGN"

@@ -18,6 +18,14 @@ export const idempotencyKeySchema = z
   .max(256)
   .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
 
+/**
+ * A payload may nest this deep at most (`[[1]]` is 2). Receivers' JSON
+ * parsers stop somewhere (.NET's System.Text.Json at 64 by default, Ruby's
+ * at 100, Rust's serde_json at 128), and so would the relay's own reading
+ * of a payload far deeper; 64 is one every common parser takes.
+ */
+export const MAX_PAYLOAD_DEPTH = 64;
+
 export const publishMessageSchema = z
   .object({
     application_id: idSchema,
@@ -27,7 +35,10 @@ export const publishMessageSchema = z
     payload: z
       .unknown()
       .refine((v) => v !== undefined, "payload is required (any JSON value)")
-      .openapi({ description: "Any JSON value", example: { amount: 1000, currency: "NGN" } }),
+      .openapi({
+        description: `Any JSON value, nested at most ${MAX_PAYLOAD_DEPTH} levels deep`,
+        example: { amount: 1000, currency: "NGN" },
+      }),
     idempotency_key: idempotencyKeySchema.optional(),
     resource: z
       .object({ type: z.string().min(1).max(256), id: z.string().min(1).max(256) })

@@ -10,10 +10,10 @@ import { type Deps, webhookObject } from "../../deps";
 import type { StoredMessage } from "../../ingest/ingest-do";
 import { type Publication, type PublishResult, publish } from "../../ingest/publish";
 import { ApiError, conflict, notFound, payloadTooLarge, unprocessable } from "../../lib/errors";
-import { jsonTextOf } from "../../lib/json-text";
+import { jsonTextOf, nestingDepth } from "../../lib/json-text";
 import { type Principal, requireAccess, requireApplication } from "../../security/principal";
 import { zodProblem } from "../problem";
-import { publishMessageSchema } from "./schemas";
+import { MAX_PAYLOAD_DEPTH, publishMessageSchema } from "./schemas";
 
 type Published = { message: StoredMessage; created: boolean };
 
@@ -36,18 +36,28 @@ export async function publishMessage(
       { path: "idempotency_key", message: "differs from the Idempotency-Key header" },
     ]);
   }
+  // The depth first: nothing deeper than that reaches the catalog's validator.
+  const payload = checkedPayload(payloadText ?? jsonTextOf(input.payload));
   const problems = await publishProblems(deps, input.event_type, input.payload);
   if (problems.length > 0) throw unprocessable(problems);
   const [result] = await publish(deps, [
     {
       applicationId: input.application_id,
       eventType: input.event_type,
-      payload: payloadText ?? jsonTextOf(input.payload),
+      payload,
       idempotencyKey: input.idempotency_key ?? headerKey ?? null,
       resource: input.resource ?? null,
     },
   ]);
   return settled(result!);
+}
+
+/** The payload's text, if it nests no deeper than receivers (and the relay) can read; else 422. */
+function checkedPayload(text: string): string {
+  if (nestingDepth(text) > MAX_PAYLOAD_DEPTH) {
+    throw unprocessable([{ path: "payload", message: `nested deeper than ${MAX_PAYLOAD_DEPTH} levels` }]);
+  }
+  return text;
 }
 
 /** What a publish's result means for the client: the message, or the problem. */
@@ -131,7 +141,7 @@ function judge(
   if (!parsed.success) throw zodProblem(parsed.error, "json");
   const input = parsed.data;
   requireApplication(principal, input.application_id, "Application");
-  const payload = payloadText ?? jsonTextOf(input.payload);
+  const payload = checkedPayload(payloadText ?? jsonTextOf(input.payload));
   const limit = deps.settings.maxPayloadBytes;
   if (new TextEncoder().encode(payload).byteLength > limit) {
     throw payloadTooLarge(`The payload is larger than ${limit} bytes.`);

@@ -38,9 +38,29 @@ const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
  */
 const FIELD_VALUE = /^(?:[\x21-\x7e\x80-\xff](?:[ \t\x21-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/;
 
-/** Each problem is reported at `headers.<name>`, so the client sees which header. */
+/**
+ * Names that JavaScript objects treat as their own: a header by one of them
+ * is dropped (`__proto__`) or shadows what the code expects, wherever the
+ * headers travel as an object.
+ */
+const PROTOTYPE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * Each problem is reported at `headers.<name>`, so the client sees which
+ * header. The names are checked on the object as it came, before z.record
+ * builds its own copy, which silently drops a `__proto__` key.
+ */
 const headersSchema = z
-  .record(z.string(), z.string())
+  .unknown()
+  .superRefine((value, ctx) => {
+    if (value === null || typeof value !== "object") return;
+    for (const name of Object.keys(value)) {
+      if (PROTOTYPE_KEYS.has(name.toLowerCase())) {
+        ctx.addIssue({ code: "custom", path: [name], message: "this name is reserved: it is a property of every JavaScript object" });
+      }
+    }
+  })
+  .pipe(z.record(z.string(), z.string()))
   .superRefine((headers, ctx) => {
     const names = Object.keys(headers);
     if (names.length > 20) ctx.addIssue({ code: "custom", message: "at most 20 headers" });
@@ -63,6 +83,8 @@ const headersSchema = z
     }
   })
   .openapi({
+    type: "object",
+    additionalProperties: { type: "string" },
     description:
       "Static headers added to every delivery: RFC 9110 field names and values, names unique regardless of case",
     example: { "x-api-version": "2026-01-01" },

@@ -17,11 +17,7 @@ import { eventIdFor } from "../../delivery/event-ids";
 import { matchesFilter } from "../../delivery/filter";
 import { messageFields } from "../../delivery/fan-out";
 import type { QueuedEvent } from "../../delivery/webhook-do";
-import {
-  jwks,
-  openColumn,
-  sealedKeyPair,
-} from "../../delivery/credentials";
+import { jwks, openColumn, opens, sealedKeyPair } from "../../delivery/credentials";
 import {
   generateSecret,
   type SignatureScheme,
@@ -266,7 +262,10 @@ const ROTATION_OVERLAP_MS = DAY_MS;
 
 /**
  * Rotates whatever the scheme signs with (the HMAC secret, the key pair, or
- * both); the old ones keep signing beside the new for ROTATION_OVERLAP_MS.
+ * both); the old ones keep signing beside the new for ROTATION_OVERLAP_MS,
+ * unless no key opens them any more (the encryption key was lost and
+ * replaced): those could never sign again and would hold every delivery
+ * back for the overlap, so they go.
  */
 export async function rotateSecret(
   deps: Deps,
@@ -282,17 +281,19 @@ export async function rotateSecret(
   const until = toRfc3339(now.getTime() + ROTATION_OVERLAP_MS);
   const changes: WebhookChanges = { updatedAt: toRfc3339(now) };
   if (signsWithSecret(scheme)) {
+    const keep = await opens(box, webhook, webhook.secret);
     changes.secret = await box.seal(id, secret ?? generateSecret());
-    changes.previousSecret = webhook.secret;
-    changes.previousSecretExpiresAt = until;
+    changes.previousSecret = keep ? webhook.secret : null;
+    changes.previousSecretExpiresAt = keep ? until : null;
   }
   if (signsWithKey(scheme)) {
+    const keep = webhook.privateKey !== null && (await opens(box, webhook, webhook.privateKey));
     const keys = await sealedKeyPair(box, id);
     changes.publicKey = keys.publicKey;
     changes.privateKey = keys.privateKey;
-    changes.previousPublicKey = webhook.publicKey;
-    changes.previousPrivateKey = webhook.privateKey;
-    changes.previousKeyExpiresAt = until;
+    changes.previousPublicKey = keep ? webhook.publicKey : null;
+    changes.previousPrivateKey = keep ? webhook.privateKey : null;
+    changes.previousKeyExpiresAt = keep ? until : null;
   }
   const updated = await updateWebhook(deps.db, id, changes);
   if (!updated) throw notFound("Webhook not found.");

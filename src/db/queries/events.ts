@@ -51,6 +51,15 @@ export async function getEvent(
   return row;
 }
 
+/** Which of these events of a webhook D1 has recorded (they settled at least once). One query. */
+export async function recordedEventIds(db: Db, webhookId: string, ids: string[]): Promise<Set<string>> {
+  const { results } = await db.$client
+    .prepare("SELECT id FROM events WHERE webhook_id = ? AND id IN (SELECT value FROM json_each(?))")
+    .bind(webhookId, JSON.stringify(ids))
+    .all<{ id: string }>();
+  return new Set(results.map((r) => r.id));
+}
+
 /** Events by (webhook, id), one query. */
 export async function getEventsByKey(
   db: Db,

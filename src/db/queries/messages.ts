@@ -52,11 +52,6 @@ export async function insertMessages(db: Db, rows: NewMessage[]): Promise<void> 
   );
 }
 
-/** Sets the webhooks of a message an earlier version accepted and this one fanned out. */
-export async function setWebhookIds(db: Db, id: string, webhookIds: string[]): Promise<void> {
-  await db.update(messages).set({ webhookIds }).where(eq(messages.id, id));
-}
-
 /** Messages whose id lies in [from, to): the candidates for an event id's message. */
 export async function messagesInIdRange(
   db: Db,

@@ -21,7 +21,7 @@ describe("circuitEvents", () => {
     let circuit = CLOSED;
     const seen: string[] = [];
     for (let n = 0; n < CIRCUIT_THRESHOLD + 3; n++) {
-      const next = recordResult(circuit, false, 1_000 + n);
+      const next = recordResult(circuit, false, 1_000 + n, circuit.openUntil !== null);
       const events = circuitEvents(webhook, circuit, next, at(1_000 + n));
       seen.push(...events.map((e) => e.type));
       if (events.length) {
@@ -37,16 +37,16 @@ describe("circuitEvents", () => {
     }
     expect(seen).toEqual(["webhook.failing"]);
 
-    const closed = recordResult(circuit, true, 9_000);
+    const closed = recordResult(circuit, true, 9_000, true);
     const recovered = circuitEvents(webhook, circuit, closed, at(9_000));
     expect(recovered.map((e) => e.type)).toEqual(["webhook.recovered"]);
     expect(recovered[0]!.data).toEqual({ webhook_id: "w1", application_id: "a1" });
     // A success on a closed circuit is no event.
-    expect(circuitEvents(webhook, closed, recordResult(closed, true, 9_500), at(9_500))).toEqual([]);
+    expect(circuitEvents(webhook, closed, recordResult(closed, true, 9_500, false), at(9_500))).toEqual([]);
   });
 
   test("keys: the same transition has the same key; another streak, another", () => {
-    const open = recordResult({ ...CLOSED, consecutiveFailures: CIRCUIT_THRESHOLD - 1, failingSince: 5 }, false, 10);
+    const open = recordResult({ ...CLOSED, consecutiveFailures: CIRCUIT_THRESHOLD - 1, failingSince: 5 }, false, 10, false);
     const base = { ...CLOSED, consecutiveFailures: CIRCUIT_THRESHOLD - 1, failingSince: 5 };
     const [a] = circuitEvents(webhook, base, open, at(10));
     const [b] = circuitEvents(webhook, base, open, at(11));

@@ -67,6 +67,13 @@ describe("Standard Webhooks signing", () => {
     expect(isValidSecret("whsec_short")).toBe(false);
     expect(isValidSecret(`sk_${btoa("x".repeat(32))}`)).toBe(false);
     expect(isValidSecret("whsec_!!!not-base64!!!")).toBe(false);
+    // atob() skips whitespace; the Standard Webhooks library does not, so neither may we.
+    const key = btoa("x".repeat(24));
+    const spaced = `whsec_${key.slice(0, 16)} ${key.slice(16)}`;
+    expect(isValidSecret(`whsec_${key}`)).toBe(true);
+    expect(() => new Webhook(spaced)).toThrow();
+    expect(isValidSecret(spaced)).toBe(false);
+    expect(isValidSecret(`whsec_${btoa("x".repeat(32))}\n`)).toBe(false);
   });
 
   test("v1a: whsk_/whpk_ key pairs; each private key signs, after every v1 signature, in order", async () => {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { jsonTextOf, JsonText, memberText, parseKeepingNumbers } from "../../../src/lib/json-text";
+import { jsonTextOf, JsonText, memberText, nestingDepth, parseKeepingNumbers } from "../../../src/lib/json-text";
 import { numberText } from "../../helpers/json-arbitraries";
 
 /** JSON whitespace, sometimes none, sometimes a lot. */
@@ -119,5 +119,30 @@ describe("parseKeepingNumbers", () => {
   test("jsonTextOf prefers the source text", () => {
     expect(jsonTextOf(new JsonText("1e400"))).toBe("1e400");
     expect(jsonTextOf({ a: 1 })).toBe('{"a":1}');
+  });
+});
+
+/** The depth of a parsed JSON value, the way nestingDepth counts it in the text. */
+function depthOf(value: unknown): number {
+  if (value === null || typeof value !== "object") return 0;
+  return 1 + Math.max(0, ...Object.values(value).map(depthOf));
+}
+
+describe("nestingDepth", () => {
+  test("examples: scalars, brackets inside strings, escapes", () => {
+    expect(nestingDepth("1")).toBe(0);
+    expect(nestingDepth('"[{"')).toBe(0);
+    expect(nestingDepth("[]")).toBe(1);
+    expect(nestingDepth('{"a": [1, {"b": "]\\\\"}], "c": {}}')).toBe(3);
+    expect(nestingDepth(`${"[".repeat(100_000)}${"]".repeat(100_000)}`)).toBe(100_000);
+  });
+
+  test("any JSON value: the depth of what it parses to", () => {
+    fc.assert(
+      fc.property(fc.json({ depthSize: "large" }), (text) => {
+        expect(nestingDepth(text)).toBe(depthOf(JSON.parse(text)));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -279,6 +279,26 @@ export function confirmDialog(options: {
   });
 }
 
+/**
+ * Asks first; once confirmed, runs `action` with `busy` disabled. A refusal
+ * is a toast with the API's words. True when it was done.
+ */
+export async function confirmThen(
+  busy: HTMLButtonElement,
+  question: Parameters<typeof confirmDialog>[0],
+  action: () => Promise<unknown>,
+  failed: string,
+): Promise<boolean> {
+  if (!(await confirmDialog(question))) return false;
+  try {
+    await withBusy(busy, action);
+    return true;
+  } catch (error) {
+    toast(error instanceof Error ? error.message : failed, "error");
+    return false;
+  }
+}
+
 /** A labelled form field; `hint` sits under the input. */
 export function field(
   label: string,

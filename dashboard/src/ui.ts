@@ -32,6 +32,15 @@ export function enabledBadge(webhook: Pick<Webhook, "enabled" | "disabled_reason
   return h("span", { class: "badge badge-disabled" }, `Disabled${why}`);
 }
 
+/** An event type the catalog marks deprecated: still delivered, being phased out. */
+export function deprecatedBadge(): HTMLElement {
+  return h(
+    "span",
+    { class: "badge badge-deprecated", title: "Still delivered; being phased out." },
+    "Deprecated",
+  );
+}
+
 /** A page's heading: the text at the left, the actions at the right, into `head` when given. */
 export function pageHead(
   text: Children[],

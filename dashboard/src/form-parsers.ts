@@ -23,6 +23,16 @@ export function parseEventTypes(text: string): string[] {
   return [...new Set(text.split(/[\s,]+/).filter(Boolean))];
 }
 
+/**
+ * The event types box with `name` added (last) or taken out, as a box of the
+ * catalog picker is ticked; what else was typed stays as it was.
+ */
+export function toggleEventType(text: string, name: string, chosen: boolean): string {
+  const types = parseEventTypes(text).filter((type) => type !== name);
+  if (chosen) types.push(name);
+  return types.join(", ");
+}
+
 /** "5, 300, 1800" → [5, 300, 1800]; anything but whole seconds throws. */
 export function parseSchedule(text: string): number[] {
   const parts = text.split(/[\s,]+/).filter(Boolean);
@@ -35,18 +45,25 @@ export function parseSchedule(text: string): number[] {
 }
 
 /**
+ * A box of JSON (a filter, an event type's schema or example) → its value,
+ * or null when empty (or `null`); text that is not JSON throws, naming the box.
+ */
+export function parseJsonBox(text: string, label: string): unknown {
+  if (text.trim() === "") return null;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${label}: not valid JSON (${(error as Error).message}).`, { cause: error });
+  }
+}
+
+/**
  * The filter box's JSON → a filter, or null when empty. Checked with the
  * relay's own rules (src/delivery/filter.ts), so a mistake is named before
  * saving, at the same path the API would name.
  */
 export function parseFilter(text: string): Filter | null {
-  if (text.trim() === "") return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`Filter: not valid JSON (${(error as Error).message}).`, { cause: error });
-  }
+  const value = parseJsonBox(text, "Filter");
   if (value === null) return null;
   const [problem] = filterProblems(value);
   if (problem) throw new Error(`Filter${problem.path ? ` at ${problem.path}` : ""}: ${problem.message}.`);

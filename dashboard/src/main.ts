@@ -11,6 +11,7 @@ import {
   hrefFor,
   type Portal,
   parseRoute,
+  type Route,
   readPortal,
   readToken,
   savePortal,
@@ -20,6 +21,7 @@ import { renderApplication } from "./views/application";
 import { renderApplications } from "./views/applications";
 import type { Crumb, ViewContext } from "./views/context";
 import { renderEvent } from "./views/event";
+import { renderEventTypes } from "./views/event-types";
 import { renderSignIn } from "./views/sign-in";
 import { renderWebhook } from "./views/webhook";
 
@@ -54,6 +56,21 @@ function setCrumbs(all: Crumb[]): void {
     );
   });
   replace(nav, crumbs.length > 0 ? h("ol", {}, items) : null);
+}
+
+/** The sections beside the breadcrumb: the event catalog, for everyone signed in, portal links included. */
+function renderSections(signedIn: boolean, current: Route): void {
+  const here = current.view === "event-types";
+  replace(
+    byId("sections"),
+    signedIn
+      ? h(
+          "a",
+          { href: hrefFor({ view: "event-types" }), "aria-current": here ? "page" : undefined },
+          "Event catalog",
+        )
+      : null,
+  );
 }
 
 function renderSession(signedIn: boolean, portal: Portal | null): void {
@@ -133,6 +150,7 @@ async function route(): Promise<void> {
   const token = readToken();
   const portal = readPortal();
   renderSession(token !== null, portal);
+  renderSections(token !== null, parseRoute(location.hash));
   if (token === null) {
     setCrumbs([]);
     if (portal?.ended) {
@@ -155,8 +173,9 @@ async function route(): Promise<void> {
   replace(main, spinner());
   try {
     if (portal) {
-      // Only the portal's application and what lies under it; the API refuses
-      // the rest anyway (404), this keeps the list of applications out of view.
+      // Only the portal's application and what lies under it, and the event
+      // catalog (the provider's, shown to its customers); the API refuses the
+      // rest anyway (404), this keeps the list of applications out of view.
       const applicationId = await portalApplication(context, portal);
       if (!context.isCurrent()) return;
       if (
@@ -180,6 +199,9 @@ async function route(): Promise<void> {
         break;
       case "event":
         await renderEvent(context, target.webhookId, target.eventId);
+        break;
+      case "event-types":
+        await renderEventTypes(context);
         break;
       case "not-found":
         setCrumbs([{ label: "Applications", href: "#/" }]);

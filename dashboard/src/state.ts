@@ -91,6 +91,7 @@ export type Route =
   | { view: "application"; applicationId: string }
   | { view: "webhook"; webhookId: string; query: EventQuery }
   | { view: "event"; webhookId: string; eventId: string }
+  | { view: "event-types" }
   | { view: "not-found"; hash: string };
 
 const ID = "[0-9a-fA-F-]{36}";
@@ -101,6 +102,7 @@ export function parseRoute(hash: string): Route {
   const clean = path.replace(/\/+$/, "") || "/";
   let match: RegExpExecArray | null;
   if (clean === "/" || clean === "/applications") return { view: "applications" };
+  if (clean === "/event-types") return { view: "event-types" };
   match = new RegExp(`^/applications/(${ID})$`).exec(clean);
   if (match) return { view: "application", applicationId: match[1]! };
   match = new RegExp(`^/webhooks/(${ID})$`).exec(clean);
@@ -135,6 +137,8 @@ export function hrefFor(route: Exclude<Route, { view: "not-found" }>): string {
     }
     case "event":
       return `#/webhooks/${route.webhookId}/events/${route.eventId}`;
+    case "event-types":
+      return "#/event-types";
   }
 }
 

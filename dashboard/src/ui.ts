@@ -32,6 +32,15 @@ export function enabledBadge(webhook: Pick<Webhook, "enabled" | "disabled_reason
   return h("span", { class: "badge badge-disabled" }, `Disabled${why}`);
 }
 
+/** An event type the catalog marks deprecated: still delivered, being phased out. */
+export function deprecatedBadge(): HTMLElement {
+  return h(
+    "span",
+    { class: "badge badge-deprecated", title: "Still delivered; being phased out." },
+    "Deprecated",
+  );
+}
+
 /** A page's heading: the text at the left, the actions at the right, into `head` when given. */
 export function pageHead(
   text: Children[],
@@ -277,6 +286,26 @@ export function confirmDialog(options: {
       onClose: () => resolve(confirmed),
     });
   });
+}
+
+/**
+ * Asks first; once confirmed, runs `action` with `busy` disabled. A refusal
+ * is a toast with the API's words. True when it was done.
+ */
+export async function confirmThen(
+  busy: HTMLButtonElement,
+  question: Parameters<typeof confirmDialog>[0],
+  action: () => Promise<unknown>,
+  failed: string,
+): Promise<boolean> {
+  if (!(await confirmDialog(question))) return false;
+  try {
+    await withBusy(busy, action);
+    return true;
+  } catch (error) {
+    toast(error instanceof Error ? error.message : failed, "error");
+    return false;
+  }
 }
 
 /** A labelled form field; `hint` sits under the input. */

@@ -605,6 +605,231 @@ describe("dashboard", () => {
     await session.context.close();
   });
 
+  test("the event catalog: read by everyone, written by operators, and offered when choosing a webhook's event types", async () => {
+    const paid = {
+      name: "order.paid",
+      description: "An order was paid in full.",
+      schema: {
+        type: "object",
+        required: ["order_id", "amount"],
+        properties: { order_id: { type: "string" }, amount: { type: "integer", minimum: 1 } },
+      },
+      example: { order_id: "ord_123", amount: 1000 },
+    };
+    expect((await rig.api.call("POST", "/v1/event-types", paid)).status).toBe(201);
+    const legacy = { name: "order.settled", description: "Replaced by order.paid.", deprecated: true };
+    expect((await rig.api.call("POST", "/v1/event-types", legacy)).status).toBe(201);
+    const doomed = { name: "order.misnamed", description: "Created by mistake." };
+    expect((await rig.api.call("POST", "/v1/event-types", doomed)).status).toBe(201);
+
+    // The operator reaches the catalog from the top bar: each type with its description, badges, example and schema.
+    const session = await openSession();
+    const { page } = session;
+    await signIn(page, rig.relay.token);
+    await page.getByRole("heading", { name: "Applications", exact: true }).waitFor();
+    await page.locator("#sections").getByRole("link", { name: "Event catalog" }).click();
+    await page.getByRole("heading", { name: "Event catalog" }).waitFor();
+    expect(new URL(page.url()).hash).toBe("#/event-types");
+    const item = (name: string) => page.locator(`#event-types [data-event-type="${name}"]`);
+    await item("order.paid").getByText(paid.description).waitFor();
+    expect(await item("order.paid").locator(".badge-deprecated").count()).toBe(0);
+    expect(await item("order.paid").locator(".chip").textContent()).toBe("Schema");
+    await item("order.settled").locator(".badge-deprecated").getByText("Deprecated").waitFor();
+    expect(await item("order.settled").locator(".chip").textContent()).toBe("No schema");
+    expect(await item("order.settled").locator("details").count()).toBe(0);
+    await item("order.paid").locator('[data-kind="example"] summary').click();
+    const example = item("order.paid").locator('[data-kind="example"] pre');
+    expect(JSON.parse((await example.textContent())!)).toEqual(paid.example);
+    await item("order.paid").locator('[data-kind="schema"] summary').click();
+    const schema = item("order.paid").locator('[data-kind="schema"] pre');
+    expect(JSON.parse((await schema.textContent())!)).toEqual(paid.schema);
+    // By name, as a customer scans for the type it wants.
+    const names = await page.locator("#event-types .catalog-name").allTextContents();
+    expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b, "en")));
+
+    // An operator creates one: an example its schema refuses is named under the example, then a good one.
+    await page.getByRole("button", { name: "New event type" }).click();
+    const dialog = page.getByRole("dialog", { name: "New event type" });
+    await dialog.getByLabel("Name").fill("refund.issued");
+    await dialog.getByLabel("Description").fill("A refund left for the customer's account.");
+    await dialog
+      .getByLabel("Schema")
+      .fill('{"type": "object", "required": ["refund_id"], "properties": {"refund_id": {"type": "string"}}}');
+    await dialog.getByLabel("Example").fill('{"refund_id": 42}');
+    await dialog.getByRole("button", { name: "Create event type" }).click();
+    await dialog.locator(".field-error").getByText("example.refund_id").waitFor();
+    expect((await rig.api.call("GET", "/v1/event-types/refund.issued")).status).toBe(404);
+    await dialog.getByLabel("Example").fill("{not json");
+    await dialog.getByRole("button", { name: "Create event type" }).click();
+    await dialog.getByRole("alert").getByText("Example: not valid JSON").waitFor();
+    await dialog.getByLabel("Example").fill('{"refund_id": "rf_1"}');
+    await dialog.getByRole("button", { name: "Create event type" }).click();
+    await item("refund.issued").getByText("A refund left for the customer's account.").waitFor();
+    expect((await rig.api.call("GET", "/v1/event-types/refund.issued")).body).toMatchObject({
+      description: "A refund left for the customer's account.",
+      schema: { required: ["refund_id"] },
+      example: { refund_id: "rf_1" },
+      deprecated: false,
+    });
+
+    // Edited (deprecated now), and one deleted.
+    await item("order.settled").getByRole("button", { name: "Edit" }).click();
+    const edit = page.getByRole("dialog", { name: "Edit order.settled" });
+    expect(await edit.getByLabel(/Deprecated/).isChecked()).toBe(true);
+    await edit.getByLabel("Description").fill("Replaced by order.paid; sent until June.");
+    await edit.getByRole("button", { name: "Save changes" }).click();
+    await item("order.settled").getByText("sent until June").waitFor();
+    expect((await rig.api.call("GET", "/v1/event-types/order.settled")).body).toMatchObject({
+      description: "Replaced by order.paid; sent until June.",
+      deprecated: true,
+    });
+    await item("order.misnamed").getByRole("button", { name: "Delete" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete event type" }).click();
+    await expectCount(item("order.misnamed"), 0);
+    expect((await rig.api.call("GET", "/v1/event-types/order.misnamed")).status).toBe(404);
+    await item("order.paid").locator('[data-kind="example"] pre').waitFor();
+    await shot(page, "14-event-catalog");
+
+    // A webhook's event types, picked from the catalog (deprecated ones marked) beside a type typed by hand.
+    const app = (await rig.api.call("POST", "/v1/applications", { name: "Catalog Co" })).body;
+    await page.goto(`${rig.relay.url}/#/applications/${app.id}`);
+    await page.getByRole("button", { name: "New webhook" }).click();
+    const form = page.getByRole("dialog", { name: "New webhook" });
+    const option = (name: string) => form.locator(`.type-option[data-event-type="${name}"]`);
+    await option("order.paid").waitFor();
+    await option("order.settled").locator(".badge-deprecated").waitFor();
+    expect(await option("order.paid").locator(".badge-deprecated").count()).toBe(0);
+    expect(await option("order.misnamed").count()).toBe(0);
+    await form.getByLabel("URL").fill(rig.hook().url);
+    await form.getByLabel("Name").fill("Payments");
+    await option("order.paid").getByRole("checkbox").check();
+    const typed = form.getByLabel("Event types");
+    expect(await typed.inputValue()).toBe("order.paid");
+    await typed.fill("order.paid, partner.custom");
+    await option("refund.issued").getByRole("checkbox").check();
+    expect(await typed.inputValue()).toBe("order.paid, partner.custom, refund.issued");
+    await shot(page, "15-webhook-event-types", false);
+    await form.getByRole("button", { name: "Create webhook" }).click();
+    await page.getByRole("heading", { name: "Payments" }).waitFor();
+    const saved = (await rig.api.call("GET", `/v1/webhooks?application_id=${app.id}`)).body.data[0];
+    expect(saved.event_types).toEqual(["order.paid", "partner.custom", "refund.issued"]);
+    const settings = page.locator(".settings");
+    for (const type of saved.event_types) await settings.locator(".chip").getByText(type, { exact: true }).waitFor();
+
+    // Edited: the boxes show what the webhook has; typing a catalogued name ticks it; unticking drops one.
+    await page.getByRole("button", { name: "Edit" }).click();
+    const again = page.getByRole("dialog", { name: "Edit webhook" });
+    const box = (name: string) => again.locator(`.type-option[data-event-type="${name}"]`).getByRole("checkbox");
+    await box("order.paid").waitFor();
+    expect(await box("order.paid").isChecked()).toBe(true);
+    expect(await box("refund.issued").isChecked()).toBe(true);
+    expect(await box("order.settled").isChecked()).toBe(false);
+    await again.getByLabel("Event types").fill("order.paid, partner.custom, refund.issued, order.settled");
+    expect(await box("order.settled").isChecked()).toBe(true);
+    await box("order.paid").uncheck();
+    expect(await again.getByLabel("Event types").inputValue()).toBe("partner.custom, refund.issued, order.settled");
+    await again.getByRole("button", { name: "Save changes" }).click();
+    await settings.locator(".chip").getByText("order.settled", { exact: true }).waitFor();
+    expect((await rig.api.call("GET", `/v1/webhooks/${saved.id}`)).body.event_types).toEqual([
+      "partner.custom",
+      "refund.issued",
+      "order.settled",
+    ]);
+    expect(await settings.locator(".chip").getByText("order.paid", { exact: true }).count()).toBe(0);
+    expect(session.problems).toEqual([]);
+    await session.context.close();
+
+    // A portal link reads the catalog from its own top bar, read-only, and stays on it.
+    const link = (await rig.api.call("POST", `/v1/applications/${app.id}/portal-links`, {})).body;
+    const portal = await openSession(undefined, link.url);
+    await portal.page.getByRole("heading", { name: "Catalog Co" }).waitFor();
+    await portal.page.locator("#sections").getByRole("link", { name: "Event catalog" }).click();
+    await portal.page.getByRole("heading", { name: "Event catalog" }).waitFor();
+    const portalItem = portal.page.locator('#event-types [data-event-type="order.paid"]');
+    await portalItem.getByText(paid.description).waitFor();
+    await portal.page.locator('#event-types [data-event-type="order.settled"] .badge-deprecated').waitFor();
+    await portalItem.locator('[data-kind="example"] summary').click();
+    await portalItem.locator('[data-kind="example"] pre').getByText('"order_id": "ord_123"').waitFor();
+    expect(new URL(portal.page.url()).hash).toBe("#/event-types");
+    expect(await portal.page.getByRole("button", { name: "New event type" }).count()).toBe(0);
+    expect(await portal.page.getByRole("button", { name: /^(Edit|Delete)$/ }).count()).toBe(0);
+    expect(await portal.page.locator("#crumbs").textContent()).toBe("Catalog CoEvent catalog");
+    await shot(portal.page, "16-portal-event-catalog");
+    // Its own webhook's form offers the catalog too.
+    await portal.page.locator("#crumbs").getByRole("link", { name: "Catalog Co" }).click();
+    await portal.page.locator(`[data-webhook-id="${saved.id}"]`).getByRole("link").click();
+    await portal.page.getByRole("button", { name: "Edit" }).click();
+    const portalBox = portal.page
+      .getByRole("dialog", { name: "Edit webhook" })
+      .locator('.type-option[data-event-type="refund.issued"]')
+      .getByRole("checkbox");
+    await portalBox.waitFor();
+    expect(await portalBox.isChecked()).toBe(true);
+    expect(portal.problems).toEqual([]);
+    await portal.context.close();
+
+    // An admin key confined to one application is no operator: read-only too.
+    const confined = await rig.api.call("POST", "/v1/api-keys", {
+      name: "one customer's admin",
+      scope: "admin",
+      application_id: app.id,
+    });
+    // A longer catalog gets a box that narrows it by name or description.
+    for (const name of ["payout.sent", "payout.failed", "customer.created", "customer.deleted", "card.expired"])
+      expect((await rig.api.call("POST", "/v1/event-types", { name })).status).toBe(201);
+    const keyed = await openSession();
+    await signIn(keyed.page, confined.body.key);
+    await keyed.page.locator("#sections").getByRole("link", { name: "Event catalog" }).click();
+    await keyed.page.locator('#event-types [data-event-type="refund.issued"]').waitFor();
+    await keyed.page.getByText("Read-only").waitFor();
+    expect(await keyed.page.getByRole("button", { name: "New event type" }).count()).toBe(0);
+    expect(await keyed.page.getByRole("button", { name: /^(Edit|Delete)$/ }).count()).toBe(0);
+    const shown = keyed.page.locator("#event-types .catalog-item:visible .catalog-name");
+    await expectCount(shown, 8);
+    await keyed.page.getByLabel("Find a type").fill("payout");
+    expect(await shown.allTextContents()).toEqual(["payout.failed", "payout.sent"]);
+    await keyed.page.getByLabel("Find a type").fill("CUSTOMER'S ACCOUNT");
+    expect(await shown.allTextContents()).toEqual(["refund.issued"]);
+    await keyed.page.getByLabel("Find a type").fill("no.such.type");
+    await keyed.page.getByText("No event type matches.").waitFor();
+    expect(await shown.count()).toBe(0);
+    expect(keyed.problems).toEqual([]);
+    await keyed.context.close();
+  });
+
+  test("with RELAY_REQUIRE_EVENT_TYPES on, a type typed by hand that the catalog lacks is refused under the box", async () => {
+    await rig.restart({ RELAY_REQUIRE_EVENT_TYPES: "true" });
+    try {
+      expect((await rig.api.call("POST", "/v1/event-types", { name: "invoice.paid" })).status).toBe(201);
+      const app = (await rig.api.call("POST", "/v1/applications", { name: "Strict Co" })).body;
+      const session = await openSession();
+      const { page } = session;
+      await signIn(page, rig.relay.token);
+      await page.getByRole("heading", { name: "Applications", exact: true }).waitFor();
+      await page.goto(`${rig.relay.url}/#/applications/${app.id}`);
+      await page.getByRole("button", { name: "New webhook" }).click();
+      const form = page.getByRole("dialog", { name: "New webhook" });
+      await form.getByLabel("URL").fill(rig.hook().url);
+      await form.locator('.type-option[data-event-type="invoice.paid"]').getByRole("checkbox").check();
+      const typed = form.getByLabel("Event types");
+      await typed.fill(`${await typed.inputValue()}, invoice.unknown`);
+      await form.getByRole("button", { name: "Create webhook" }).click();
+      await form.locator(".field-error").getByText('event_types.1: "invoice.unknown" is not in the event catalog').waitFor();
+      expect((await rig.api.call("GET", `/v1/webhooks?application_id=${app.id}`)).body.data).toEqual([]);
+      // Edited, the box loses its error; a type the catalog lists is accepted.
+      await typed.fill("invoice.paid");
+      expect(await form.locator(".field-error").count()).toBe(0);
+      await form.getByRole("button", { name: "Create webhook" }).click();
+      await page.locator(".settings .chip").getByText("invoice.paid", { exact: true }).waitFor();
+      const [saved] = (await rig.api.call("GET", `/v1/webhooks?application_id=${app.id}`)).body.data;
+      expect(saved.event_types).toEqual(["invoice.paid"]);
+      expect(session.problems).toEqual([]);
+      await session.context.close();
+    } finally {
+      await rig.restart({});
+    }
+  });
+
   test("empty lists, unknown pages and a revoked token are shown plainly", async () => {
     const session = await openSession({ width: 390, height: 844 });
     const { page } = session;
@@ -625,6 +850,13 @@ describe("dashboard", () => {
     await page.locator(".chart-svg").getByText("No deliveries in the last 24 hours").waitFor();
     await expectNoSidewaysScroll(page);
     await shot(page, "09-phone-empty-webhook");
+
+    // The event catalog, from the top bar.
+    await page.locator("#sections").getByRole("link", { name: "Event catalog" }).click();
+    await page.getByRole("heading", { name: "Event catalog" }).waitFor();
+    await page.locator(".catalog-item, .empty").first().waitFor();
+    await expectNoSidewaysScroll(page);
+    await shot(page, "17-phone-event-catalog");
 
     // Something that does not exist: the API's 404 detail, not a blank page.
     await page.goto(`${rig.relay.url}/#/webhooks/01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00`);

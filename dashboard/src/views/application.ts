@@ -17,7 +17,7 @@ import type { Application, ListedPortalLink, Webhook } from "../../../clients/ty
 import {
   button,
   card,
-  confirmDialog,
+  confirmThen,
   emptyState,
   enabledBadge,
   errorBox,
@@ -25,7 +25,6 @@ import {
   pageHead,
   statusBadge,
   toast,
-  withBusy,
 } from "../ui";
 import type { ViewContext } from "./context";
 import { openWebhookForm } from "./webhook-form";
@@ -128,19 +127,18 @@ async function loadPortalLinks(
     replace(slot, card(`Portal links (${live.length} live)`, [body]));
   };
   const revoke = async (link: ListedPortalLink, revokeButton: HTMLButtonElement) => {
-    const confirmed = await confirmDialog({
-      title: "Revoke this portal link?",
-      message: "Whoever holds it is refused from their next request on. This cannot be undone.",
-      confirmLabel: "Revoke link",
-      danger: true,
-    });
-    if (!confirmed) return;
-    try {
-      await withBusy(revokeButton, () => context.client.portalLinks.revoke(link.id));
-    } catch (error) {
-      toast(error instanceof Error ? error.message : "Could not revoke the link", "error");
-      return;
-    }
+    const revoked = await confirmThen(
+      revokeButton,
+      {
+        title: "Revoke this portal link?",
+        message: "Whoever holds it is refused from their next request on. This cannot be undone.",
+        confirmLabel: "Revoke link",
+        danger: true,
+      },
+      () => context.client.portalLinks.revoke(link.id),
+      "Could not revoke the link",
+    );
+    if (!revoked) return;
     live.splice(live.indexOf(link), 1);
     toast("Portal link revoked");
     if (context.isCurrent()) render();

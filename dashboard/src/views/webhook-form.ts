@@ -1,7 +1,8 @@
 /**
- * @module Creating and editing a webhook: URL, name, event types, payload
- * filter (with a test beside it), retry policy, static headers, ordering and the advanced delivery settings. The
- * API validates; its 422 field errors are shown under the matching inputs.
+ * @module Creating and editing a webhook: URL, name, event types (typed, or
+ * picked from the event catalog), payload filter (with a test beside it),
+ * retry policy, static headers, ordering and the advanced delivery settings.
+ * The API validates; its 422 field errors are shown under the matching inputs.
  */
 import type {
   Application,
@@ -13,10 +14,11 @@ import { WEBHOOK_DEFAULTS } from "../../../src/api/webhooks/defaults";
 import type { Filter } from "../../../src/delivery/filter";
 import { h } from "../dom";
 import { matchesFilter } from "../../../src/delivery/filter";
-import { parseEventTypes, parseFilter, parseHeaders, parseSchedule } from "../form-parsers";
+import { parseFilter, parseHeaders, parseSchedule } from "../form-parsers";
 import { navigate } from "../state";
 import { field, formDialog, toast } from "../ui";
 import type { ViewContext } from "./context";
+import { eventTypePicker } from "./event-type-picker";
 
 /** The API's own default (SPEC §5): what a new webhook gets when the form leaves it. */
 const DEFAULT_RETRY_POLICY = WEBHOOK_DEFAULTS.retry_policy;
@@ -393,13 +395,7 @@ export function openWebhookForm(context: ViewContext, target: WebhookFormTarget)
     "data-path": "name",
     autocomplete: "off",
   });
-  const eventTypes = h("input", {
-    name: "event_types",
-    value: existing?.event_types.join(", ") ?? "",
-    placeholder: "All event types",
-    "data-path": "event_types",
-    autocomplete: "off",
-  });
+  const eventTypes = eventTypePicker(context, existing?.event_types ?? []);
   const headers = h("textarea", {
     name: "headers",
     rows: "3",
@@ -427,7 +423,7 @@ export function openWebhookForm(context: ViewContext, target: WebhookFormTarget)
     const input: WebhookInput = {
       url: url.value.trim(),
       name: name.value.trim() || null,
-      event_types: parseEventTypes(eventTypes.value),
+      event_types: eventTypes.read(),
       headers: parseHeaders(headers.value),
       filter: filter.read(),
       ordering: ordering.value as Ordering,
@@ -444,11 +440,7 @@ export function openWebhookForm(context: ViewContext, target: WebhookFormTarget)
     fields: [
       field("URL", url, "Where events are POSTed. Must be https in production."),
       field("Name", name, "Optional; shown instead of the URL."),
-      field(
-        "Event types",
-        eventTypes,
-        "Comma-separated, e.g. charge.success, transfer.failed. Empty: every type.",
-      ),
+      eventTypes.element,
       filter.element,
       retries.element,
       field("Headers", headers, "Added to every delivery, one “Name: value” per line."),

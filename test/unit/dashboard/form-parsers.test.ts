@@ -4,8 +4,10 @@ import {
   parseEventTypes,
   parseFilter,
   parseHeaders,
+  parseJsonBox,
   parseSchedule,
   parseStatusCodes,
+  toggleEventType,
 } from "../../../dashboard/src/form-parsers";
 
 describe("the webhook form's parsers", () => {
@@ -30,6 +32,27 @@ describe("the webhook form's parsers", () => {
       "c.done",
     ]);
     expect(parseEventTypes("  ")).toEqual([]);
+  });
+
+  test("a type ticked in the catalog picker is added once, at the end; unticked, it goes; the rest stays", () => {
+    expect(toggleEventType("", "order.paid", true)).toBe("order.paid");
+    expect(toggleEventType("a.created  x.custom", "order.paid", true)).toBe("a.created, x.custom, order.paid");
+    expect(toggleEventType("order.paid, a.created", "order.paid", true)).toBe("a.created, order.paid");
+    expect(toggleEventType("a.created, order.paid, x.custom", "order.paid", false)).toBe("a.created, x.custom");
+    expect(toggleEventType("order.paid", "order.paid", false)).toBe("");
+    expect(toggleEventType("a.created", "order.paid", false)).toBe("a.created");
+  });
+
+  test("ticking and unticking any type leaves the other types as they were, in order", () => {
+    const name = fc.stringMatching(/^[A-Za-z0-9_.-]{1,20}$/);
+    fc.assert(
+      fc.property(fc.uniqueArray(name, { maxLength: 8 }), name, (types, picked) => {
+        const text = types.join(", ");
+        const others = types.filter((type) => type !== picked);
+        expect(parseEventTypes(toggleEventType(text, picked, true))).toEqual([...others, picked]);
+        expect(parseEventTypes(toggleEventType(text, picked, false))).toEqual(others);
+      }),
+    );
   });
 
   test("schedule: whole seconds only, and the message names the bad part", () => {
@@ -58,6 +81,21 @@ describe("the webhook form's parsers", () => {
     for (const bad of ["600", "-1", "5xx", "1.5"]) {
       expect(() => parseStatusCodes(`500 ${bad}`)).toThrow(`“${bad}”`);
     }
+  });
+});
+
+describe("parseJsonBox", () => {
+  test("empty or null is nothing; any other JSON value is itself", () => {
+    expect(parseJsonBox(" \n", "Schema")).toBeNull();
+    expect(parseJsonBox("null", "Schema")).toBeNull();
+    expect(parseJsonBox('{"type": "object"}', "Schema")).toEqual({ type: "object" });
+    expect(parseJsonBox("false", "Schema")).toBe(false);
+    expect(parseJsonBox("[1, 2]", "Example")).toEqual([1, 2]);
+  });
+
+  test("text that is not JSON names the box", () => {
+    expect(() => parseJsonBox("{type: object}", "Schema")).toThrow(/^Schema: not valid JSON \(/);
+    expect(() => parseJsonBox("{", "Example")).toThrow(/^Example: not valid JSON/);
   });
 });
 

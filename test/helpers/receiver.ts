@@ -67,7 +67,7 @@ export async function startReceiver(port = 0): Promise<Receiver> {
       body,
       receivedAt: Date.now(),
     });
-    if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
+    if (answer.delayMs) await pause(answer.delayMs);
     b.open -= 1;
     if (res.destroyed) return;
     res.writeHead(answer.status ?? 200, answer.headers ?? {});
@@ -105,9 +105,18 @@ async function drip(res: ServerResponse, body: string, everyMs: number): Promise
   for (const byte of Buffer.from(body)) {
     if (res.destroyed) return;
     res.write(Buffer.of(byte));
-    await new Promise((r) => setTimeout(r, everyMs));
+    await pause(everyMs);
   }
   if (!res.destroyed) res.end();
+}
+
+/**
+ * Waits out a scripted delay. Unreferenced: an answer still pending when the
+ * suite ends (a "hang" longer than the relay's timeout) must not hold the
+ * test process open after the server is closed.
+ */
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -5,8 +5,8 @@
  */
 import { createDb, type Db } from "./db/client";
 import { meterD1 } from "./db/metered";
-import type { QueueTask } from "./delivery/tasks";
-import type { WebhookDO } from "./delivery/webhook-do";
+import type { QueueTask } from "./domain/tasks";
+import type { WebhookDO } from "./delivery/webhook-object/webhook-do";
 import type { IngestDO } from "./ingest/ingest-do";
 import { type Env, readSettings, type Settings } from "./env";
 import { uuidv7 } from "./lib/ids";

@@ -1,7 +1,7 @@
 /** @module The Worker's bindings and RELAY_* settings, parsed once per invocation. */
 import { z } from "zod";
-import type { QueueTask } from "./delivery/tasks";
-import type { WebhookDO } from "./delivery/webhook-do";
+import type { QueueTask } from "./domain/tasks";
+import type { WebhookDO } from "./delivery/webhook-object/webhook-do";
 import type { IngestDO } from "./ingest/ingest-do";
 
 export type Env = {

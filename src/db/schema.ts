@@ -13,8 +13,8 @@ import {
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
 import type { Filter } from "../delivery/filter";
-import type { RetryPolicy } from "../delivery/retry-policy";
-import { SIGNATURE_SCHEMES } from "../delivery/signing";
+import type { RetryPolicy } from "../domain/retry-policy";
+import { SIGNATURE_SCHEMES } from "../delivery/attempt/signing";
 
 export const applications = sqliteTable(
   "applications",

@@ -3,7 +3,7 @@
  * as fit its limits: a batch publish of 100 messages is one queue message
  * (three queue operations) when it fits, whatever shards hold its messages.
  */
-import type { AcceptedMessage, QueueTask } from "../delivery/tasks";
+import type { AcceptedMessage, QueueTask } from "../domain/tasks";
 
 /** A queue message carries at most this much JSON (the queue's limit is 128 KB). */
 const QUEUE_MESSAGE_CHARS = 96 * 1024;

@@ -13,9 +13,9 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { getMessage } from "../db/queries/messages";
-import { fromRow } from "../delivery/fan-out";
-import { meteredSql, type SqlRunner } from "../delivery/sql";
-import type { AcceptedMessage } from "../delivery/tasks";
+import { fromRow } from "../delivery/fan-out/fan-out";
+import { meteredSql, type SqlRunner } from "../db/object-sql";
+import type { AcceptedMessage } from "../domain/tasks";
 import { type Deps, makeDeps } from "../deps";
 import type { Env } from "../env";
 import { DAY_MS, HOUR_MS } from "../lib/time";

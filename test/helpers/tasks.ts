@@ -1,5 +1,5 @@
 /** Queue tasks as ingest sends them, for tests that drive fan-out directly. */
-import type { AcceptedMessage, PublishTask } from "../../src/delivery/tasks";
+import type { AcceptedMessage, PublishTask } from "../../src/domain/tasks";
 import { uuidv7 } from "../../src/lib/ids";
 
 /** A message as ingest accepts it (uuidv7 ids: fifo follows their order). */

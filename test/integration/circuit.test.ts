@@ -12,7 +12,7 @@ import { api, createApplication, createWebhook, listEvents } from "../helpers/ap
 import { eventually } from "../helpers/eventually";
 import { newHook } from "../helpers/hooks";
 import { advanceClock, inObject, webhookObject } from "../helpers/objects";
-import { INITIAL_COOLDOWN_MS } from "../../src/delivery/circuit";
+import { INITIAL_COOLDOWN_MS } from "../../src/delivery/policy/circuit";
 
 const receiverUrl = inject("receiverUrl");
 

@@ -7,7 +7,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, test } from "vitest";
-import type { QueueTask } from "../../src/delivery/tasks";
+import type { QueueTask } from "../../src/domain/tasks";
 import type { IngestDO } from "../../src/ingest/ingest-do";
 import { allIngestShards, ingestShard } from "../../src/ingest/shards";
 import { api, createApplication, createWebhook, publish } from "../helpers/api";

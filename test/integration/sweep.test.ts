@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, test } from "vitest";
-import type { QueueTask } from "../../src/delivery/tasks";
+import type { QueueTask } from "../../src/domain/tasks";
 import type { IngestDO } from "../../src/ingest/ingest-do";
 import { publish as publishMessages } from "../../src/ingest/publish";
 import { makeDeps } from "../../src/deps";

@@ -5,8 +5,8 @@
  */
 import { messagesInIdRange } from "../../db/queries/messages";
 import type { AttemptRow, DeliveryStatus, EventRow, WebhookRow } from "../../db/schema";
-import { eventIdFor, messageIdRange } from "../../delivery/event-ids";
-import { resend } from "../../delivery/fan-out";
+import { eventIdFor, messageIdRange } from "../../domain/event-ids";
+import { resend } from "../../delivery/fan-out/fan-out";
 import { webhookObject } from "../../deps";
 import type { Deps } from "../../deps";
 import { conflict, notFound } from "../../lib/errors";

@@ -5,7 +5,7 @@ import { getApplication } from "../../db/queries/applications";
 import { getEventsByKey } from "../../db/queries/events";
 import { getMessage } from "../../db/queries/messages";
 import type { EventRow, MessageRow } from "../../db/schema";
-import { eventKeysOf } from "../../delivery/event-ids";
+import { eventKeysOf } from "../../domain/event-ids";
 import { type Deps, webhookObject } from "../../deps";
 import type { StoredMessage } from "../../ingest/ingest-do";
 import { type Publication, type PublishResult, publish } from "../../ingest/publish";

@@ -2,8 +2,8 @@
 import { z } from "@hono/zod-openapi";
 import type { WebhookRow } from "../../db/schema";
 import { type Filter, filterProblems } from "../../delivery/filter";
-import { retryPolicySchema } from "../../delivery/retry-policy";
-import { isValidSecret, SIGNATURE_SCHEMES, signsWithKey } from "../../delivery/signing";
+import { retryPolicySchema } from "../../domain/retry-policy";
+import { isValidSecret, SIGNATURE_SCHEMES, signsWithKey } from "../../delivery/attempt/signing";
 import { idSchema, instantSchema, metadataSchema, timestampSchema } from "../common";
 import { eventTypeSchema } from "../messages/schemas";
 import { listSchema, paginationQuery } from "../pagination";

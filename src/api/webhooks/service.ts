@@ -13,17 +13,17 @@ import {
   type WebhookChanges,
 } from "../../db/queries/webhooks";
 import type { EventRow, WebhookRow } from "../../db/schema";
-import { eventIdFor } from "../../delivery/event-ids";
+import { eventIdFor } from "../../domain/event-ids";
 import { matchesFilter } from "../../delivery/filter";
-import { messageFields } from "../../delivery/fan-out";
-import type { QueuedEvent } from "../../delivery/webhook-do";
-import { jwks, openColumn, opens, sealedKeyPair } from "../../delivery/credentials";
+import { messageFields } from "../../delivery/fan-out/fan-out";
+import type { QueuedEvent } from "../../delivery/webhook-object/webhook-do";
+import { jwks, openColumn, opens, sealedKeyPair } from "../../delivery/attempt/credentials";
 import {
   generateSecret,
   type SignatureScheme,
   signsWithKey,
   signsWithSecret,
-} from "../../delivery/signing";
+} from "../../delivery/attempt/signing";
 import { type Deps, webhookObject } from "../../deps";
 import { conflict, forbidden, notFound, unprocessable } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";

@@ -13,6 +13,7 @@ import {
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
 import type { Filter } from "../delivery/filter";
+import { type AttemptRecord, DELIVERY_STATUSES, type DeliveryStatus } from "../domain/event";
 import type { RetryPolicy } from "../domain/retry-policy";
 import { SIGNATURE_SCHEMES } from "../delivery/attempt/signing";
 
@@ -97,20 +98,6 @@ export const messages = sqliteTable("messages", {
   // nullable only because making it NOT NULL would take a migration.
   webhookIds: text("webhook_ids", { mode: "json" }).$type<string[]>(),
 });
-
-export const DELIVERY_STATUSES = ["pending", "retrying", "success", "failed"] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
-
-/** One HTTP try of an event, as its event's row keeps it. */
-export type AttemptRecord = {
-  id: string;
-  attempt: number;
-  startedAt: string;
-  durationMs: number;
-  httpStatusCode: number;
-  responseBody: string;
-  errorMessage: string;
-};
 
 export const events = sqliteTable(
   "events",

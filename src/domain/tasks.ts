@@ -1,30 +1,11 @@
 /** @module What travels on the delivery queue. */
-
-/**
- * An accepted message as it travels from ingest to fan-out. `payload` is the
- * JSON text exactly as published; it is left out (null) when it would not fit
- * a queue message, and then read from the ingest object that holds it.
- */
-export type AcceptedMessage = {
-  id: string;
-  applicationId: string;
-  eventType: string;
-  payload: string | null;
-  idempotencyKey: string | null;
-  resourceType: string | null;
-  resourceId: string | null;
-  createdAt: string;
-  /** The API request that published it, for the logs. */
-  requestId: string;
-  /** The ingest object that holds it until the consumer confirms it is recorded. */
-  shard: string;
-};
+import type { QueuedMessage } from "./message";
 
 export type QueueTask =
   /** Fan out accepted messages (of any shards: a batch publish travels as one). */
   | {
       kind: "publish";
-      messages: AcceptedMessage[];
+      messages: QueuedMessage[];
       /**
        * Sent again (by the ingest object, or redelivered by the queue): some
        * of its messages may be recorded already, so fan-out checks first.

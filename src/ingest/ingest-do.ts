@@ -13,9 +13,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { getMessage } from "../db/queries/messages";
-import { fromRow } from "../delivery/fan-out/fan-out";
 import { meteredSql, type SqlRunner } from "../db/object-sql";
-import type { AcceptedMessage } from "../domain/tasks";
+import type { Message } from "../domain/message";
 import { type Deps, makeDeps } from "../deps";
 import type { Env } from "../env";
 import { DAY_MS, HOUR_MS } from "../lib/time";
@@ -28,17 +27,11 @@ export const RESEND_AFTER_MS = 60_000;
 /** Idempotency keys hold this long (SPEC §4). */
 const KEY_TTL_MS = DAY_MS;
 
-/** An accepted message with its payload (as stored here, whatever travels on the queue). */
-export type StoredMessage = AcceptedMessage & { payload: string };
-
-/** What a publish asks of its shard. */
-export type IngestItem = { message: StoredMessage; key: string | null };
-
 export type IngestResult =
   /** Accepted now. */
-  | { status: 202; message: StoredMessage }
+  | { status: 202; message: Message }
   /** The key's first message, published within 24 hours. */
-  | { status: 200; message: StoredMessage }
+  | { status: 200; message: Message }
   /** Another publish with the same key is in progress. */
   | { status: 409 };
 
@@ -48,7 +41,7 @@ type OutboxRow = { slot: string; message_id: string; body: string | null; create
 /** A message to store in its slot, and whether this object sends it to the queue. */
 type OutboxWrite = {
   slot: string;
-  message: StoredMessage;
+  message: Message;
   body: string;
   /** When it was accepted (the deps clock). */
   at: number;
@@ -61,8 +54,8 @@ type OutboxWrite = {
 const KEY_SLOT = "k:";
 
 /** The row's key: the idempotency key when there is one, else the message id. */
-function slotOf(item: { key: string | null; message: { id: string } }): string {
-  return item.key === null ? `m:${item.message.id}` : `${KEY_SLOT}${item.key}`;
+function slotOf(message: Pick<Message, "id" | "idempotencyKey">): string {
+  return message.idempotencyKey === null ? `m:${message.id}` : `${KEY_SLOT}${message.idempotencyKey}`;
 }
 
 export class IngestDO extends DurableObject<Env> {
@@ -111,17 +104,17 @@ export class IngestDO extends DurableObject<Env> {
    * minute later. A key seen within 24 hours answers its first message
    * instead. Answers in the order given.
    */
-  async accept(shard: string, items: IngestItem[], sendHere = false): Promise<IngestResult[]> {
+  async accept(shard: string, messages: Message[], sendHere = false): Promise<IngestResult[]> {
     usage.doRequests += 1;
     this.rememberShard(shard);
     const now = this.deps.now().getTime();
-    const results: (IngestResult | undefined)[] = new Array(items.length);
-    /** An item whose key came earlier in this call: the index of the earlier one. */
+    const results: (IngestResult | undefined)[] = new Array(messages.length);
+    /** A message whose key came earlier in this call: the index of the earlier one. */
     const sameAs = new Map<number, number>();
     const claimed: { index: number; row: OutboxWrite }[] = [];
     const slots = new Map<string, number>();
-    items.forEach((item, index) => {
-      const slot = slotOf(item);
+    messages.forEach((accepted, index) => {
+      const slot = slotOf(accepted);
       const earlier = slots.get(slot);
       if (earlier !== undefined) {
         sameAs.set(index, earlier);
@@ -133,7 +126,7 @@ export class IngestDO extends DurableObject<Env> {
       }
       this.sending.add(slot);
       slots.set(slot, index);
-      const message = { ...item.message, shard };
+      const message = { ...accepted, shard };
       // The common case in one statement: a new slot, or a key older than 24 hours.
       claimed.push({
         index,
@@ -168,7 +161,7 @@ export class IngestDO extends DurableObject<Env> {
     for (const [index, earlier] of sameAs) {
       // The same key twice in one call: the second gets the first's message
       // (the first was claimed, so it was answered 202 or 200).
-      const { message } = results[earlier] as { message: StoredMessage };
+      const { message } = results[earlier] as { message: Message };
       results[index] = { status: 200, message };
     }
     return results as IngestResult[];
@@ -196,7 +189,7 @@ export class IngestDO extends DurableObject<Env> {
     try {
       while (this.pendingWrites.length > 0) {
         const waiting = this.pendingWrites.splice(0);
-        const outgoing: AcceptedMessage[] = [];
+        const outgoing: Message[] = [];
         const answers = waiting.map(({ rows }) => {
           try {
             return rows.map((row) => {
@@ -248,7 +241,7 @@ export class IngestDO extends DurableObject<Env> {
     const keyed: [string, string][] = [];
     const plain: [string, string][] = [];
     for (const m of messages) {
-      const slot = slotOf({ key: m.idempotencyKey, message: m });
+      const slot = slotOf(m);
       (slot.startsWith(KEY_SLOT) ? keyed : plain).push([slot, m.id]);
       this.unconfirmed.delete(slot);
     }
@@ -269,8 +262,7 @@ export class IngestDO extends DurableObject<Env> {
         "SELECT body FROM outbox WHERE message_id = ? AND body IS NOT NULL",
         id,
       )) {
-        const message = JSON.parse(row.body) as AcceptedMessage;
-        if (message.payload !== null) found[id] = message.payload;
+        found[id] = (JSON.parse(row.body) as Message).payload;
       }
     }
     return found;
@@ -305,17 +297,17 @@ export class IngestDO extends DurableObject<Env> {
   /** Sends unconfirmed messages accepted before `before` to the queue again. */
   private async resend(shard: string, before: number): Promise<number> {
     const slots = [...this.unconfirmed].filter(([, at]) => at < before).map(([slot]) => slot);
-    const messages: AcceptedMessage[] = [];
+    const messages: Message[] = [];
     for (const slot of slots) {
       const row = this.run<Pick<OutboxRow, "body">>("SELECT body FROM outbox WHERE slot = ?", slot)[0];
-      if (row?.body) messages.push(JSON.parse(row.body) as AcceptedMessage);
+      if (row?.body) messages.push(JSON.parse(row.body) as Message);
       else this.unconfirmed.delete(slot);
     }
     if (messages.length > 0) {
       await sendToQueue(this.deps.queue, messages, true);
       // Counted from now: a backlog longer than a minute is not re-sent every minute.
       const now = this.deps.now().getTime();
-      for (const m of messages) this.unconfirmed.set(slotOf({ key: m.idempotencyKey, message: m }), now);
+      for (const m of messages) this.unconfirmed.set(slotOf(m), now);
       this.deps.log("warn", "re-sent unconfirmed messages", { shard, count: messages.length });
     }
     return messages.length;
@@ -340,13 +332,15 @@ export class IngestDO extends DurableObject<Env> {
   }
 
   /** The key's first message if it is younger than 24 hours. */
-  private async firstWithKey(slot: string, now: number): Promise<StoredMessage | null> {
+  private async firstWithKey(slot: string, now: number): Promise<Message | null> {
     const row = this.run<OutboxRow>("SELECT * FROM outbox WHERE slot = ?", slot)[0];
     if (!row || row.created_at <= now - KEY_TTL_MS) return null;
-    if (row.body) return JSON.parse(row.body) as StoredMessage;
+    if (row.body) return JSON.parse(row.body) as Message;
     // Recorded already: D1 has it.
     const recorded = await getMessage(this.deps.db, row.message_id);
-    return recorded ? { ...fromRow(recorded), requestId: "", shard: "" } : null;
+    if (!recorded) return null;
+    const { webhookIds: _webhookIds, ...message } = recorded;
+    return { ...message, requestId: "", shard: "" };
   }
 
   private rememberShard(shard: string): void {

@@ -4,9 +4,10 @@
  * from D1 for what is finished, so a client sees one history.
  */
 import { messagesInIdRange } from "../../db/queries/messages";
-import type { AttemptRow, DeliveryStatus, EventRow, WebhookRow } from "../../db/schema";
+import type { AttemptRow, EventRow, WebhookRow } from "../../db/schema";
+import type { DeliveryStatus } from "../../domain/event";
 import { eventIdFor, messageIdRange } from "../../domain/event-ids";
-import { resend } from "../../delivery/fan-out/fan-out";
+import { resend } from "../../delivery/fan-out/resend";
 import { webhookObject } from "../../deps";
 import type { Deps } from "../../deps";
 import { conflict, notFound } from "../../lib/errors";

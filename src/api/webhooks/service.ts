@@ -13,10 +13,9 @@ import {
   type WebhookChanges,
 } from "../../db/queries/webhooks";
 import type { EventRow, WebhookRow } from "../../db/schema";
+import { type Event, eventFieldsOf } from "../../domain/event";
 import { eventIdFor } from "../../domain/event-ids";
 import { matchesFilter } from "../../delivery/filter";
-import { messageFields } from "../../delivery/fan-out/fan-out";
-import type { QueuedEvent } from "../../delivery/webhook-object/webhook-do";
 import { jwks, openColumn, opens, sealedKeyPair } from "../../delivery/attempt/credentials";
 import {
   generateSecret,
@@ -359,8 +358,8 @@ export async function sendTestEvent(
     webhookIds: [webhook.id],
   };
   await insertMessages(deps.db, [message]);
-  const event: QueuedEvent = {
-    ...messageFields(message),
+  const event: Event = {
+    ...eventFieldsOf(message),
     eventId: await eventIdFor(message.id, webhook.id),
     createdAt: at,
     attempts: 0,

@@ -5,7 +5,8 @@
  */
 import { and, asc, desc, eq, gt, gte, lt, lte, sql } from "drizzle-orm";
 import type { Db } from "../client";
-import { type AttemptRecord, type DeliveryStatus, type EventRow, events } from "../schema";
+import type { AttemptRecord, DeliveryStatus } from "../../domain/event";
+import { type EventRow, events } from "../schema";
 import { runPerChunk } from "./json-rows";
 
 /**

@@ -3,7 +3,8 @@
  * (render the body, sign it), send, and decide what the answer means. It
  * records nothing: the object applies the outcome (src/delivery/webhook-do.ts).
  */
-import type { AttemptRecord, WebhookRow } from "../../db/schema";
+import type { WebhookRow } from "../../db/schema";
+import type { AttemptRecord } from "../../domain/event";
 import type { Deps } from "../../deps";
 import { uuidv7 } from "../../lib/ids";
 import { toRfc3339, unixSeconds } from "../../lib/time";

@@ -1,16 +1,7 @@
 /** @module Delivery bodies: the published payload as-is, or Bitex's JSON:API envelope. */
+import type { Message } from "../../domain/message";
 
 export type PayloadFormat = "raw" | "jsonapi";
-
-export type DeliveryMessage = {
-  id: string;
-  eventType: string;
-  /** The payload as serialised once at ingest. */
-  payload: string;
-  createdAt: string;
-  resourceType: string | null;
-  resourceId: string | null;
-};
 
 /**
  * The request body for one attempt. `raw` is byte-identical on every attempt;
@@ -18,7 +9,7 @@ export type DeliveryMessage = {
  */
 export function renderBody(
   format: PayloadFormat,
-  message: DeliveryMessage,
+  message: Pick<Message, "id" | "eventType" | "payload" | "createdAt" | "resourceType" | "resourceId">,
   sentAt: string,
 ): string {
   if (format === "raw") return message.payload;

@@ -7,25 +7,24 @@
  * queue message delivered twice, or re-sent by its ingest object, adds
  * nothing (and a webhook's object skips events it holds or just recorded).
  */
-import { getMessages, insertMessages, recordedMessageIds } from "../../db/queries/messages";
+import { insertMessages, recordedMessageIds } from "../../db/queries/messages";
 import { listEnabledWebhooks } from "../../db/queries/webhooks";
-import type { EventRow, MessageRow, WebhookRow } from "../../db/schema";
+import type { WebhookRow } from "../../db/schema";
 import { type Deps, ingestObject, webhookObject } from "../../deps";
 import { describeError } from "../../lib/log";
 import { toRfc3339 } from "../../lib/time";
+import { type Event, eventFieldsOf } from "../../domain/event";
 import { eventIdFor } from "../../domain/event-ids";
 import { type FilterSubject, matchesFilter } from "../filter";
-import type { QueuedEvent, ResendItem } from "../webhook-object/webhook-do";
+import type { Message } from "../../domain/message";
 import { maxAttempts } from "../../domain/retry-policy";
-import type { AcceptedMessage, PublishTask } from "../../domain/tasks";
+import type { PublishTask } from "../../domain/tasks";
 
 /**
  * Payload characters one hand-over RPC carries at most: 8 Mi characters are
  * at most 24 MiB of UTF-8, under the 32 MiB limit of an RPC.
  */
 export const HANDOVER_CHARS = 8 * 1024 * 1024;
-
-type Fanned = { message: AcceptedMessage & { payload: string }; webhookIds: string[] };
 
 /** Whether a webhook wants an event type: no types listed means all. */
 function subscribes(webhook: WebhookRow, eventType: string): boolean {
@@ -40,7 +39,7 @@ function subscribes(webhook: WebhookRow, eventType: string): boolean {
 function targetsOf(
   deps: Deps,
   webhooks: WebhookRow[],
-  message: Pick<AcceptedMessage, "id" | "applicationId" | "eventType"> & { payload: string },
+  message: Pick<Message, "id" | "applicationId" | "eventType" | "payload">,
 ): WebhookRow[] {
   let subject: FilterSubject | null | undefined;
   const parsed = (): FilterSubject | null => {
@@ -80,20 +79,14 @@ export async function fanOut(
     again.size > 0 ? await recordedMessageIds(deps.db, [...again]) : new Set<string>();
   const fresh = messages.filter((m) => !recorded.has(m.id));
   const handed = await handOverAll(deps, fresh, handoverChars, again);
-  await insertMessages(
-    deps.db,
-    handed.map(({ message, webhookIds }) => ({ ...message, webhookIds })),
-  );
-  const done = new Set([...recorded, ...handed.map((h) => h.message.id)]);
+  await insertMessages(deps.db, handed);
+  const done = new Set([...recorded, ...handed.map((m) => m.id)]);
   await confirm(deps, tasks, done);
   return done;
 }
 
 /** The messages of the tasks, with the payloads that travelled by reference read back. */
-async function withPayloads(
-  deps: Deps,
-  tasks: PublishTask[],
-): Promise<(AcceptedMessage & { payload: string })[]> {
+async function withPayloads(deps: Deps, tasks: PublishTask[]): Promise<Message[]> {
   const messages = tasks.flatMap((t) => t.messages);
   const fetched: Record<string, string> = {};
   for (const [shard, ids] of groupBy(
@@ -128,25 +121,25 @@ function groupBy<T, V>(items: T[], key: (item: T) => string, value: (item: T) =>
  */
 async function handOverAll(
   deps: Deps,
-  messages: (AcceptedMessage & { payload: string })[],
+  messages: Message[],
   handoverChars: number,
   /** Messages of tasks sent again: their webhooks' objects check which events settled already. */
   again: Set<string>,
-): Promise<Fanned[]> {
+): Promise<(Message & { webhookIds: string[] })[]> {
   if (messages.length === 0) return [];
   const webhooks = await listEnabledWebhooks(deps.db, [
     ...new Set(messages.map((m) => m.applicationId)),
   ]);
   const createdAt = toRfc3339(deps.now());
-  const perWebhook = new Map<string, QueuedEvent[]>();
-  const fanned: Fanned[] = [];
+  const perWebhook = new Map<string, Event[]>();
+  const fanned: (Message & { webhookIds: string[] })[] = [];
   for (const message of [...messages].sort((a, b) => (a.id < b.id ? -1 : 1))) {
     const targets = targetsOf(deps, webhooks, message);
-    fanned.push({ message, webhookIds: targets.map((w) => w.id) });
+    fanned.push({ ...message, webhookIds: targets.map((w) => w.id) });
     for (const webhook of targets) {
-      const items = perWebhook.get(webhook.id) ?? [];
-      items.push({
-        ...messageFields(message),
+      const events = perWebhook.get(webhook.id) ?? [];
+      events.push({
+        ...eventFieldsOf(message),
         eventId: await eventIdFor(message.id, webhook.id),
         createdAt,
         attempts: 0,
@@ -155,24 +148,24 @@ async function handOverAll(
         manual: false,
         requestId: message.requestId || deps.requestId,
       });
-      perWebhook.set(webhook.id, items);
+      perWebhook.set(webhook.id, events);
     }
   }
   const failed = new Set<string>();
   await Promise.all(
-    [...perWebhook].map(async ([webhookId, items]) => {
+    [...perWebhook].map(async ([webhookId, events]) => {
       try {
         // In order, one part after another, so a fifo webhook holds them in order.
-        for (const part of bySize(items, handoverChars)) {
+        for (const part of bySize(events, handoverChars)) {
           await webhookObject(deps, webhookId).enqueue(webhookId, part, part.some((e) => again.has(e.messageId)));
         }
       } catch (error) {
         deps.log("error", "hand-over failed", { webhook_id: webhookId, ...describeError(error) });
-        for (const item of items) failed.add(item.messageId);
+        for (const event of events) failed.add(event.messageId);
       }
     }),
   );
-  return fanned.filter((f) => !failed.has(f.message.id));
+  return fanned.filter((m) => !failed.has(m.id));
 }
 
 /** Tells the ingest objects which of their messages are recorded; they may forget them. */
@@ -194,25 +187,8 @@ async function confirm(deps: Deps, tasks: PublishTask[], done: Set<string>): Pro
   );
 }
 
-/** What an event carries of its message, to be sent without reading the message again. */
-export function messageFields(
-  message: Pick<MessageRow, "id" | "eventType" | "payload" | "createdAt" | "resourceType" | "resourceId">,
-): Pick<
-  QueuedEvent,
-  "messageId" | "eventType" | "payload" | "messageCreatedAt" | "resourceType" | "resourceId"
-> {
-  return {
-    messageId: message.id,
-    eventType: message.eventType,
-    payload: message.payload,
-    messageCreatedAt: message.createdAt,
-    resourceType: message.resourceType,
-    resourceId: message.resourceId,
-  };
-}
-
 /** Consecutive runs of items whose payloads add up to at most `limit` characters (one at least). */
-function bySize<T extends QueuedEvent>(items: T[], limit: number): T[][] {
+export function bySize<T extends Event>(items: T[], limit: number): T[][] {
   const parts: T[][] = [];
   let size = 0;
   for (const item of items) {
@@ -226,55 +202,4 @@ function bySize<T extends QueuedEvent>(items: T[], limit: number): T[][] {
     }
   }
   return parts;
-}
-
-export function fromRow(row: MessageRow): Omit<AcceptedMessage, "requestId" | "shard"> & { payload: string } {
-  return {
-    id: row.id,
-    applicationId: row.applicationId,
-    eventType: row.eventType,
-    payload: row.payload,
-    idempotencyKey: row.idempotencyKey,
-    resourceType: row.resourceType,
-    resourceId: row.resourceId,
-    createdAt: row.createdAt,
-  };
-}
-
-/**
- * One more attempt for finished events of one webhook (manual retry,
- * recover): their webhook's object holds them, due now. Returns the events
- * as the API then shows them.
- */
-export async function resend(deps: Deps, webhookId: string, events: EventRow[]): Promise<EventRow[]> {
-  const finished = events.filter(
-    (e) => e.deliveryStatus === "success" || e.deliveryStatus === "failed",
-  );
-  const messages = new Map(
-    (await getMessages(deps.db, [...new Set(finished.map((e) => e.messageId))])).map((m) => [m.id, m]),
-  );
-  const items: ResendItem[] = finished.flatMap((event) => {
-    const message = messages.get(event.messageId);
-    if (!message) return [];
-    return [
-      {
-        ...messageFields(message),
-        eventId: event.id,
-        createdAt: event.createdAt,
-        attempts: event.deliveryAttempts,
-        attemptLog: event.attemptLog,
-        maxAttempts: event.maxAttempts,
-        manual: true,
-        requestId: deps.requestId,
-        httpStatusCode: event.httpStatusCode,
-        errorMessage: event.errorMessage,
-      },
-    ];
-  });
-  const shown: EventRow[] = [];
-  // In parts under the RPC size limit: a replay hands over hundreds at once.
-  for (const part of bySize(items, HANDOVER_CHARS)) {
-    shown.push(...(await webhookObject(deps, webhookId).resend(webhookId, part)));
-  }
-  return shown;
 }

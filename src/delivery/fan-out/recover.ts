@@ -1,7 +1,7 @@
 /** @module Bulk recovery: re-send a webhook's failed events created in a window. */
 import { failedIn, pageSelected } from "../../db/queries/events";
 import type { Deps } from "../../deps";
-import { resend } from "./fan-out";
+import { resend } from "./resend";
 import type { RecoverTask } from "../../domain/tasks";
 
 const PAGE = 100;

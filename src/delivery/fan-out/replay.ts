@@ -9,7 +9,7 @@ import { advanceReplay, getReplay } from "../../db/queries/replays";
 import { getWebhook } from "../../db/queries/webhooks";
 import type { Deps } from "../../deps";
 import { toRfc3339 } from "../../lib/time";
-import { resend } from "./fan-out";
+import { resend } from "./resend";
 import type { ReplayTask } from "../../domain/tasks";
 
 /** Events handed to the webhook's object per task. */

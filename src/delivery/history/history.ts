@@ -11,7 +11,8 @@
  * either way. A failed flush is retried with a growing pause.
  */
 import { writeHistory } from "../../db/queries/events";
-import type { AttemptRecord, EventRow } from "../../db/schema";
+import type { EventRow } from "../../db/schema";
+import type { AttemptRecord } from "../../domain/event";
 import type { Deps } from "../../deps";
 import { describeError } from "../../lib/log";
 import type { HeldEvent } from "../webhook-object/held-events";

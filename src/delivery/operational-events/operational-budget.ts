@@ -15,7 +15,7 @@
  */
 import { countPlacedAfter, placeInTally } from "../../db/queries/operational-tally";
 import type { Deps } from "../../deps";
-import type { Publication } from "../../ingest/publish";
+import type { NewMessage } from "../../domain/message";
 import { toRfc3339 } from "../../lib/time";
 import type { OperationalEvent } from "./operations";
 
@@ -29,18 +29,18 @@ export function minuteOf(timestamp: string): string {
 
 /** What becomes of an event: published as it is, in a summary's stead, or only counted. */
 export type Budgeted =
-  | { key: string; publication: Publication }
+  | { key: string; message: NewMessage }
   /** Counted, and nothing to publish: settled. */
-  | { key: string; publication: null }
+  | { key: string; message: null }
   /** Carries its minute's summary, which cannot be sent before the minute is over: try again later. */
-  | { key: string; publication: "later" };
+  | { key: string; message: "later" };
 
 /** The operational event as the message the operations application receives. */
-export function publicationOf(
+export function newMessageOf(
   opsId: string,
   event: { type: string; timestamp: string; data: Record<string, unknown> },
   key: string,
-): Publication {
+): NewMessage {
   return {
     applicationId: opsId,
     eventType: event.type,
@@ -71,11 +71,11 @@ export async function budget(
   return Promise.all(
     unique.map(async (e): Promise<Budgeted> => {
       const place = places.get(e.key) ?? Number.POSITIVE_INFINITY;
-      if (place <= cap) return { key: e.key, publication: publicationOf(opsId, e, e.key) };
-      if (place > cap + 1) return { key: e.key, publication: null };
+      if (place <= cap) return { key: e.key, message: newMessageOf(opsId, e, e.key) };
+      if (place > cap + 1) return { key: e.key, message: null };
       const since = minuteOf(e.timestamp);
       const until = Date.parse(since) + MINUTE_MS;
-      if (now < until) return { key: e.key, publication: "later" };
+      if (now < until) return { key: e.key, message: "later" };
       const types = await countPlacedAfter(deps.db, e.applicationId, since, cap);
       const summary = {
         type: "operational.suppressed",
@@ -89,7 +89,7 @@ export async function budget(
         },
       };
       const key = `hookrelay:operational.suppressed:${e.applicationId}:${since}`;
-      return { key: e.key, publication: publicationOf(opsId, summary, key) };
+      return { key: e.key, message: newMessageOf(opsId, summary, key) };
     }),
   );
 }

@@ -20,7 +20,8 @@
 import { getApplication, getApplicationByUid } from "../../db/queries/applications";
 import type { WebhookRow } from "../../db/schema";
 import type { Deps } from "../../deps";
-import { type Publication, publish } from "../../ingest/publish";
+import type { NewMessage } from "../../domain/message";
+import { publish } from "../../ingest/publish";
 import { toRfc3339 } from "../../lib/time";
 import type { Circuit } from "../policy/circuit";
 import { budget, minuteOf } from "./operational-budget";
@@ -147,14 +148,14 @@ export async function publishOperational(deps: Deps, events: OperationalEvent[])
     opsId,
     events.filter((e) => e.applicationId !== opsId),
   );
-  const wanted: { key: string; publication: Publication }[] = [];
+  const wanted: { key: string; message: NewMessage }[] = [];
   for (const b of budgeted) {
-    if (b.publication === null) settled.add(b.key);
-    else if (b.publication !== "later") wanted.push({ key: b.key, publication: b.publication });
+    if (b.message === null) settled.add(b.key);
+    else if (b.message !== "later") wanted.push({ key: b.key, message: b.message });
   }
   const results = await publish(
     deps,
-    wanted.map((w) => w.publication),
+    wanted.map((w) => w.message),
   );
   results.forEach((result, i) => {
     const w = wanted[i]!;
@@ -165,7 +166,7 @@ export async function publishOperational(deps: Deps, events: OperationalEvent[])
       settled.add(w.key);
     } else {
       deps.log("info", "operational event waits for its key to be free", {
-        type: w.publication.eventType,
+        type: w.message.eventType,
       });
     }
   });

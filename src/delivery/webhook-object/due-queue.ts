@@ -3,7 +3,8 @@
  * in publication order, and those waiting for a later time (retries). Pure
  * bookkeeping on the object's clock; the object leases what it takes.
  */
-import type { HeldEvent, QueuedEvent } from "./held-events";
+import type { Event } from "../../domain/event";
+import type { HeldEvent } from "./held-events";
 
 export class DueQueue {
   /** Events that may go now, in publication order (message id, then event id). */
@@ -81,7 +82,7 @@ export class DueQueue {
 }
 
 /** Publication order: message id (UUIDv7, time-ordered), then event id. */
-function byPublication(a: QueuedEvent, b: QueuedEvent): number {
+function byPublication(a: Event, b: Event): number {
   if (a.messageId !== b.messageId) return a.messageId < b.messageId ? -1 : 1;
   return a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0;
 }

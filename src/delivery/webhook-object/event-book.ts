@@ -10,7 +10,8 @@ import type { Deps } from "../../deps";
 import { toRfc3339 } from "../../lib/time";
 import { usage } from "../../lib/usage";
 import { DueQueue } from "./due-queue";
-import { type HeldEvent, HeldEvents, type LastAnswer, type QueuedEvent } from "./held-events";
+import type { Event, ResentEvent } from "../../domain/event";
+import { type HeldEvent, HeldEvents } from "./held-events";
 import type { Dispatched } from "../attempt/dispatch";
 import { boundedLog, FLUSH_MS, HistoryWriter, type Recorded } from "../history/history";
 import type { WebhookStore } from "./webhook-store";
@@ -39,23 +40,23 @@ export class EventBook {
     this.held = new HeldEvents(store, (event) => this.due.add(event, this.now()));
   }
 
-  /** The items neither held (in memory; in storage too when asked) nor settled of late. */
-  notHeld(items: QueuedEvent[], inStorage: boolean): QueuedEvent[] {
-    const ids = items.map((e) => e.eventId);
+  /** The events neither held (in memory; in storage too when asked) nor settled of late. */
+  notHeld(events: Event[], inStorage: boolean): Event[] {
+    const ids = events.map((e) => e.eventId);
     const held = inStorage ? this.held.holding(ids) : new Set(ids.filter((id) => this.held.get(id)));
-    return items.filter((e) => !held.has(e.eventId) && !this.recent.has(e.eventId));
+    return events.filter((e) => !held.has(e.eventId) && !this.recent.has(e.eventId));
   }
 
   /** Holds a hand-over's events (checked with notHeld), due now. */
-  handOver(items: QueuedEvent[]): void {
-    this.held.addHandover(items, 0);
+  handOver(events: Event[]): void {
+    this.held.addHandover(events, 0);
   }
 
   /** Holds finished events for one more manual attempt each, due now; returns those taken. */
-  resend(items: (QueuedEvent & Pick<LastAnswer, "httpStatusCode" | "errorMessage">)[]): HeldEvent[] {
+  resend(events: ResentEvent[]): HeldEvent[] {
     const now = this.now();
     const taken = this.held.addWaiting(
-      items.map((item) => ({ ...item, maxAttempts: item.maxAttempts + 1, manual: true, updatedAt: toRfc3339(now) })),
+      events.map((e) => ({ ...e, maxAttempts: e.maxAttempts + 1, manual: true, updatedAt: toRfc3339(now) })),
       now,
     );
     for (const event of taken) this.recent.delete(event.eventId);

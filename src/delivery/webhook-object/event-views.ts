@@ -8,7 +8,8 @@ import { type EventFilter, getEvent, listEvents } from "../../db/queries/events"
 import type { AttemptRow, EventRow } from "../../db/schema";
 import type { Deps } from "../../deps";
 import { toRfc3339 } from "../../lib/time";
-import type { HeldEvent, HeldEvents, LastAnswer, QueuedEvent } from "./held-events";
+import type { Event, LastAnswer } from "../../domain/event";
+import type { HeldEvent, HeldEvents } from "./held-events";
 import type { HistoryWriter } from "../history/history";
 
 /** What the views read from the object. */
@@ -100,7 +101,7 @@ export class EventViews {
    * A held event as the API shows it: its last attempt's answer, and when
    * it can really go next (its own time, or the circuit's reopening).
    */
-  private view(event: QueuedEvent & Partial<LastAnswer & Pick<HeldEvent, "dueAt">>): EventRow {
+  private view(event: Event & Partial<LastAnswer & Pick<HeldEvent, "dueAt">>): EventRow {
     const next = Math.max(event.dueAt ?? 0, this.source.openUntil() ?? 0);
     return {
       webhookId: this.source.webhookId() ?? "",

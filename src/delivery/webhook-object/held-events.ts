@@ -28,38 +28,12 @@
  * storage and is loaded as the backlog drains, so a webhook that falls far
  * behind costs storage, not memory.
  */
-import type { AttemptRecord } from "../../db/schema";
+import type { Event, LastAnswer } from "../../domain/event";
 import { jsonChunks } from "../../lib/json-chunks";
 import type { WebhookStore } from "./webhook-store";
 
-/** An event handed to the webhook's object, with what it needs to be sent. */
-export type QueuedEvent = {
-  eventId: string;
-  messageId: string;
-  eventType: string;
-  /** The payload's JSON text, exactly as published. */
-  payload: string;
-  messageCreatedAt: string;
-  resourceType: string | null;
-  resourceId: string | null;
-  /** The event's own creation time. */
-  createdAt: string;
-  /** Attempts already made (the event's `delivery_attempts`). */
-  attempts: number;
-  /** Those attempts, oldest first, as far as they are kept (see history.ts). */
-  attemptLog: AttemptRecord[];
-  maxAttempts: number;
-  /** One attempt, never rescheduled (manual retry, recover, test). */
-  manual: boolean;
-  /** The API request that caused this delivery, for the logs. */
-  requestId: string;
-};
-
-/** What the events API showed of an event last: its last attempt's answer. */
-export type LastAnswer = { httpStatusCode: number; errorMessage: string; updatedAt: string };
-
 /** An event held, with its state while in flight. */
-export type HeldEvent = QueuedEvent &
+export type HeldEvent = Event &
   LastAnswer & {
     /** Epoch ms (on the object's clock) when it may go next. */
     dueAt: number;
@@ -140,13 +114,13 @@ export class HeldEvents {
   }
 
   /** Stores a hand-over (events not held, in order) in one row, and loads it if the budget allows. */
-  addHandover(items: QueuedEvent[], dueAt: number): void {
+  addHandover(items: Event[], dueAt: number): void {
     if (items.length === 0) return;
     // A row holds at most 2 MB: a large hand-over takes a few.
     for (const json of jsonChunks(items)) {
       const seq = this.store.insertInbox(json);
       if (this.unloadedInbox.length > 0 || this.overBudget()) this.unloadedInbox.push(seq);
-      else this.loadInbox(seq, { items: JSON.parse(json) as QueuedEvent[], settled: [] }, dueAt);
+      else this.loadInbox(seq, { items: JSON.parse(json) as Event[], settled: [] }, dueAt);
     }
   }
 
@@ -155,7 +129,7 @@ export class HeldEvents {
    * events API showed of them: durable at once, whatever the budget. An
    * event held already is left alone; returns those taken.
    */
-  addWaiting(items: (QueuedEvent & LastAnswer)[], dueAt: number): HeldEvent[] {
+  addWaiting(items: (Event & LastAnswer)[], dueAt: number): HeldEvent[] {
     const held = this.holding(items.map((i) => i.eventId));
     const taken = items
       .filter((item) => !held.has(item.eventId))
@@ -231,8 +205,8 @@ export class HeldEvents {
   }
 
   /** Events held in storage but not in memory, read without loading them (rare: a long backlog). */
-  peekUnloaded(): QueuedEvent[] {
-    const out: QueuedEvent[] = [];
+  peekUnloaded(): Event[] {
+    const out: Event[] = [];
     if (this.isFullyLoaded()) return out;
     for (const seq of this.unloadedInbox) {
       const row = this.store.readInbox(seq);
@@ -285,7 +259,7 @@ export class HeldEvents {
   }
 
   /** Loads the row's events that are still waiting; the settled ones stay settled. */
-  private loadInbox(seq: number, row: { items: QueuedEvent[]; settled: string[] }, dueAt: number): void {
+  private loadInbox(seq: number, row: { items: Event[]; settled: string[] }, dueAt: number): void {
     const settled = new Set(row.settled);
     const open = new Set<string>();
     for (const item of row.items) {

@@ -35,16 +35,12 @@ import { Deadlines } from "../attempt/deadlines";
 import { type Dispatched, dispatch } from "../attempt/dispatch";
 import { EventBook } from "./event-book";
 import { EventViews } from "./event-views";
-import type { HeldEvent, LastAnswer, QueuedEvent } from "./held-events";
+import type { Event, ResentEvent } from "../../domain/event";
+import type { HeldEvent } from "./held-events";
 import { SlidingWindow } from "../policy/rate-limit";
 import { meteredSql } from "../../db/object-sql";
 import { WebhookHealth } from "./webhook-health";
 import { WebhookStore } from "./webhook-store";
-
-export type { QueuedEvent } from "./held-events";
-
-/** An event to send once more, with what the events API showed of it last. */
-export type ResendItem = QueuedEvent & Pick<LastAnswer, "httpStatusCode" | "errorMessage">;
 
 /** How long one alarm may keep launching attempts before it hands over to the next. */
 const PUMP_BUDGET_MS = 60_000;
@@ -98,10 +94,10 @@ export class WebhookDO extends DurableObject<Env> {
    * `again` (a task redelivered, a message re-sent after a restart) may name
    * events settled long ago: those D1 has recorded are skipped too.
    */
-  async enqueue(webhookId: string, items: QueuedEvent[], again = false): Promise<void> {
+  async enqueue(webhookId: string, events: Event[], again = false): Promise<void> {
     usage.doRequests += 1;
     this.rememberWebhook(webhookId);
-    let fresh = this.book.notHeld(items, again);
+    let fresh = this.book.notHeld(events, again);
     if (again && fresh.length > 0) {
       const recorded = await recordedEventIds(this.deps.db, webhookId, fresh.map((e) => e.eventId));
       // Looked at again: the object may have taken some while D1 answered.
@@ -116,10 +112,10 @@ export class WebhookDO extends DurableObject<Env> {
    * each held in a row of its own with its last answer; D1 is not touched
    * until the outcome. Returns them as shown; an event held is left alone.
    */
-  async resend(webhookId: string, items: ResendItem[]): Promise<EventRow[]> {
+  async resend(webhookId: string, events: ResentEvent[]): Promise<EventRow[]> {
     usage.doRequests += 1;
     this.rememberWebhook(webhookId);
-    const taken = this.book.resend(items);
+    const taken = this.book.resend(events);
     await this.kick();
     return this.views.peek(taken.map((e) => e.eventId));
   }

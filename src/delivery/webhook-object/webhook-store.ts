@@ -12,11 +12,11 @@
  *
  * Statements are synchronous: those of one turn commit together.
  */
-import type { QueuedEvent } from "./held-events";
+import type { Event } from "../../domain/event";
 import type { SqlRunner } from "../../db/object-sql";
 
 /** An inbox row as stored: its events, and the ids of those settled. */
-export type InboxRow = { items: QueuedEvent[]; settled: string[] };
+export type InboxRow = { items: Event[]; settled: string[] };
 
 /** The rows a query about many ids takes them in: one JSON parameter. */
 const IDS = "(SELECT value FROM json_each(?))";
@@ -58,7 +58,7 @@ export class WebhookStore {
       "SELECT items, settled FROM inbox WHERE seq = ?",
       seq,
     )[0];
-    return row ? { items: JSON.parse(row.items) as QueuedEvent[], settled: JSON.parse(row.settled) as string[] } : null;
+    return row ? { items: JSON.parse(row.items) as Event[], settled: JSON.parse(row.settled) as string[] } : null;
   }
 
   /** Records which of the row's events are settled: one row written, however many. */

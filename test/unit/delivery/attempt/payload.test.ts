@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { type DeliveryMessage, renderBody } from "../../../../src/delivery/attempt/payload";
+import { renderBody } from "../../../../src/delivery/attempt/payload";
 
-const message: DeliveryMessage = {
+const message: Parameters<typeof renderBody>[1] = {
   id: "01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00",
   eventType: "charge.success",
   payload: '{"amount":1000,  "currency":"NGN"}',

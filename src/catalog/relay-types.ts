@@ -5,7 +5,7 @@
  * their names, and RELAY_REQUIRE_EVENT_TYPES lets webhooks subscribe to them.
  * The relay publishes them past the API, so the catalog never judges them.
  */
-import type { OperationalEvent } from "../delivery/operational-events/operations";
+import type { OperationalEvent } from "../domain/operational-event";
 
 /** Every operational type, checked by the compiler: a new one missing here fails the build. */
 const OPERATIONAL: Record<OperationalEvent["type"], true> = {

@@ -12,10 +12,9 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
-import type { Filter } from "../delivery/filter";
 import { type AttemptRecord, DELIVERY_STATUSES, type DeliveryStatus } from "../domain/event";
 import type { RetryPolicy } from "../domain/retry-policy";
-import { SIGNATURE_SCHEMES } from "../delivery/attempt/signing";
+import { SIGNATURE_SCHEMES } from "../domain/signature-schemes";
 
 export const applications = sqliteTable(
   "applications",
@@ -51,8 +50,8 @@ export const webhooks = sqliteTable(
     rateLimitPerSecond: integer("rate_limit_per_second"),
     payloadFormat: text("payload_format", { enum: ["raw", "jsonapi"] }).notNull(),
     metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
-    // Null: every message of its event types (SPEC §7.5, src/delivery/filter.ts).
-    filter: text("filter", { mode: "json" }).$type<Filter>(),
+    // A filter (SPEC §7.5, src/delivery/filter.ts); null: every message of its event types.
+    filter: text("filter", { mode: "json" }).$type<Record<string, unknown>>(),
     secret: text("secret").notNull(),
     // During a rotation the old secret keeps signing until this time.
     previousSecret: text("previous_secret"),

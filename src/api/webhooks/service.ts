@@ -17,12 +17,8 @@ import { type Event, eventFieldsOf } from "../../domain/event";
 import { eventIdFor } from "../../domain/event-ids";
 import { matchesFilter } from "../../delivery/filter";
 import { jwks, openColumn, opens, sealedKeyPair } from "../../delivery/attempt/credentials";
-import {
-  generateSecret,
-  type SignatureScheme,
-  signsWithKey,
-  signsWithSecret,
-} from "../../delivery/attempt/signing";
+import { generateSecret } from "../../delivery/attempt/signing";
+import { type SignatureScheme, signsWithKey, signsWithSecret } from "../../domain/signature-schemes";
 import { type Deps, webhookObject } from "../../deps";
 import { conflict, forbidden, notFound, unprocessable } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";

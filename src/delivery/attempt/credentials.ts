@@ -5,16 +5,10 @@
  * (src/security/secrets-at-rest.ts).
  */
 import type { WebhookRow } from "../../db/schema";
+import { signsWithKey, signsWithSecret } from "../../domain/signature-schemes";
 import { toRfc3339 } from "../../lib/time";
 import { type SecretBox, UnreadableSecretError } from "../../security/secrets-at-rest";
-import {
-  createSigner,
-  generateKeyPair,
-  publicJwk,
-  type Signer,
-  signsWithKey,
-  signsWithSecret,
-} from "./signing";
+import { createSigner, generateKeyPair, publicJwk, type Signer } from "./signing";
 
 /** The columns that hold `whsec_`/`whsk_` material, each stored sealed. */
 export const SEALED_COLUMNS = ["secret", "previousSecret", "privateKey", "previousPrivateKey"] as const;

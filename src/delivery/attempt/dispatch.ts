@@ -4,7 +4,7 @@
  * records nothing: the object applies the outcome (src/delivery/webhook-do.ts).
  */
 import type { WebhookRow } from "../../db/schema";
-import type { AttemptRecord } from "../../domain/event";
+import type { AttemptRecord, Event } from "../../domain/event";
 import type { Deps } from "../../deps";
 import { uuidv7 } from "../../lib/ids";
 import { toRfc3339, unixSeconds } from "../../lib/time";
@@ -12,7 +12,6 @@ import { usage } from "../../lib/usage";
 import { USER_AGENT } from "../../version";
 import { type AttemptResult, sendAttempt } from "./attempt";
 import type { Deadlines } from "./deadlines";
-import type { HeldEvent } from "../webhook-object/held-events";
 import { decideOutcome, type Outcome } from "./outcome";
 import { renderBody } from "./payload";
 import type { Signer } from "./signing";
@@ -32,7 +31,7 @@ export type Dispatched = {
 export async function dispatch(
   deps: Deps,
   webhook: WebhookRow,
-  event: HeldEvent,
+  event: Event,
   sign: Signer,
   deadlines: Deadlines,
 ): Promise<Dispatched> {

@@ -10,12 +10,6 @@ const PRIVATE_PREFIX = "whsk_";
 const PUBLIC_PREFIX = "whpk_";
 const encoder = new TextEncoder();
 
-export const SIGNATURE_SCHEMES = ["v1", "v1a", "v1+v1a"] as const;
-export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
-
-export const signsWithSecret = (scheme: SignatureScheme) => scheme !== "v1a";
-export const signsWithKey = (scheme: SignatureScheme) => scheme !== "v1";
-
 /** A fresh secret: `whsec_` and 24 random bytes in base64, as Svix issues them. */
 export function generateSecret(): string {
   return PREFIX + toBase64(randomBytes(24));

@@ -15,7 +15,6 @@ import type { EventRow } from "../../db/schema";
 import type { AttemptRecord } from "../../domain/event";
 import type { Deps } from "../../deps";
 import { describeError } from "../../lib/log";
-import type { HeldEvent } from "../webhook-object/held-events";
 
 /** Outcomes buffered before a flush starts at once. */
 export const FLUSH_COUNT = 100;
@@ -23,7 +22,8 @@ export const FLUSH_COUNT = 100;
 export const FLUSH_MS = 200;
 const MAX_RETRY_MS = 30_000;
 
-export type Recorded = { event: HeldEvent; row: EventRow };
+/** An outcome to write: the event's row, and the event (as its object holds it) that settles once it is written. */
+export type Recorded<E> = { event: E; row: EventRow };
 
 /**
  * Attempts an event's row keeps: the first and the latest. An event that
@@ -38,10 +38,10 @@ export function boundedLog(log: AttemptRecord[]): AttemptRecord[] {
   return [log[0]!, ...log.slice(log.length - MAX_LOGGED_ATTEMPTS + 1)];
 }
 
-export class HistoryWriter {
-  private buffer: Recorded[] = [];
+export class HistoryWriter<E extends { eventId: string }> {
+  private buffer: Recorded<E>[] = [];
   /** The buffer by event id, for the events API and the pump's look-ups. */
-  private readonly byEvent = new Map<string, Recorded>();
+  private readonly byEvent = new Map<string, Recorded<E>>();
   private flushing: Promise<void> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private failures = 0;
@@ -49,7 +49,7 @@ export class HistoryWriter {
   constructor(
     private readonly deps: () => Deps,
     /** Called with what a flush wrote, so it can be released from storage. */
-    private readonly onWritten: (written: Recorded[]) => void,
+    private readonly onWritten: (written: Recorded<E>[]) => void,
   ) {}
 
   get size(): number {
@@ -61,11 +61,11 @@ export class HistoryWriter {
     return this.buffer.map((r) => r.row);
   }
 
-  find(eventId: string): Recorded | undefined {
+  find(eventId: string): Recorded<E> | undefined {
     return this.byEvent.get(eventId);
   }
 
-  add(recorded: Recorded): void {
+  add(recorded: Recorded<E>): void {
     this.buffer.push(recorded);
     this.byEvent.set(recorded.event.eventId, recorded);
     if (this.buffer.length >= FLUSH_COUNT) this.schedule(0);

@@ -4,7 +4,7 @@
  * of attempts. Approximate by design: a crash loses at most the last few
  * seconds of stats, never an event.
  */
-import type { WebhookStats } from "../../api/webhooks/schemas";
+import type { WebhookStats } from "../../domain/webhook-stats";
 import { HOUR_MS } from "../../lib/time";
 import {
   emptyHistogram,
@@ -13,24 +13,27 @@ import {
   STATS_WINDOW_HOURS,
   summariseStats,
 } from "./stats";
-import type { SqlRunner } from "../../db/object-sql";
 
 /** Buffered hours are written at most this often. */
 const FLUSH_MS = 5_000;
+
+/** Where the rollups are kept: the webhook object's storage (src/delivery/webhook-object/webhook-store.ts). */
+export type StatsStore = {
+  /** The stored histogram of `hour`, if the hour has a row. */
+  statsHistogram(hour: number): number[] | null;
+  /** Adds counts to `hour`'s row (made if missing) and sets its histogram. */
+  addStats(hour: number, add: Omit<HourStats, "histogram">, histogram: number[]): void;
+  deleteStatsBefore(hour: number): void;
+  clearStats(): void;
+  /** The stored hours after `hour`. */
+  statsAfter(hour: number): [number, HourStats][];
+};
 
 export class StatsBuffer {
   private readonly buffer = new Map<number, HourStats>();
   private flushedAt = 0;
 
-  constructor(private readonly run: SqlRunner) {
-    run(`CREATE TABLE IF NOT EXISTS stats (
-      hour INTEGER PRIMARY KEY,
-      attempts INTEGER NOT NULL,
-      succeeded INTEGER NOT NULL,
-      failed INTEGER NOT NULL,
-      histogram TEXT NOT NULL
-    )`);
-  }
+  constructor(private readonly store: StatsStore) {}
 
   /** Adds one attempt to its hour; `finished` says how it ended its event, if it did. */
   add(at: number, durationMs: number, finished: "success" | "failed" | null): void {
@@ -53,33 +56,19 @@ export class StatsBuffer {
   /** Writes the buffered hours, one row each, and drops hours long out of the window. */
   flush(): void {
     this.flushedAt = Date.now();
-    for (const [hour, add] of this.buffer) {
-      const stored = this.run<{ histogram: string }>(
-        "SELECT histogram FROM stats WHERE hour = ?",
-        hour,
-      )[0];
-      const histogram = stored ? (JSON.parse(stored.histogram) as number[]) : emptyHistogram();
-      add.histogram.forEach((n, i) => {
+    for (const [hour, { histogram: added, ...counts }] of this.buffer) {
+      const histogram = this.store.statsHistogram(hour) ?? emptyHistogram();
+      added.forEach((n, i) => {
         histogram[i] = (histogram[i] ?? 0) + n;
       });
-      this.run(
-        `INSERT INTO stats (hour, attempts, succeeded, failed, histogram) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (hour) DO UPDATE SET attempts = attempts + excluded.attempts,
-           succeeded = succeeded + excluded.succeeded, failed = failed + excluded.failed,
-           histogram = excluded.histogram`,
-        hour,
-        add.attempts,
-        add.succeeded,
-        add.failed,
-        JSON.stringify(histogram),
-      );
-      this.run("DELETE FROM stats WHERE hour < ?", hour - 2 * STATS_WINDOW_HOURS);
+      this.store.addStats(hour, counts, histogram);
+      this.store.deleteStatsBefore(hour - 2 * STATS_WINDOW_HOURS);
     }
     this.buffer.clear();
   }
 
   clear(): void {
-    this.run("DELETE FROM stats");
+    this.store.clearStats();
     this.buffer.clear();
   }
 
@@ -90,23 +79,7 @@ export class StatsBuffer {
     waiting: { pending: number; retrying: number },
   ): WebhookStats {
     const nowHour = Math.floor(now / HOUR_MS);
-    const stored = this.run<{
-      hour: number;
-      attempts: number;
-      succeeded: number;
-      failed: number;
-      histogram: string;
-    }>(
-      "SELECT hour, attempts, succeeded, failed, histogram FROM stats WHERE hour > ?",
-      nowHour - STATS_WINDOW_HOURS,
-    );
-    const rollups: [number, HourStats][] = [
-      ...stored.map(({ hour, histogram, ...counts }): [number, HourStats] => [
-        hour,
-        { ...counts, histogram: JSON.parse(histogram) as number[] },
-      ]),
-      ...this.buffer,
-    ];
+    const rollups = [...this.store.statsAfter(nowHour - STATS_WINDOW_HOURS), ...this.buffer];
     return summariseStats(webhookId, rollups, nowHour, waiting);
   }
 }

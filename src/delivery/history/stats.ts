@@ -4,7 +4,7 @@
  * history is. Latency percentiles come from a log-scale histogram
  * (buckets 2^(1/4) apart, so any percentile is within about 10 %).
  */
-import type { WebhookStats } from "../../api/webhooks/schemas";
+import type { WebhookStats } from "../../domain/webhook-stats";
 import { HOUR_MS, toRfc3339 } from "../../lib/time";
 
 export const STATS_WINDOW_HOURS = 24;

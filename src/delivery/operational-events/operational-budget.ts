@@ -17,7 +17,7 @@ import { countPlacedAfter, placeInTally } from "../../db/queries/operational-tal
 import type { Deps } from "../../deps";
 import type { NewMessage } from "../../domain/message";
 import { toRfc3339 } from "../../lib/time";
-import type { OperationalEvent } from "./operations";
+import type { OperationalEvent } from "../../domain/operational-event";
 
 export const MINUTE_MS = 60_000;
 

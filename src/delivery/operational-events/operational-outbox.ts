@@ -8,8 +8,17 @@
  */
 import type { Deps } from "../../deps";
 import { describeError } from "../../lib/log";
-import { type OperationalEvent, publishOperational } from "./operations";
-import type { WebhookStore } from "../webhook-object/webhook-store";
+import type { OperationalEvent } from "../../domain/operational-event";
+import { publishOperational } from "./operations";
+
+/** Where the outbox keeps its events: the webhook object's storage (src/delivery/webhook-object/webhook-store.ts). */
+export type OutboxStore = {
+  operationalCount(): number;
+  /** Keeps an event; answers false when one with its key is kept already. */
+  insertOperational(key: string, body: string): boolean;
+  operationalBodies(): string[];
+  deleteOperational(key: string): void;
+};
 
 export class OperationalOutbox {
   /** Events stored and not yet published. */
@@ -19,7 +28,7 @@ export class OperationalOutbox {
   private again = false;
 
   constructor(
-    private readonly store: WebhookStore,
+    private readonly store: OutboxStore,
     private readonly deps: () => Deps,
     /** For the logs. */
     private readonly webhookId: () => string | null,

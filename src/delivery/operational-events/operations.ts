@@ -21,21 +21,11 @@ import { getApplication, getApplicationByUid } from "../../db/queries/applicatio
 import type { WebhookRow } from "../../db/schema";
 import type { Deps } from "../../deps";
 import type { NewMessage } from "../../domain/message";
+import type { OperationalEvent } from "../../domain/operational-event";
 import { publish } from "../../ingest/publish";
 import { toRfc3339 } from "../../lib/time";
 import type { Circuit } from "../policy/circuit";
 import { budget, minuteOf } from "./operational-budget";
-
-export type OperationalEvent = {
-  /** The idempotency key it is published under; the same for the same transition. */
-  key: string;
-  type: "webhook.disabled" | "webhook.failing" | "webhook.recovered" | "event.exhausted";
-  /** RFC 3339: when the transition happened. */
-  timestamp: string;
-  /** The application it is about: nothing is published about the operations application's own. */
-  applicationId: string;
-  data: Record<string, unknown>;
-};
 
 type WebhookRef = Pick<WebhookRow, "id" | "applicationId">;
 

@@ -21,7 +21,7 @@ const RECENT_IDS = 20_000;
 
 export class EventBook {
   readonly held: HeldEvents;
-  readonly history: HistoryWriter;
+  readonly history: HistoryWriter<HeldEvent>;
   private readonly due = new DueQueue();
   /** Events with an attempt in flight. */
   private readonly leased = new Set<string>();
@@ -146,7 +146,7 @@ export class EventBook {
   }
 
   /** D1 has these outcomes: they settle in storage, in the same transaction, and are remembered a while. */
-  private settle(written: Recorded[]): void {
+  private settle(written: Recorded<HeldEvent>[]): void {
     this.onSettled();
     for (const { event } of written) {
       if (this.held.get(event.eventId) !== event) continue;

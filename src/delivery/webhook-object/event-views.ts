@@ -15,7 +15,7 @@ import type { HistoryWriter } from "../history/history";
 /** What the views read from the object. */
 export type ViewSource = {
   held: HeldEvents;
-  history: HistoryWriter;
+  history: HistoryWriter<HeldEvent>;
   deps: () => Deps;
   webhookId: () => string | null;
   /** Until when the circuit holds every event back (deps clock); null while closed. */

@@ -19,7 +19,6 @@
  * needs to outlive it.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { WebhookStats } from "../../api/webhooks/schemas";
 import { type EventFilter, recordedEventIds } from "../../db/queries/events";
 import { getWebhook } from "../../db/queries/webhooks";
 import type { AttemptRow, EventRow, WebhookRow } from "../../db/schema";
@@ -36,6 +35,7 @@ import { type Dispatched, dispatch } from "../attempt/dispatch";
 import { EventBook } from "./event-book";
 import { EventViews } from "./event-views";
 import type { Event, ResentEvent } from "../../domain/event";
+import type { WebhookStats } from "../../domain/webhook-stats";
 import type { HeldEvent } from "./held-events";
 import { SlidingWindow } from "../policy/rate-limit";
 import { meteredSql } from "../../db/object-sql";
@@ -75,10 +75,9 @@ export class WebhookDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.deps = makeDeps(env);
-    const run = meteredSql(ctx.storage);
-    this.store = new WebhookStore(run);
+    this.store = new WebhookStore(meteredSql(ctx.storage));
     this.webhookId = this.store.readMeta<string>("webhook_id");
-    this.health = new WebhookHealth(this.store, run, () => this.deps, () => this.webhookId);
+    this.health = new WebhookHealth(this.store, () => this.deps, () => this.webhookId);
     this.book = new EventBook(this.store, () => this.deps, () => this.webhookId, () => this.health.save());
     this.views = new EventViews({
       held: this.book.held,

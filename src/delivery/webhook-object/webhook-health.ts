@@ -14,7 +14,6 @@ import type { HeldEvent } from "./held-events";
 import { OperationalOutbox } from "../operational-events/operational-outbox";
 import { circuitEvents, eventExhausted, webhookDisabled } from "../operational-events/operations";
 import type { Outcome } from "../attempt/outcome";
-import type { SqlRunner } from "../../db/object-sql";
 import { StatsBuffer } from "../history/stats-buffer";
 import type { WebhookStore } from "./webhook-store";
 
@@ -36,12 +35,11 @@ export class WebhookHealth {
 
   constructor(
     private readonly store: WebhookStore,
-    run: SqlRunner,
     private readonly deps: () => Deps,
     webhookId: () => string | null,
   ) {
     this.current = store.readMeta<Circuit>("circuit") ?? CLOSED;
-    this.stats = new StatsBuffer(run);
+    this.stats = new StatsBuffer(store);
     this.outbox = new OperationalOutbox(store, deps, webhookId);
   }
 

@@ -1,6 +1,6 @@
 /**
  * @module The webhook object's SQLite: its tables and every statement the
- * object runs on them (the hourly stats keep theirs, stats-buffer.ts).
+ * object runs on them.
  *
  * - `meta`: the webhook's id and its circuit.
  * - `inbox`: one row per hand-over, however many events it carries, and the
@@ -9,11 +9,15 @@
  * - `waiting`: one row per event that needs more than one attempt (a retry,
  *   a manual re-send), keyed by event id, its state and attempts in the row.
  * - `operational`: operational events not yet published (operational-outbox.ts).
+ * - `stats`: one row per hour of attempts, for the stats (stats-buffer.ts).
  *
  * Statements are synchronous: those of one turn commit together.
  */
-import type { Event } from "../../domain/event";
 import type { SqlRunner } from "../../db/object-sql";
+import type { Event } from "../../domain/event";
+import type { HourStats } from "../history/stats";
+import type { StatsStore } from "../history/stats-buffer";
+import type { OutboxStore } from "../operational-events/operational-outbox";
 
 /** An inbox row as stored: its events, and the ids of those settled. */
 export type InboxRow = { items: Event[]; settled: string[] };
@@ -21,7 +25,7 @@ export type InboxRow = { items: Event[]; settled: string[] };
 /** The rows a query about many ids takes them in: one JSON parameter. */
 const IDS = "(SELECT value FROM json_each(?))";
 
-export class WebhookStore {
+export class WebhookStore implements StatsStore, OutboxStore {
   constructor(private readonly run: SqlRunner) {
     run("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     run(
@@ -29,6 +33,13 @@ export class WebhookStore {
     );
     run("CREATE TABLE IF NOT EXISTS waiting (event_id TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID");
     run("CREATE TABLE IF NOT EXISTS operational (key TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID");
+    run(`CREATE TABLE IF NOT EXISTS stats (
+      hour INTEGER PRIMARY KEY,
+      attempts INTEGER NOT NULL,
+      succeeded INTEGER NOT NULL,
+      failed INTEGER NOT NULL,
+      histogram TEXT NOT NULL
+    )`);
   }
 
   readMeta<T>(key: string): T | null {
@@ -137,5 +148,39 @@ export class WebhookStore {
 
   deleteOperational(key: string): void {
     this.run("DELETE FROM operational WHERE key = ?", key);
+  }
+
+  statsHistogram(hour: number): number[] | null {
+    const row = this.run<{ histogram: string }>("SELECT histogram FROM stats WHERE hour = ?", hour)[0];
+    return row ? (JSON.parse(row.histogram) as number[]) : null;
+  }
+
+  addStats(hour: number, add: Omit<HourStats, "histogram">, histogram: number[]): void {
+    this.run(
+      `INSERT INTO stats (hour, attempts, succeeded, failed, histogram) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (hour) DO UPDATE SET attempts = attempts + excluded.attempts,
+         succeeded = succeeded + excluded.succeeded, failed = failed + excluded.failed,
+         histogram = excluded.histogram`,
+      hour,
+      add.attempts,
+      add.succeeded,
+      add.failed,
+      JSON.stringify(histogram),
+    );
+  }
+
+  deleteStatsBefore(hour: number): void {
+    this.run("DELETE FROM stats WHERE hour < ?", hour);
+  }
+
+  clearStats(): void {
+    this.run("DELETE FROM stats");
+  }
+
+  statsAfter(hour: number): [number, HourStats][] {
+    return this.run<{ hour: number; attempts: number; succeeded: number; failed: number; histogram: string }>(
+      "SELECT hour, attempts, succeeded, failed, histogram FROM stats WHERE hour > ?",
+      hour,
+    ).map(({ hour, histogram, ...counts }) => [hour, { ...counts, histogram: JSON.parse(histogram) as number[] }]);
   }
 }

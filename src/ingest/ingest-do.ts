@@ -13,12 +13,13 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { getMessage } from "../db/queries/messages";
-import { meteredSql, type SqlRunner } from "../db/object-sql";
+import { meteredSql } from "../db/object-sql";
 import type { Message } from "../domain/message";
 import { type Deps, makeDeps } from "../deps";
 import type { Env } from "../env";
 import { DAY_MS, HOUR_MS } from "../lib/time";
 import { sendToQueue } from "./enqueue";
+import { IngestStore } from "./ingest-store";
 import { describeError } from "../lib/log";
 import { usage } from "../lib/usage";
 
@@ -35,8 +36,6 @@ export type IngestResult =
   /** Another publish with the same key is in progress. */
   | { status: 409 };
 
-
-type OutboxRow = { slot: string; message_id: string; body: string | null; created_at: number };
 
 /** A message to store in its slot, and whether this object sends it to the queue. */
 type OutboxWrite = {
@@ -60,7 +59,7 @@ function slotOf(message: Pick<Message, "id" | "idempotencyKey">): string {
 
 export class IngestDO extends DurableObject<Env> {
   deps: Deps;
-  private readonly run: SqlRunner;
+  private readonly store: IngestStore;
   /** Slots being sent right now: a second publish with the same key waits its turn (409). */
   private readonly sending = new Set<string>();
   /** Rows waiting for the next write, with their callers (see write). */
@@ -79,22 +78,9 @@ export class IngestDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.deps = makeDeps(env);
-    this.run = meteredSql(ctx.storage);
-    // Keyed by slot without a rowid: one write per message in, one out.
-    this.run(`CREATE TABLE IF NOT EXISTS outbox (
-      slot TEXT PRIMARY KEY,
-      message_id TEXT NOT NULL,
-      body TEXT,
-      created_at INTEGER NOT NULL
-    ) WITHOUT ROWID`);
-    this.run("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-    this.shard =
-      this.run<{ value: string }>("SELECT value FROM meta WHERE key = 'shard'")[0]?.value ?? null;
-    for (const row of this.run<{ slot: string; created_at: number }>(
-      "SELECT slot, created_at FROM outbox WHERE body IS NOT NULL",
-    )) {
-      this.unconfirmed.set(row.slot, row.created_at);
-    }
+    this.store = new IngestStore(meteredSql(ctx.storage));
+    this.shard = this.store.readShard();
+    for (const row of this.store.unconfirmedSlots()) this.unconfirmed.set(row.slot, row.created_at);
   }
 
   /**
@@ -193,10 +179,11 @@ export class IngestDO extends DurableObject<Env> {
         const answers = waiting.map(({ rows }) => {
           try {
             return rows.map((row) => {
-              const stored = this.store(row);
+              const { slot, message, body, at, replaceBefore } = row;
+              const stored = this.store.storeMessage(slot, message.id, body, at, replaceBefore);
               if (stored) {
-                this.unconfirmed.set(row.slot, row.at);
-                if (row.send) outgoing.push(row.message);
+                this.unconfirmed.set(slot, at);
+                if (row.send) outgoing.push(message);
               }
               return stored;
             });
@@ -245,12 +232,8 @@ export class IngestDO extends DurableObject<Env> {
       (slot.startsWith(KEY_SLOT) ? keyed : plain).push([slot, m.id]);
       this.unconfirmed.delete(slot);
     }
-    // (slot, message_id) IN (…) is a primary-key search per pair.
-    const pairs = "(slot, message_id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))";
-    if (keyed.length > 0) {
-      this.run(`UPDATE outbox SET body = NULL WHERE body IS NOT NULL AND ${pairs}`, JSON.stringify(keyed));
-    }
-    if (plain.length > 0) this.run(`DELETE FROM outbox WHERE ${pairs}`, JSON.stringify(plain));
+    if (keyed.length > 0) this.store.keepKeysOnly(keyed);
+    if (plain.length > 0) this.store.deleteRows(plain);
   }
 
   /** The payloads of messages that travelled by reference. */
@@ -258,12 +241,7 @@ export class IngestDO extends DurableObject<Env> {
     usage.doRequests += 1;
     const found: Record<string, string> = {};
     for (const id of ids) {
-      for (const row of this.run<{ body: string }>(
-        "SELECT body FROM outbox WHERE message_id = ? AND body IS NOT NULL",
-        id,
-      )) {
-        found[id] = (JSON.parse(row.body) as Message).payload;
-      }
+      for (const body of this.store.bodiesOf(id)) found[id] = (JSON.parse(body) as Message).payload;
     }
     return found;
   }
@@ -288,10 +266,10 @@ export class IngestDO extends DurableObject<Env> {
     this.alarmArmed = false;
     const now = this.deps.now().getTime();
     if (this.shard) await this.resend(this.shard, now - RESEND_AFTER_MS);
-    this.run("DELETE FROM outbox WHERE body IS NULL AND created_at < ?", now - KEY_TTL_MS);
+    this.store.deleteKeysBefore(now - KEY_TTL_MS);
     // The alarm runs on the real clock; `now` may be a test's.
     if (this.unconfirmed.size > 0) await this.armAlarm(Date.now() + RESEND_AFTER_MS);
-    else if (this.run("SELECT 1 FROM outbox LIMIT 1").length > 0) await this.armAlarm(Date.now() + HOUR_MS);
+    else if (!this.store.isEmpty()) await this.armAlarm(Date.now() + HOUR_MS);
   }
 
   /** Sends unconfirmed messages accepted before `before` to the queue again. */
@@ -299,7 +277,7 @@ export class IngestDO extends DurableObject<Env> {
     const slots = [...this.unconfirmed].filter(([, at]) => at < before).map(([slot]) => slot);
     const messages: Message[] = [];
     for (const slot of slots) {
-      const row = this.run<Pick<OutboxRow, "body">>("SELECT body FROM outbox WHERE slot = ?", slot)[0];
+      const row = this.store.row(slot);
       if (row?.body) messages.push(JSON.parse(row.body) as Message);
       else this.unconfirmed.delete(slot);
     }
@@ -313,27 +291,9 @@ export class IngestDO extends DurableObject<Env> {
     return messages.length;
   }
 
-  /** Stores a row unless its slot holds one accepted after `replaceBefore`; answers whether it did. */
-  private store(row: OutboxWrite): boolean {
-    return (
-      this.run(
-        `INSERT INTO outbox (slot, message_id, body, created_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (slot) DO UPDATE SET message_id = excluded.message_id,
-           body = excluded.body, created_at = excluded.created_at
-         WHERE outbox.created_at <= ?
-         RETURNING 1`,
-        row.slot,
-        row.message.id,
-        row.body,
-        row.at,
-        row.replaceBefore,
-      ).length > 0
-    );
-  }
-
   /** The key's first message if it is younger than 24 hours. */
   private async firstWithKey(slot: string, now: number): Promise<Message | null> {
-    const row = this.run<OutboxRow>("SELECT * FROM outbox WHERE slot = ?", slot)[0];
+    const row = this.store.row(slot);
     if (!row || row.created_at <= now - KEY_TTL_MS) return null;
     if (row.body) return JSON.parse(row.body) as Message;
     // Recorded already: D1 has it.
@@ -346,10 +306,7 @@ export class IngestDO extends DurableObject<Env> {
   private rememberShard(shard: string): void {
     if (this.shard === shard) return;
     this.shard = shard;
-    this.run(
-      "INSERT INTO meta (key, value) VALUES ('shard', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      shard,
-    );
+    this.store.writeShard(shard);
   }
 
   private async armAlarm(at: number): Promise<void> {

@@ -1,17 +1,21 @@
 /**
  * @module One attempt of one held event, in Svix's worker steps: prepare
  * (render the body, sign it), send, and decide what the answer means. It
- * records nothing: the object applies the outcome (src/delivery/webhook-do.ts).
+ * records nothing: the object applies the outcome
+ * (src/delivery/webhook-object/webhook-do.ts).
  */
 import type { WebhookRow } from "../../db/schema";
 import type { AttemptRecord, Event } from "../../domain/event";
 import type { Deps } from "../../deps";
 import { uuidv7 } from "../../lib/ids";
 import { toRfc3339, unixSeconds } from "../../lib/time";
+import { describeError } from "../../lib/log";
 import { usage } from "../../lib/usage";
+import { secretBox } from "../../security/secrets-at-rest";
 import { USER_AGENT } from "../../version";
 import { type AttemptResult, sendAttempt } from "./attempt";
-import type { Deadlines } from "./deadlines";
+import { SignerCache } from "./credentials";
+import { Deadlines } from "./deadlines";
 import { decideOutcome, type Outcome } from "./outcome";
 import { renderBody } from "./payload";
 import type { Signer } from "./signing";
@@ -24,11 +28,38 @@ export type Dispatched = {
 };
 
 /**
- * Prepares, signs (with the webhook's signer, built once per webhook version)
- * and sends the event's next attempt, within the object's deadlines; never
- * throws for the receiver's sake.
+ * A webhook object's sender: its signer, decrypted and imported once per
+ * webhook version rather than per attempt, and one timer for its attempts'
+ * deadlines.
  */
-export async function dispatch(
+export class Dispatcher {
+  private readonly signers = new SignerCache();
+  private readonly deadlines = new Deadlines();
+
+  /**
+   * The event's next attempt, made; null when it could not be prepared (no
+   * usable key: logged), for it is never sent unsigned.
+   */
+  async send(deps: Deps, webhook: WebhookRow, event: Event): Promise<Dispatched | null> {
+    try {
+      const sign = await this.signers.get(webhook, deps.now(), () => secretBox(deps.settings));
+      return await dispatch(deps, webhook, event, sign, this.deadlines);
+    } catch (error) {
+      deps.log("error", "preparing an attempt failed", {
+        webhook_id: webhook.id,
+        event_id: event.eventId,
+        ...describeError(error),
+      });
+      return null;
+    }
+  }
+}
+
+/**
+ * Prepares, signs and sends the event's next attempt, within the object's
+ * deadlines; never throws for the receiver's sake.
+ */
+async function dispatch(
   deps: Deps,
   webhook: WebhookRow,
   event: Event,

@@ -21,6 +21,10 @@ export const FLUSH_COUNT = 100;
 /** The longest an outcome waits in the buffer. */
 export const FLUSH_MS = 200;
 const MAX_RETRY_MS = 30_000;
+/** Buffered outcomes past which no new attempt starts until D1 takes them (D1 is down). */
+const MAX_UNWRITTEN = 1_000;
+/** Unwritten outcomes get the object's alarm this often too, should the writer's timer be lost. */
+const ALARM_RETRY_MS = 5_000;
 
 /** An outcome to write: the event's row, and the event (as its object holds it) that settles once it is written. */
 export type Recorded<E> = { event: E; row: EventRow };
@@ -54,6 +58,16 @@ export class HistoryWriter<E extends { eventId: string }> {
 
   get size(): number {
     return this.buffer.length;
+  }
+
+  /** Whether so many outcomes wait for D1 that no new attempt should start. */
+  get full(): boolean {
+    return this.buffer.length >= MAX_UNWRITTEN;
+  }
+
+  /** When the object's alarm should come for unwritten outcomes, if any wait (`now`'s clock). */
+  wakeAt(now: number): number | null {
+    return this.buffer.length > 0 ? now + ALARM_RETRY_MS : null;
   }
 
   /** Outcomes not yet written, as the events API should show them. */

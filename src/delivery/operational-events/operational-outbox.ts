@@ -20,6 +20,9 @@ export type OutboxStore = {
   deleteOperational(key: string): void;
 };
 
+/** Unpublished events get the object's alarm this often. */
+const RETRY_MS = 30_000;
+
 export class OperationalOutbox {
   /** Events stored and not yet published. */
   private stored: number;
@@ -36,9 +39,9 @@ export class OperationalOutbox {
     this.stored = store.operationalCount();
   }
 
-  /** Events stored and not yet published. */
-  get pending(): number {
-    return this.stored;
+  /** When the object's alarm should come to publish again, if events wait (`now`'s clock). */
+  wakeAt(now: number): number | null {
+    return this.stored > 0 ? now + RETRY_MS : null;
   }
 
   /** Stores the events (in the caller's step), then publishes without waiting. */

@@ -5,6 +5,7 @@
  * of an event's state goes through here; the object (webhook-do.ts) decides
  * when to send and applies what an attempt answered.
  */
+import { recordedEventIds } from "../../db/queries/events";
 import type { EventRow } from "../../db/schema";
 import type { Deps } from "../../deps";
 import { toRfc3339 } from "../../lib/time";
@@ -40,16 +41,27 @@ export class EventBook {
     this.held = new HeldEvents(store, (event) => this.due.add(event, this.now()));
   }
 
+  /**
+   * Holds a hand-over's events, due now, but for those held or settled of
+   * late. A hand-over made `again` (a task redelivered, a message re-sent
+   * after a restart) may name events settled long ago: those D1 has
+   * recorded are skipped too.
+   */
+  async handOver(webhookId: string, events: Event[], again: boolean): Promise<void> {
+    let fresh = this.notHeld(events, again);
+    if (again && fresh.length > 0) {
+      const recorded = await recordedEventIds(this.deps().db, webhookId, fresh.map((e) => e.eventId));
+      // Looked at again: the object may have taken some while D1 answered.
+      fresh = this.notHeld(fresh, true).filter((e) => !recorded.has(e.eventId));
+    }
+    this.held.addHandover(fresh, 0);
+  }
+
   /** The events neither held (in memory; in storage too when asked) nor settled of late. */
-  notHeld(events: Event[], inStorage: boolean): Event[] {
+  private notHeld(events: Event[], inStorage: boolean): Event[] {
     const ids = events.map((e) => e.eventId);
     const held = inStorage ? this.held.holding(ids) : new Set(ids.filter((id) => this.held.get(id)));
     return events.filter((e) => !held.has(e.eventId) && !this.recent.has(e.eventId));
-  }
-
-  /** Holds a hand-over's events (checked with notHeld), due now. */
-  handOver(events: Event[]): void {
-    this.held.addHandover(events, 0);
   }
 
   /** Holds finished events for one more manual attempt each, due now; returns those taken. */

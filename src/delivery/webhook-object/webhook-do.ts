@@ -3,42 +3,31 @@
  * to that webhook's URL, and the scheduler of its attempts: at most
  * `max_in_flight` at once, within `rate_limit_per_second`, in publication
  * order for `fifo`, behind a circuit breaker, retried on the policy's
- * schedule (alarms have no 12-hour limit, unlike queue delays).
+ * schedule (alarms have no 12-hour limit, unlike queue delays). Here: the
+ * scheduler and the RPC surface; its parts are this folder's other files
+ * (docs/ARCHITECTURE.md, "The webhook object").
  *
- * Its parts: the book of events it holds, in storage and memory, with the
- * history writer that records their outcomes in D1 (event-book.ts and what
- * it uses), one attempt (dispatch.ts), the hourly stats (stats-buffer.ts),
- * its operational events (operational-outbox.ts), what the events API reads
- * from it (event-views.ts), and its SQLite (webhook-store.ts).
- *
- * Concurrency: the SQLite API is synchronous, so every state change between
- * two awaits is atomic. Only the pump (run from the alarm, one at a time)
- * launches attempts; RPC calls that arrive while an attempt awaits fetch()
- * only add events and wake it. An attempt leases its event in memory before
- * its first await: a new instance has nothing in flight, so a lease never
- * needs to outlive it.
+ * Concurrency without locks (docs/ARCHITECTURE.md): a state change between
+ * two awaits is atomic; only the pump launches attempts, RPCs add events and
+ * wake it; an event is leased in memory before its attempt's first await.
  */
 import { DurableObject } from "cloudflare:workers";
-import { type EventFilter, recordedEventIds } from "../../db/queries/events";
+import { meteredSql } from "../../db/object-sql";
+import type { EventFilter } from "../../db/queries/events";
 import { getWebhook } from "../../db/queries/webhooks";
 import type { AttemptRow, EventRow, WebhookRow } from "../../db/schema";
 import { type Deps, makeDeps } from "../../deps";
-import type { Env } from "../../env";
-import { describeError } from "../../lib/log";
-import { toRfc3339 } from "../../lib/time";
-import { currentIsolateId, type Usage, usage } from "../../lib/usage";
-import { secretBox } from "../../security/secrets-at-rest";
-import { admit, type Circuit } from "../policy/circuit";
-import { SignerCache } from "../attempt/credentials";
-import { Deadlines } from "../attempt/deadlines";
-import { type Dispatched, dispatch } from "../attempt/dispatch";
-import { EventBook } from "./event-book";
-import { EventViews } from "./event-views";
 import type { Event, ResentEvent } from "../../domain/event";
 import type { WebhookStats } from "../../domain/webhook-stats";
-import type { HeldEvent } from "./held-events";
+import type { Env } from "../../env";
+import { toRfc3339 } from "../../lib/time";
+import { currentIsolateId, type Usage, usage } from "../../lib/usage";
+import { Dispatcher } from "../attempt/dispatch";
+import { admit, type Circuit } from "../policy/circuit";
 import { SlidingWindow } from "../policy/rate-limit";
-import { meteredSql } from "../../db/object-sql";
+import { EventBook } from "./event-book";
+import { EventViews } from "./event-views";
+import type { HeldEvent } from "./held-events";
 import { WebhookHealth } from "./webhook-health";
 import { WebhookStore } from "./webhook-store";
 
@@ -48,11 +37,6 @@ const PUMP_BUDGET_MS = 60_000;
 const CONFIG_TTL_MS = 60_000;
 /** An attempt that could not even be prepared is tried again after this long. */
 const PREPARE_RETRY_MS = 30_000;
-/** Buffered outcomes past which no new attempt starts until D1 takes them (D1 is down). */
-const MAX_UNWRITTEN = 1_000;
-/** Unwritten outcomes and unpublished operational events are tried again this often. */
-const HISTORY_RETRY_MS = 5_000;
-const OPERATIONAL_RETRY_MS = 30_000;
 
 export class WebhookDO extends DurableObject<Env> {
   /** Replaced by tests to pin the clock, randomness or fetch. */
@@ -68,8 +52,7 @@ export class WebhookDO extends DurableObject<Env> {
   private kicked = false;
   private wake: (() => void) | null = null;
   private readonly window = new SlidingWindow();
-  private readonly signers = new SignerCache();
-  private readonly deadlines = new Deadlines();
+  private readonly dispatcher = new Dispatcher();
   private webhookId: string | null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -88,28 +71,17 @@ export class WebhookDO extends DurableObject<Env> {
     });
   }
 
-  /**
-   * Takes events for delivery; events held are skipped. A hand-over made
-   * `again` (a task redelivered, a message re-sent after a restart) may name
-   * events settled long ago: those D1 has recorded are skipped too.
-   */
+  /** Takes events for delivery, but for those held or settled (EventBook.handOver: `again`). */
   async enqueue(webhookId: string, events: Event[], again = false): Promise<void> {
     usage.doRequests += 1;
     this.rememberWebhook(webhookId);
-    let fresh = this.book.notHeld(events, again);
-    if (again && fresh.length > 0) {
-      const recorded = await recordedEventIds(this.deps.db, webhookId, fresh.map((e) => e.eventId));
-      // Looked at again: the object may have taken some while D1 answered.
-      fresh = this.book.notHeld(fresh, true).filter((e) => !recorded.has(e.eventId));
-    }
-    this.book.handOver(fresh);
+    await this.book.handOver(webhookId, events, again);
     await this.kick();
   }
 
   /**
-   * One more manual attempt for finished events (retry, recover, replay),
-   * each held in a row of its own with its last answer; D1 is not touched
-   * until the outcome. Returns them as shown; an event held is left alone.
+   * One more manual attempt for finished events (retry, recover, replay), each in a row of its own
+   * with its last answer, D1 untouched until the outcome. Returns them as shown; one held is left alone.
    */
   async resend(webhookId: string, events: ResentEvent[]): Promise<EventRow[]> {
     usage.doRequests += 1;
@@ -131,7 +103,10 @@ export class WebhookDO extends DurableObject<Env> {
     await this.settingsChanged();
     this.rememberWebhook(webhookId);
     this.health.disabled({ id: webhookId, applicationId }, "manual", at);
-    if (this.health.outbox.pending > 0 && !this.pumping) await this.armAlarm(Date.now() + OPERATIONAL_RETRY_MS);
+    const retry = this.health.outbox.wakeAt(Date.now());
+    if (retry === null || this.pumping) return;
+    const alarm = await this.ctx.storage.getAlarm();
+    if (alarm === null || alarm > retry) await this.ctx.storage.setAlarm(retry);
   }
 
   /** Makes sure held events will be attempted; the boot sweep calls it after a restart. */
@@ -157,14 +132,7 @@ export class WebhookDO extends DurableObject<Env> {
   /** The last 24 hours from the hourly rollups, and what waits now. */
   stats(webhookId: string): WebhookStats {
     usage.doRequests += 1;
-    return this.measuredStats(webhookId).stats;
-  }
-
-  /** The stats, and how many storage rows reading them took (bounded: the point of the rollups). */
-  measuredStats(webhookId: string): { stats: WebhookStats; rowsRead: number } {
-    const readBefore = usage.doRowsRead;
-    const stats = this.health.stats.summarise(webhookId, this.deps.now().getTime(), this.views.waitingCounts());
-    return { stats, rowsRead: usage.doRowsRead - readBefore };
+    return this.health.stats.summarise(webhookId, this.deps.now().getTime(), this.views.waitingCounts());
   }
 
   async listEvents(filter: EventFilter): Promise<EventRow[]> {
@@ -216,9 +184,8 @@ export class WebhookDO extends DurableObject<Env> {
   }
 
   /**
-   * Makes sure new events are seen: a running pump is told (and woken), else
-   * the alarm is set to now. Always set, never "already pending, skip": an
-   * alarm that reads as pending may be the one finishing right now.
+   * Makes sure new events are seen: a running pump is told (and woken), else the alarm is set to
+   * now. Always set, never "already pending, skip": an alarm pending may be the one finishing now.
    */
   private async kick(): Promise<void> {
     if (this.pumping) {
@@ -263,8 +230,11 @@ export class WebhookDO extends DurableObject<Env> {
       if (failed.length > 0) throw failed[0];
       let throttledMs = 0;
       if (!webhook) this.book.drop();
-      else if (!webhook.enabled) this.failHeld(webhook);
-      else if (Date.now() < deadline && this.book.history.size < MAX_UNWRITTEN) {
+      else if (!webhook.enabled) {
+        // A disabled webhook receives nothing: what it holds fails, for `recover` to bring back.
+        this.health.reset();
+        this.book.failAll(`webhook disabled (${webhook.disabledReason ?? "manual"})`, toRfc3339(this.deps.now()));
+      } else if (Date.now() < deadline && !this.book.history.full) {
         const now = this.deps.now().getTime();
         const rate = webhook.rateLimitPerSecond;
         const fifo = webhook.ordering === "fifo";
@@ -297,18 +267,9 @@ export class WebhookDO extends DurableObject<Env> {
   }
 
   private async attempt(webhook: WebhookRow, event: HeldEvent, probe: boolean): Promise<void> {
-    let dispatched: Dispatched;
-    try {
-      // Decrypted and imported once per webhook version, not per attempt.
-      const sign = await this.signers.get(webhook, this.deps.now(), () => secretBox(this.deps.settings));
-      dispatched = await dispatch(this.deps, webhook, event, sign, this.deadlines);
-    } catch (error) {
-      // Not sent (no usable key): try again later rather than hold it forever, never unsigned.
-      this.deps.log("error", "preparing an attempt failed", {
-        webhook_id: webhook.id,
-        event_id: event.eventId,
-        ...describeError(error),
-      });
+    const dispatched = await this.dispatcher.send(this.deps, webhook, event);
+    if (!dispatched) {
+      // Not sent (no usable key): try again later rather than hold it forever.
       if (this.book.unlease(event)) this.book.retryAt(event, this.deps.now().getTime() + PREPARE_RETRY_MS, false);
       return;
     }
@@ -320,20 +281,12 @@ export class WebhookDO extends DurableObject<Env> {
     if (disable && webhook.enabled) await this.health.disable(webhook, disable, at);
   }
 
-  /** A disabled webhook receives nothing: what it holds fails, for `recover` to bring back. */
-  private failHeld(webhook: WebhookRow): void {
-    this.health.reset();
-    this.book.failAll(`webhook disabled (${webhook.disabledReason ?? "manual"})`, toRfc3339(this.deps.now()));
-  }
-
   /** Arms the alarm for the next due event (no earlier than the circuit allows), unwritten outcomes, operational events. */
   private async scheduleNext(): Promise<void> {
     const now = this.deps.now().getTime();
-    const waits = [
-      this.book.nextDue(),
-      this.book.history.size > 0 ? now + HISTORY_RETRY_MS : null,
-      this.health.outbox.pending > 0 ? now + OPERATIONAL_RETRY_MS : null,
-    ].filter((t): t is number => t !== null);
+    const waits = [this.book.nextDue(), this.book.history.wakeAt(now), this.health.outbox.wakeAt(now)].filter(
+      (t): t is number => t !== null,
+    );
     if (waits.length === 0) {
       if (this.book.held.isEmpty()) await this.ctx.storage.deleteAlarm();
       else await this.ctx.storage.setAlarm(Date.now());
@@ -342,11 +295,5 @@ export class WebhookDO extends DurableObject<Env> {
     const due = Math.max(Math.min(...waits), this.health.circuit.openUntil ?? 0);
     // Due times are on the deps clock; the alarm runs on the real one.
     await this.ctx.storage.setAlarm(Date.now() + Math.max(0, due - now));
-  }
-
-  /** Arms the alarm for `at` unless it is armed sooner. */
-  private async armAlarm(at: number): Promise<void> {
-    const alarm = await this.ctx.storage.getAlarm();
-    if (alarm === null || alarm > at) await this.ctx.storage.setAlarm(at);
   }
 }

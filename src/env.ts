@@ -110,12 +110,14 @@ const settingsSchema = z
     mtlsCertificates: s.RELAY_MTLS_CERTIFICATES,
     /**
      * The application (its id or its uid) that receives the relay's own
-     * operational events (SPEC §7.7, src/delivery/operations.ts); null: none.
+     * operational events (SPEC §7.7,
+     * src/delivery/operational-events/operations.ts); null: none.
      */
     operationsApplication: s.RELAY_OPERATIONS_APPLICATION_ID || null,
     /**
      * Operational events published per source application and minute; beyond
-     * it they are counted and summarised (src/delivery/operational-budget.ts).
+     * it they are counted and summarised
+     * (src/delivery/operational-events/operational-budget.ts).
      */
     operationalEventsPerMinute: s.RELAY_OPERATIONAL_EVENTS_PER_MINUTE,
     /**

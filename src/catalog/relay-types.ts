@@ -17,7 +17,8 @@ const OPERATIONAL: Record<OperationalEvent["type"], true> = {
 
 export const RELAY_EVENT_TYPES: ReadonlySet<string> = new Set([
   "TEST_EVENT",
-  // The summary of operational events past their per-minute budget (src/delivery/operational-budget.ts).
+  // The summary of operational events past their per-minute budget
+  // (src/delivery/operational-events/operational-budget.ts).
   "operational.suppressed",
   ...Object.keys(OPERATIONAL),
 ]);

@@ -93,7 +93,7 @@ export const messages = sqliteTable("messages", {
   resourceId: text("resource_id"),
   createdAt: text("created_at").notNull(),
   // The webhooks it was fanned out to: its events' ids derive from them
-  // (src/delivery/event-ids.ts). Fan-out always writes it; the column stays
+  // (src/domain/event-ids.ts). Fan-out always writes it; the column stays
   // nullable only because making it NOT NULL would take a migration.
   webhookIds: text("webhook_ids", { mode: "json" }).$type<string[]>(),
 });
@@ -112,7 +112,8 @@ export const events = sqliteTable(
     errorMessage: text("error_message").notNull().default(""),
     nextAttemptAt: text("next_attempt_at"),
     // The event's attempts, oldest first, in its own row: written with the
-    // event in one statement, costing no row of their own (src/delivery/history.ts).
+    // event in one statement, costing no row of their own
+    // (src/delivery/history/history.ts).
     attemptLog: text("attempt_log", { mode: "json" }).$type<AttemptRecord[]>().notNull(),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
@@ -199,9 +200,10 @@ export const replays = sqliteTable("replays", {
 
 /**
  * Operational events (SPEC §7.7) counted per source application and minute
- * (src/delivery/operations.ts): an event's place in its minute decides whether
- * it is published, or counted and summarised. Keyed by the event's own key,
- * so an event published again keeps its place; kept a day (retention).
+ * (src/delivery/operational-events/operations.ts): an event's place in its
+ * minute decides whether it is published, or counted and summarised. Keyed
+ * by the event's own key, so an event published again keeps its place; kept
+ * a day (retention).
  */
 export const operationalTally = sqliteTable(
   "operational_tally",

@@ -1,6 +1,6 @@
 /**
  * @module The relay's periodic maintenance: the retention purge, and after a
- * restart the wake-up that re-sends what a local queue lost (src/delivery/sweep.ts).
+ * restart the wake-up that re-sends what a local queue lost (src/maintenance/sweep.ts).
  * The cron trigger runs it every minute (`npm start` calls the scheduled
  * handler the same way, and once at boot as "@restart"); `POST
  * /v1/maintenance` runs it on demand for operators.

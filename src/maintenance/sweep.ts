@@ -1,6 +1,6 @@
 /**
  * @module The safety net after a restart, run by the maintenance
- * (src/maintenance.ts). A local queue (`npm start`) lives in memory, so after
+ * (src/maintenance/run.ts). A local queue (`npm start`) lives in memory, so after
  * a restart nothing accepted earlier is in it: every ingest object re-sends
  * the messages it holds unconfirmed, and every webhook's object is woken so
  * that an alarm lost with the process is armed again. On Cloudflare the queue

@@ -1,5 +1,5 @@
 /**
- * Fan-out of a whole queue batch at once (src/delivery/fan-out.ts): the right
+ * Fan-out of a whole queue batch at once (src/delivery/fan-out/fan-out.ts): the right
  * events for every message, whatever applications and event types the batch
  * mixes, in a handful of D1 queries; nothing twice when the batch comes again.
  */

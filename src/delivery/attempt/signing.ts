@@ -86,7 +86,8 @@ export type SigningMaterial = {
 
 /**
  * Signs with keys imported once: build one per webhook version and keep it
- * (src/delivery/webhook-do.ts), so an attempt costs the signatures only.
+ * (credentials.ts's SignerCache, which dispatch.ts's Dispatcher holds), so
+ * an attempt costs the signatures only.
  */
 export type Signer = (webhookId: string, timestamp: number, body: string) => Promise<string>;
 

@@ -10,12 +10,12 @@
  * event, and the moment that identifies the transition), published as the
  * message's idempotency key: publishing it again, after a failure or a
  * crash, answers the first message and delivers nothing twice. The webhook's
- * object keeps events until they are published (src/delivery/webhook-do.ts).
+ * object keeps events until they are published (operational-outbox.ts).
  *
  * Bounded per source application: a `webhook.disabled` at most once a
  * minute per webhook and reason (its key names the minute, not the instant),
  * and at most RELAY_OPERATIONAL_EVENTS_PER_MINUTE events a minute, the rest
- * counted and summarised (src/delivery/operational-budget.ts).
+ * counted and summarised (src/delivery/operational-events/operational-budget.ts).
  */
 import { getApplication, getApplicationByUid } from "../../db/queries/applications";
 import type { WebhookRow } from "../../db/schema";

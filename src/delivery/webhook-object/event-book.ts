@@ -1,9 +1,9 @@
 /**
  * @module The webhook object's book of events: what it holds (held-events.ts),
  * in which order they may go (due-queue.ts), which are in flight, which
- * outcomes wait for D1 (history.ts), and which settled of late. Every change
- * of an event's state goes through here; the object (webhook-do.ts) decides
- * when to send and applies what an attempt answered.
+ * outcomes wait for D1 (../history/history.ts), and which settled of late.
+ * Every change of an event's state goes through here; the object
+ * (webhook-do.ts) decides when to send and applies what an attempt answered.
  */
 import { recordedEventIds } from "../../db/queries/events";
 import type { EventRow } from "../../db/schema";

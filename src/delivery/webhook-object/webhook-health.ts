@@ -1,8 +1,8 @@
 /**
  * @module What a webhook's attempts say about its health, as its object
- * keeps it: the circuit breaker (circuit.ts) and its storage, the hourly
- * stats (stats-buffer.ts), and the operational events that its transitions
- * and exhausted events mean (operations.ts, operational-outbox.ts).
+ * keeps it: the circuit breaker (../policy/circuit.ts) and its storage, the
+ * hourly stats (../history/stats-buffer.ts), and the operational events
+ * that its transitions and exhausted events mean (../operational-events/).
  */
 import { updateWebhook } from "../../db/queries/webhooks";
 import type { WebhookRow } from "../../db/schema";

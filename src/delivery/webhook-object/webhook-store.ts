@@ -8,8 +8,8 @@
  *   row of their own. The row goes once every event in it is settled.
  * - `waiting`: one row per event that needs more than one attempt (a retry,
  *   a manual re-send), keyed by event id, its state and attempts in the row.
- * - `operational`: operational events not yet published (operational-outbox.ts).
- * - `stats`: one row per hour of attempts, for the stats (stats-buffer.ts).
+ * - `operational`: operational events not yet published (../operational-events/operational-outbox.ts).
+ * - `stats`: one row per hour of attempts, for the stats (../history/stats-buffer.ts).
  *
  * Statements are synchronous: those of one turn commit together.
  */

@@ -4,47 +4,29 @@
  */
 import { z } from "@hono/zod-openapi";
 
+/** A wait of a policy: whole seconds, 30 days at most. */
+const seconds = (min: number) => z.number().int().min(min).max(30 * 86_400);
+const attemptsSchema = z.number().int().min(1).max(1000);
+
 export const scheduleRetryPolicySchema = z
-  .object({
-    schedule_seconds: z
-      .array(
-        z
-          .number()
-          .int()
-          .min(0)
-          .max(30 * 86_400),
-      )
-      .max(100),
-  })
+  .object({ schedule_seconds: z.array(seconds(0)).max(100) })
   .strict();
 
 export const fixedRetryPolicySchema = z
   .object({
     strategy: z.literal("fixed"),
-    interval_seconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(30 * 86_400),
-    max_attempts: z.number().int().min(1).max(1000),
+    interval_seconds: seconds(1),
+    max_attempts: attemptsSchema,
   })
   .strict();
 
 export const exponentialRetryPolicySchema = z
   .object({
     strategy: z.literal("exponential"),
-    initial_interval_seconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(30 * 86_400),
+    initial_interval_seconds: seconds(1),
     multiplier: z.number().min(1).max(100),
-    max_interval_seconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(30 * 86_400),
-    max_attempts: z.number().int().min(1).max(1000),
+    max_interval_seconds: seconds(1),
+    max_attempts: attemptsSchema,
   })
   .strict();
 

@@ -1,8 +1,8 @@
 /** @module Entry point: wires the API, the queue consumer, the cron and the Durable Object. */
 import { createApp } from "./app";
 import { consumeBatch } from "./delivery/consumer";
-import type { QueueTask } from "./domain/tasks";
 import { makeDeps } from "./deps";
+import type { QueueTask } from "./domain/tasks";
 import type { Env } from "./env";
 import { usage } from "./lib/usage";
 import { runMaintenance } from "./maintenance/run";

@@ -12,16 +12,16 @@
  * recorded, and an event's id derives from its message and webhook.
  */
 import { DurableObject } from "cloudflare:workers";
-import { getMessage } from "../db/queries/messages";
 import { meteredSql } from "../db/object-sql";
-import type { Message } from "../domain/message";
+import { getMessage } from "../db/queries/messages";
 import { type Deps, makeDeps } from "../deps";
+import type { Message } from "../domain/message";
 import type { Env } from "../env";
+import { describeError } from "../lib/log";
 import { DAY_MS, HOUR_MS } from "../lib/time";
+import { usage } from "../lib/usage";
 import { sendToQueue } from "./enqueue";
 import { IngestStore } from "./ingest-store";
-import { describeError } from "../lib/log";
-import { usage } from "../lib/usage";
 
 /** A message not confirmed after this long is sent to the queue again. */
 export const RESEND_AFTER_MS = 60_000;

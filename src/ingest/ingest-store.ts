@@ -13,7 +13,7 @@
 import type { SqlRunner } from "../db/object-sql";
 
 /** An outbox row as stored. */
-export type OutboxRow = { slot: string; message_id: string; body: string | null; created_at: number };
+type OutboxRow = { slot: string; message_id: string; body: string | null; created_at: number };
 
 /** (slot, message_id) IN (…) is a primary-key search per pair. */
 const PAIRS = "(slot, message_id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))";

@@ -4,9 +4,9 @@
  * No D1 write here, and no D1 read while the application is known to exist.
  */
 import { getApplication } from "../db/queries/applications";
-import type { Message, NewMessage } from "../domain/message";
 import { ingestObject } from "../deps";
 import type { Deps } from "../deps";
+import type { Message, NewMessage } from "../domain/message";
 import { uuidv7 } from "../lib/ids";
 import { describeError } from "../lib/log";
 import { toRfc3339 } from "../lib/time";

@@ -8,11 +8,11 @@
  */
 import { deleteExpiredPortalLinks } from "../db/queries/api-keys";
 import { deleteEvents } from "../db/queries/events";
+import { deleteMessages, oldestMessages } from "../db/queries/messages";
 import { deleteTallyBefore } from "../db/queries/operational-tally";
 import { deleteReplaysBefore } from "../db/queries/replays";
-import { deleteMessages, oldestMessages } from "../db/queries/messages";
-import { eventKeysOf } from "../domain/event-ids";
 import type { Deps } from "../deps";
+import { eventKeysOf } from "../domain/event-ids";
 import { uuidv7Floor } from "../lib/ids";
 import { DAY_MS, toRfc3339 } from "../lib/time";
 

@@ -5,10 +5,10 @@
  * handler the same way, and once at boot as "@restart"); `POST
  * /v1/maintenance` runs it on demand for operators.
  */
-import { type SweepResult, sweep } from "./sweep";
 import type { Deps } from "../deps";
 import { describeError } from "../lib/log";
 import { type PurgeResult, purgeHistory } from "./retention";
+import { type SweepResult, sweep } from "./sweep";
 
 type MaintenanceResult = SweepResult & { purged: PurgeResult };
 

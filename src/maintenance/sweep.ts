@@ -9,8 +9,8 @@
  */
 import { listApplicationIds } from "../db/queries/applications";
 import { listWebhookIds } from "../db/queries/webhooks";
-import { allIngestShards } from "../ingest/shards";
 import { type Deps, ingestObject, webhookObject } from "../deps";
+import { allIngestShards } from "../ingest/shards";
 
 const PAGE = 500;
 

@@ -6,15 +6,15 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, test } from "vitest";
-import worker from "../../src/index";
 import { createDb } from "../../src/db/client";
 import { meterD1, newUsage } from "../../src/db/metered";
 import { fanOut } from "../../src/delivery/fan-out/fan-out";
-import type { QueueTask } from "../../src/domain/tasks";
 import { makeDeps } from "../../src/deps";
+import type { QueueTask } from "../../src/domain/tasks";
+import worker from "../../src/index";
 import { api, createApplication, createWebhook } from "../helpers/api";
-import { eventually } from "../helpers/eventually";
 import { drained } from "../helpers/drain";
+import { eventually } from "../helpers/eventually";
 import { newHook } from "../helpers/hooks";
 import { accepted, publishTask } from "../helpers/tasks";
 

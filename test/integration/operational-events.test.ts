@@ -12,16 +12,16 @@ import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, inject, test } from "vitest";
 import { minuteOf } from "../../src/delivery/operational-events/operational-budget";
-import type { OperationalEvent } from "../../src/domain/operational-event";
 import { publishOperational } from "../../src/delivery/operational-events/operations";
 import { makeDeps } from "../../src/deps";
+import type { OperationalEvent } from "../../src/domain/operational-event";
+import type { IngestDO } from "../../src/ingest/ingest-do";
 import { DAY_MS, toRfc3339 } from "../../src/lib/time";
 import { purgeHistory } from "../../src/maintenance/retention";
 import { api, createApplication, createWebhook, listEvents, publish } from "../helpers/api";
 import { drained } from "../helpers/drain";
 import { eventually } from "../helpers/eventually";
 import { type Hook, newHook } from "../helpers/hooks";
-import type { IngestDO } from "../../src/ingest/ingest-do";
 import {
   advanceClock,
   alarmAt,

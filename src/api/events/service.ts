@@ -5,11 +5,11 @@
  */
 import { messagesInIdRange } from "../../db/queries/messages";
 import type { AttemptRow, EventRow, WebhookRow } from "../../db/schema";
-import type { DeliveryStatus } from "../../domain/event";
-import { eventIdFor, messageIdRange } from "../../domain/event-ids";
 import { resend } from "../../delivery/fan-out/resend";
 import { webhookObject } from "../../deps";
 import type { Deps } from "../../deps";
+import type { DeliveryStatus } from "../../domain/event";
+import { eventIdFor, messageIdRange } from "../../domain/event-ids";
 import { conflict, notFound } from "../../lib/errors";
 import { type Principal, requireAccess } from "../../security/principal";
 import { findWebhook } from "../webhooks/service";

@@ -1,9 +1,9 @@
 /** @module Webhook: an endpoint of an application, with its delivery settings. */
 import { z } from "@hono/zod-openapi";
 import type { WebhookRow } from "../../db/schema";
+import { isValidSecret } from "../../delivery/attempt/signing";
 import { type Filter, filterProblems } from "../../delivery/filter";
 import { retryPolicySchema } from "../../domain/retry-policy";
-import { isValidSecret } from "../../delivery/attempt/signing";
 import { SIGNATURE_SCHEMES, signsWithKey } from "../../domain/signature-schemes";
 import { webhookStatsShape } from "../../domain/webhook-stats";
 import { idSchema, instantSchema, metadataSchema, timestampSchema } from "../common";

@@ -13,13 +13,13 @@ import {
   type WebhookChanges,
 } from "../../db/queries/webhooks";
 import type { EventRow, WebhookRow } from "../../db/schema";
-import { type Event, eventFieldsOf } from "../../domain/event";
-import { eventIdFor } from "../../domain/event-ids";
-import { matchesFilter } from "../../delivery/filter";
 import { jwks, openColumn, opens, sealedKeyPair } from "../../delivery/attempt/credentials";
 import { generateSecret } from "../../delivery/attempt/signing";
-import { type SignatureScheme, signsWithKey, signsWithSecret } from "../../domain/signature-schemes";
+import { matchesFilter } from "../../delivery/filter";
 import { type Deps, webhookObject } from "../../deps";
+import { type Event, eventFieldsOf } from "../../domain/event";
+import { eventIdFor } from "../../domain/event-ids";
+import { type SignatureScheme, signsWithKey, signsWithSecret } from "../../domain/signature-schemes";
 import { conflict, forbidden, notFound, unprocessable } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { DAY_MS, toRfc3339, unixSeconds } from "../../lib/time";
@@ -32,6 +32,7 @@ import {
 } from "../../security/principal";
 import { secretBox } from "../../security/secrets-at-rest";
 import { checkWebhookUrl } from "../../security/url-safety";
+import { WEBHOOK_DEFAULTS } from "./defaults";
 import {
   type createWebhookSchema,
   type filterTestSchema,
@@ -39,7 +40,6 @@ import {
   type updateWebhookSchema,
   type WebhookSecret,
 } from "./schemas";
-import { WEBHOOK_DEFAULTS } from "./defaults";
 
 /**
  * The webhook, if the principal's scope allows `access` (403 otherwise) and

@@ -2,8 +2,8 @@
  * @module One HTTP attempt: POST, bounded by a timeout, redirects not followed,
  * at most 4 KiB of the answer kept. Never throws: every outcome is a result.
  */
-import type { Deadlines } from "./deadlines";
 import { parseRetryAfter } from "../../domain/retry-policy";
+import type { Deadlines } from "./deadlines";
 
 export const RESPONSE_BODY_LIMIT = 4096;
 

@@ -5,11 +5,11 @@
  * (src/delivery/webhook-object/webhook-do.ts).
  */
 import type { WebhookRow } from "../../db/schema";
-import type { AttemptRecord, Event } from "../../domain/event";
 import type { Deps } from "../../deps";
+import type { AttemptRecord, Event } from "../../domain/event";
 import { uuidv7 } from "../../lib/ids";
-import { toRfc3339, unixSeconds } from "../../lib/time";
 import { describeError } from "../../lib/log";
+import { toRfc3339, unixSeconds } from "../../lib/time";
 import { usage } from "../../lib/usage";
 import { secretBox } from "../../security/secrets-at-rest";
 import { USER_AGENT } from "../../version";

@@ -1,6 +1,6 @@
 /** @module What an attempt's result means for its event: pure, so each rule is testable alone. */
-import { type AttemptResult, isSuccess } from "./attempt";
 import { nextDelayMs, type RetryPolicy } from "../../domain/retry-policy";
+import { type AttemptResult, isSuccess } from "./attempt";
 
 export type Outcome = {
   deliveryStatus: "success" | "retrying" | "failed";

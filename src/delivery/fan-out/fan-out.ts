@@ -11,14 +11,14 @@ import { insertMessages, recordedMessageIds } from "../../db/queries/messages";
 import { listEnabledWebhooks } from "../../db/queries/webhooks";
 import type { WebhookRow } from "../../db/schema";
 import { type Deps, ingestObject, webhookObject } from "../../deps";
-import { describeError } from "../../lib/log";
-import { toRfc3339 } from "../../lib/time";
 import { type Event, eventFieldsOf } from "../../domain/event";
 import { eventIdFor } from "../../domain/event-ids";
-import { type FilterSubject, matchesFilter } from "../filter";
 import type { Message } from "../../domain/message";
 import { maxAttempts } from "../../domain/retry-policy";
 import type { PublishTask } from "../../domain/tasks";
+import { describeError } from "../../lib/log";
+import { toRfc3339 } from "../../lib/time";
+import { type FilterSubject, matchesFilter } from "../filter";
 
 /**
  * Payload characters one hand-over RPC carries at most: 8 Mi characters are

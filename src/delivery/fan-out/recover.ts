@@ -1,8 +1,8 @@
 /** @module Bulk recovery: re-send a webhook's failed events created in a window. */
 import { failedIn, pageSelected } from "../../db/queries/events";
 import type { Deps } from "../../deps";
-import { resend } from "./resend";
 import type { RecoverTask } from "../../domain/tasks";
+import { resend } from "./resend";
 
 const PAGE = 100;
 

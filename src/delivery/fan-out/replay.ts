@@ -8,9 +8,9 @@ import { pageSelected } from "../../db/queries/events";
 import { advanceReplay, getReplay } from "../../db/queries/replays";
 import { getWebhook } from "../../db/queries/webhooks";
 import type { Deps } from "../../deps";
+import type { ReplayTask } from "../../domain/tasks";
 import { toRfc3339 } from "../../lib/time";
 import { resend } from "./resend";
-import type { ReplayTask } from "../../domain/tasks";
 
 /** Events handed to the webhook's object per task. */
 export const REPLAY_PAGE = 500;

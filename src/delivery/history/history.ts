@@ -12,8 +12,8 @@
  */
 import { writeHistory } from "../../db/queries/events";
 import type { EventRow } from "../../db/schema";
-import type { AttemptRecord } from "../../domain/event";
 import type { Deps } from "../../deps";
+import type { AttemptRecord } from "../../domain/event";
 import { describeError } from "../../lib/log";
 
 /** Outcomes buffered before a flush starts at once. */

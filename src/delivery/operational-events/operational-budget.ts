@@ -16,8 +16,8 @@
 import { countPlacedAfter, placeInTally } from "../../db/queries/operational-tally";
 import type { Deps } from "../../deps";
 import type { NewMessage } from "../../domain/message";
-import { toRfc3339 } from "../../lib/time";
 import type { OperationalEvent } from "../../domain/operational-event";
+import { toRfc3339 } from "../../lib/time";
 
 export const MINUTE_MS = 60_000;
 

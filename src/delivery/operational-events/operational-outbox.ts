@@ -7,8 +7,8 @@
  * twice. Unset, nothing is stored.
  */
 import type { Deps } from "../../deps";
-import { describeError } from "../../lib/log";
 import type { OperationalEvent } from "../../domain/operational-event";
+import { describeError } from "../../lib/log";
 import { publishOperational } from "./operations";
 
 /** Where the outbox keeps its events: the webhook object's storage (src/delivery/webhook-object/webhook-store.ts). */

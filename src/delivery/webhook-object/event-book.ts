@@ -8,13 +8,13 @@
 import { recordedEventIds } from "../../db/queries/events";
 import type { EventRow } from "../../db/schema";
 import type { Deps } from "../../deps";
+import type { Event, ResentEvent } from "../../domain/event";
 import { toRfc3339 } from "../../lib/time";
 import { usage } from "../../lib/usage";
-import { DueQueue } from "./due-queue";
-import type { Event, ResentEvent } from "../../domain/event";
-import { type HeldEvent, HeldEvents } from "./held-events";
 import type { Dispatched } from "../attempt/dispatch";
 import { boundedLog, FLUSH_MS, HistoryWriter, type Recorded } from "../history/history";
+import { DueQueue } from "./due-queue";
+import { type HeldEvent, HeldEvents } from "./held-events";
 import type { WebhookStore } from "./webhook-store";
 
 /** Settled event ids remembered, so that a repeated hand-over is skipped without asking D1. */

@@ -7,10 +7,10 @@
 import { type EventFilter, getEvent, listEvents } from "../../db/queries/events";
 import type { AttemptRow, EventRow } from "../../db/schema";
 import type { Deps } from "../../deps";
-import { toRfc3339 } from "../../lib/time";
 import type { Event, LastAnswer } from "../../domain/event";
-import type { HeldEvent, HeldEvents } from "./held-events";
+import { toRfc3339 } from "../../lib/time";
 import type { HistoryWriter } from "../history/history";
+import type { HeldEvent, HeldEvents } from "./held-events";
 
 /** What the views read from the object. */
 export type ViewSource = {

@@ -9,12 +9,12 @@ import type { WebhookRow } from "../../db/schema";
 import type { Deps } from "../../deps";
 import { describeError } from "../../lib/log";
 import { type AttemptResult, isSuccess } from "../attempt/attempt";
-import { type Circuit, CLOSED, isFailing, recordResult, sameCircuit } from "../policy/circuit";
-import type { HeldEvent } from "./held-events";
-import { OperationalOutbox } from "../operational-events/operational-outbox";
-import { circuitEvents, eventExhausted, webhookDisabled } from "../operational-events/operations";
 import type { Outcome } from "../attempt/outcome";
 import { StatsBuffer } from "../history/stats-buffer";
+import { OperationalOutbox } from "../operational-events/operational-outbox";
+import { circuitEvents, eventExhausted, webhookDisabled } from "../operational-events/operations";
+import { type Circuit, CLOSED, isFailing, recordResult, sameCircuit } from "../policy/circuit";
+import type { HeldEvent } from "./held-events";
 import type { WebhookStore } from "./webhook-store";
 
 /** One attempt that ended, as the health bookkeeping needs it. */

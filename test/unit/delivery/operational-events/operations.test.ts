@@ -1,8 +1,8 @@
 /** Which circuit changes are operational events, that a transition's key is its own, and minutes. */
 import { describe, expect, test } from "vitest";
-import { CIRCUIT_THRESHOLD, CLOSED, recordResult } from "../../../../src/delivery/policy/circuit";
 import { minuteOf } from "../../../../src/delivery/operational-events/operational-budget";
 import { circuitEvents, eventExhausted, webhookDisabled } from "../../../../src/delivery/operational-events/operations";
+import { CIRCUIT_THRESHOLD, CLOSED, recordResult } from "../../../../src/delivery/policy/circuit";
 
 const webhook = { id: "w1", applicationId: "a1" };
 const at = (ms: number) => new Date(ms).toISOString();

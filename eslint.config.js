@@ -6,7 +6,7 @@ import tseslint from "typescript-eslint";
 
 /**
  * The layers of src/, lowest first (docs/ARCHITECTURE.md, "Layers"): a file
- * may import its own layer and those below it, never one above. `files` are
+ * may import its own layer and lower ones, never a higher one. `files` are
  * the layer's files; `names` how an import spells them, from src/ or, for
  * delivery's rooms, from delivery/ (folders are unique names in src/).
  * scripts/check-cycles.mjs finds circles, which layers alone do not forbid
@@ -44,12 +44,12 @@ const RULE = "@typescript-eslint/no-restricted-imports";
 /** An import that spells a file of `layer` named `name`, from whatever depth. */
 const spelled = (layer, name) => `^(\\./|(\\.\\./)+)${layer.room ? "(delivery/)?" : ""}${name}(/|$)`;
 
-/** What a layer's files may not import: any layer above; env.ts, the classes but type-only. */
+/** What a layer's files may not import: any higher layer; env.ts, the classes but type-only. */
 function layerRules(layer, index) {
   const patterns = LAYERS.slice(index + 1).flatMap((above) =>
     above.names.map((name, i) => ({
       regex: spelled(above, name),
-      message: `${above.files[i]} is a layer above ${layer.files.join(" and ")}: not to be imported from here (docs/ARCHITECTURE.md, "Layers").`,
+      message: `${above.files[i]} is a higher layer than ${layer.files.join(" and ")}: not to be imported from here (docs/ARCHITECTURE.md, "Layers").`,
     })),
   );
   if (!layer.files.includes(BINDINGS)) return { files: layer.files, rules: { [RULE]: ["error", { patterns }] } };

@@ -5,21 +5,18 @@
  */
 import { createDb, type Db } from "./db/client";
 import { meterD1 } from "./db/metered";
-import type { QueueTask } from "./delivery/tasks";
-import type { WebhookDO } from "./delivery/webhook-do";
-import type { IngestDO } from "./ingest/ingest-do";
-import { type Env, readSettings, type Settings } from "./env";
+import type { QueueTask } from "./domain/tasks";
+import { boundCertificates, type ClientCertificates, type Env, readSettings, type Settings } from "./env";
 import { uuidv7 } from "./lib/ids";
 import { createLogger, type Logger } from "./lib/log";
 import { usage } from "./lib/usage";
-import { boundCertificates, type ClientCertificates } from "./security/client-certificates";
 
 export type Deps = {
   db: Db;
   settings: Settings;
   queue: Queue<QueueTask>;
-  webhookObjects: DurableObjectNamespace<WebhookDO>;
-  ingestObjects: DurableObjectNamespace<IngestDO>;
+  webhookObjects: Env["WEBHOOK_DO"];
+  ingestObjects: Env["INGEST_DO"];
   now: () => Date;
   random: () => number;
   fetch: typeof fetch;

@@ -1,7 +1,12 @@
-/** @module The Worker's bindings and RELAY_* settings, parsed once per invocation. */
+/**
+ * @module The Worker's bindings and RELAY_* settings, parsed once per
+ * invocation. The one module that names the Durable Object classes below
+ * the entry point, type-only, for their stubs' RPC types: whatever calls an
+ * object reaches its class through `Env` (src/deps.ts), never by import.
+ */
 import { z } from "zod";
-import type { QueueTask } from "./delivery/tasks";
-import type { WebhookDO } from "./delivery/webhook-do";
+import type { WebhookDO } from "./delivery/webhook-object/webhook-do";
+import type { QueueTask } from "./domain/tasks";
 import type { IngestDO } from "./ingest/ingest-do";
 
 export type Env = {
@@ -29,6 +34,30 @@ export type Env = {
   /** "true": only event types in the catalog may be published or subscribed to. */
   RELAY_REQUIRE_EVENT_TYPES?: string;
 };
+
+export type ClientCertificates = ReadonlyMap<string, Fetcher>;
+
+/**
+ * Two-way TLS: the Worker's `[[mtls_certificates]]` bindings that webhooks
+ * may name. An mTLS binding looks like any other Fetcher in `env` (as do
+ * service bindings and the static assets), so the operator lists the
+ * certificate bindings in RELAY_MTLS_CERTIFICATES; a listed name counts only
+ * if the Worker really has a binding of that name with a `fetch`.
+ */
+export function boundCertificates(env: Env, names: string[]): ClientCertificates {
+  const bound = new Map<string, Fetcher>();
+  for (const name of names) {
+    const binding = (env as Record<string, unknown>)[name];
+    if (
+      typeof binding === "object" &&
+      binding !== null &&
+      typeof (binding as { fetch?: unknown }).fetch === "function"
+    ) {
+      bound.set(name, binding as Fetcher);
+    }
+  }
+  return bound;
+}
 
 const flag = z
   .enum(["true", "false", "1", "0", ""])
@@ -81,12 +110,14 @@ const settingsSchema = z
     mtlsCertificates: s.RELAY_MTLS_CERTIFICATES,
     /**
      * The application (its id or its uid) that receives the relay's own
-     * operational events (SPEC §7.7, src/delivery/operations.ts); null: none.
+     * operational events (SPEC §7.7,
+     * src/delivery/operational-events/operations.ts); null: none.
      */
     operationsApplication: s.RELAY_OPERATIONS_APPLICATION_ID || null,
     /**
      * Operational events published per source application and minute; beyond
-     * it they are counted and summarised (src/delivery/operational-budget.ts).
+     * it they are counted and summarised
+     * (src/delivery/operational-events/operational-budget.ts).
      */
     operationalEventsPerMinute: s.RELAY_OPERATIONAL_EVENTS_PER_MINUTE,
     /**

@@ -1,11 +1,11 @@
 /** @module Entry point: wires the API, the queue consumer, the cron and the Durable Object. */
 import { createApp } from "./app";
 import { consumeBatch } from "./delivery/consumer";
-import type { QueueTask } from "./delivery/tasks";
 import { makeDeps } from "./deps";
+import type { QueueTask } from "./domain/tasks";
 import type { Env } from "./env";
 import { usage } from "./lib/usage";
-import { runMaintenance } from "./maintenance";
+import { runMaintenance } from "./maintenance/run";
 
 const app = createApp();
 
@@ -22,5 +22,5 @@ export default {
   },
 } satisfies ExportedHandler<Env, QueueTask>;
 
-export { WebhookDO } from "./delivery/webhook-do";
+export { WebhookDO } from "./delivery/webhook-object/webhook-do";
 export { IngestDO } from "./ingest/ingest-do";

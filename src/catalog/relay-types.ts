@@ -5,7 +5,7 @@
  * their names, and RELAY_REQUIRE_EVENT_TYPES lets webhooks subscribe to them.
  * The relay publishes them past the API, so the catalog never judges them.
  */
-import type { OperationalEvent } from "../delivery/operations";
+import type { OperationalEvent } from "../domain/operational-event";
 
 /** Every operational type, checked by the compiler: a new one missing here fails the build. */
 const OPERATIONAL: Record<OperationalEvent["type"], true> = {
@@ -17,7 +17,8 @@ const OPERATIONAL: Record<OperationalEvent["type"], true> = {
 
 export const RELAY_EVENT_TYPES: ReadonlySet<string> = new Set([
   "TEST_EVENT",
-  // The summary of operational events past their per-minute budget (src/delivery/operational-budget.ts).
+  // The summary of operational events past their per-minute budget
+  // (src/delivery/operational-events/operational-budget.ts).
   "operational.suppressed",
   ...Object.keys(OPERATIONAL),
 ]);

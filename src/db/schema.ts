@@ -12,9 +12,9 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
-import type { Filter } from "../delivery/filter";
-import type { RetryPolicy } from "../delivery/retry-policy";
-import { SIGNATURE_SCHEMES } from "../delivery/signing";
+import { type AttemptRecord, DELIVERY_STATUSES, type DeliveryStatus } from "../domain/event";
+import type { RetryPolicy } from "../domain/retry-policy";
+import { SIGNATURE_SCHEMES } from "../domain/signature-schemes";
 
 export const applications = sqliteTable(
   "applications",
@@ -50,8 +50,8 @@ export const webhooks = sqliteTable(
     rateLimitPerSecond: integer("rate_limit_per_second"),
     payloadFormat: text("payload_format", { enum: ["raw", "jsonapi"] }).notNull(),
     metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
-    // Null: every message of its event types (SPEC §7.5, src/delivery/filter.ts).
-    filter: text("filter", { mode: "json" }).$type<Filter>(),
+    // A filter (SPEC §7.5, src/delivery/filter.ts); null: every message of its event types.
+    filter: text("filter", { mode: "json" }).$type<Record<string, unknown>>(),
     secret: text("secret").notNull(),
     // During a rotation the old secret keeps signing until this time.
     previousSecret: text("previous_secret"),
@@ -93,24 +93,10 @@ export const messages = sqliteTable("messages", {
   resourceId: text("resource_id"),
   createdAt: text("created_at").notNull(),
   // The webhooks it was fanned out to: its events' ids derive from them
-  // (src/delivery/event-ids.ts). Fan-out always writes it; the column stays
+  // (src/domain/event-ids.ts). Fan-out always writes it; the column stays
   // nullable only because making it NOT NULL would take a migration.
   webhookIds: text("webhook_ids", { mode: "json" }).$type<string[]>(),
 });
-
-export const DELIVERY_STATUSES = ["pending", "retrying", "success", "failed"] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
-
-/** One HTTP try of an event, as its event's row keeps it. */
-export type AttemptRecord = {
-  id: string;
-  attempt: number;
-  startedAt: string;
-  durationMs: number;
-  httpStatusCode: number;
-  responseBody: string;
-  errorMessage: string;
-};
 
 export const events = sqliteTable(
   "events",
@@ -126,7 +112,8 @@ export const events = sqliteTable(
     errorMessage: text("error_message").notNull().default(""),
     nextAttemptAt: text("next_attempt_at"),
     // The event's attempts, oldest first, in its own row: written with the
-    // event in one statement, costing no row of their own (src/delivery/history.ts).
+    // event in one statement, costing no row of their own
+    // (src/delivery/history/history.ts).
     attemptLog: text("attempt_log", { mode: "json" }).$type<AttemptRecord[]>().notNull(),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
@@ -213,9 +200,10 @@ export const replays = sqliteTable("replays", {
 
 /**
  * Operational events (SPEC §7.7) counted per source application and minute
- * (src/delivery/operations.ts): an event's place in its minute decides whether
- * it is published, or counted and summarised. Keyed by the event's own key,
- * so an event published again keeps its place; kept a day (retention).
+ * (src/delivery/operational-events/operations.ts): an event's place in its
+ * minute decides whether it is published, or counted and summarised. Keyed
+ * by the event's own key, so an event published again keeps its place; kept
+ * a day (retention).
  */
 export const operationalTally = sqliteTable(
   "operational_tally",

@@ -4,12 +4,12 @@
  * is acked once done, or retried with a growing delay, independently.
  */
 import type { Deps } from "../deps";
+import type { PublishTask, QueueTask } from "../domain/tasks";
 import { describeError } from "../lib/log";
 import { usage } from "../lib/usage";
-import { fanOut } from "./fan-out";
-import { recoverWebhook } from "./recover";
-import { replayPage } from "./replay";
-import type { PublishTask, QueueTask } from "./tasks";
+import { fanOut } from "./fan-out/fan-out";
+import { recoverWebhook } from "./fan-out/recover";
+import { replayPage } from "./fan-out/replay";
 
 export async function consumeBatch(batch: MessageBatch<QueueTask>, deps: Deps): Promise<void> {
   const of = <K extends QueueTask["kind"]>(kind: K) =>

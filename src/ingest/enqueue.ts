@@ -3,7 +3,8 @@
  * as fit its limits: a batch publish of 100 messages is one queue message
  * (three queue operations) when it fits, whatever shards hold its messages.
  */
-import type { AcceptedMessage, QueueTask } from "../delivery/tasks";
+import type { Message, QueuedMessage } from "../domain/message";
+import type { QueueTask } from "../domain/tasks";
 
 /** A queue message carries at most this much JSON (the queue's limit is 128 KB). */
 const QUEUE_MESSAGE_CHARS = 96 * 1024;
@@ -13,14 +14,14 @@ const INLINE_PAYLOAD_CHARS = 64 * 1024;
 const TASKS_PER_SEND = 2;
 
 /** The publish tasks that carry these messages; `again` marks a re-send. */
-export function publishTasks(messages: AcceptedMessage[], again = false): QueueTask[] {
+export function publishTasks(messages: Message[], again = false): QueueTask[] {
   const tasks: QueueTask[] = [];
   // A single publish needs no measuring: one message is one task.
   const only = messages.length === 1 ? messages[0]! : null;
-  if (only && (only.payload === null || only.payload.length <= INLINE_PAYLOAD_CHARS)) {
+  if (only && only.payload.length <= INLINE_PAYLOAD_CHARS) {
     return [{ kind: "publish", messages: [only], ...(again ? { again } : {}) }];
   }
-  let current: AcceptedMessage[] = [];
+  let current: QueuedMessage[] = [];
   let size = 0;
   const flush = () => {
     if (current.length > 0) tasks.push({ kind: "publish", messages: current, ...(again ? { again } : {}) });
@@ -28,8 +29,8 @@ export function publishTasks(messages: AcceptedMessage[], again = false): QueueT
     size = 0;
   };
   for (const message of messages) {
-    const travelling =
-      message.payload !== null && message.payload.length > INLINE_PAYLOAD_CHARS
+    const travelling: QueuedMessage =
+      message.payload.length > INLINE_PAYLOAD_CHARS
         ? { ...message, payload: null }
         : message;
     const chars = JSON.stringify(travelling).length;
@@ -44,7 +45,7 @@ export function publishTasks(messages: AcceptedMessage[], again = false): QueueT
 /** Sends the messages to the queue (a few queue messages per call at most). */
 export async function sendToQueue(
   queue: Queue<QueueTask>,
-  messages: AcceptedMessage[],
+  messages: Message[],
   again = false,
 ): Promise<void> {
   const tasks = publishTasks(messages, again);

@@ -12,43 +12,35 @@
  * recorded, and an event's id derives from its message and webhook.
  */
 import { DurableObject } from "cloudflare:workers";
+import { meteredSql } from "../db/object-sql";
 import { getMessage } from "../db/queries/messages";
-import { fromRow } from "../delivery/fan-out";
-import { meteredSql, type SqlRunner } from "../delivery/sql";
-import type { AcceptedMessage } from "../delivery/tasks";
 import { type Deps, makeDeps } from "../deps";
+import type { Message } from "../domain/message";
 import type { Env } from "../env";
-import { DAY_MS, HOUR_MS } from "../lib/time";
-import { sendToQueue } from "./enqueue";
 import { describeError } from "../lib/log";
+import { DAY_MS, HOUR_MS } from "../lib/time";
 import { usage } from "../lib/usage";
+import { sendToQueue } from "./enqueue";
+import { IngestStore } from "./ingest-store";
 
 /** A message not confirmed after this long is sent to the queue again. */
 export const RESEND_AFTER_MS = 60_000;
 /** Idempotency keys hold this long (SPEC §4). */
 const KEY_TTL_MS = DAY_MS;
 
-/** An accepted message with its payload (as stored here, whatever travels on the queue). */
-export type StoredMessage = AcceptedMessage & { payload: string };
-
-/** What a publish asks of its shard. */
-export type IngestItem = { message: StoredMessage; key: string | null };
-
 export type IngestResult =
   /** Accepted now. */
-  | { status: 202; message: StoredMessage }
+  | { status: 202; message: Message }
   /** The key's first message, published within 24 hours. */
-  | { status: 200; message: StoredMessage }
+  | { status: 200; message: Message }
   /** Another publish with the same key is in progress. */
   | { status: 409 };
 
 
-type OutboxRow = { slot: string; message_id: string; body: string | null; created_at: number };
-
 /** A message to store in its slot, and whether this object sends it to the queue. */
 type OutboxWrite = {
   slot: string;
-  message: StoredMessage;
+  message: Message;
   body: string;
   /** When it was accepted (the deps clock). */
   at: number;
@@ -61,13 +53,13 @@ type OutboxWrite = {
 const KEY_SLOT = "k:";
 
 /** The row's key: the idempotency key when there is one, else the message id. */
-function slotOf(item: { key: string | null; message: { id: string } }): string {
-  return item.key === null ? `m:${item.message.id}` : `${KEY_SLOT}${item.key}`;
+function slotOf(message: Pick<Message, "id" | "idempotencyKey">): string {
+  return message.idempotencyKey === null ? `m:${message.id}` : `${KEY_SLOT}${message.idempotencyKey}`;
 }
 
 export class IngestDO extends DurableObject<Env> {
   deps: Deps;
-  private readonly run: SqlRunner;
+  private readonly store: IngestStore;
   /** Slots being sent right now: a second publish with the same key waits its turn (409). */
   private readonly sending = new Set<string>();
   /** Rows waiting for the next write, with their callers (see write). */
@@ -86,22 +78,9 @@ export class IngestDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.deps = makeDeps(env);
-    this.run = meteredSql(ctx.storage);
-    // Keyed by slot without a rowid: one write per message in, one out.
-    this.run(`CREATE TABLE IF NOT EXISTS outbox (
-      slot TEXT PRIMARY KEY,
-      message_id TEXT NOT NULL,
-      body TEXT,
-      created_at INTEGER NOT NULL
-    ) WITHOUT ROWID`);
-    this.run("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-    this.shard =
-      this.run<{ value: string }>("SELECT value FROM meta WHERE key = 'shard'")[0]?.value ?? null;
-    for (const row of this.run<{ slot: string; created_at: number }>(
-      "SELECT slot, created_at FROM outbox WHERE body IS NOT NULL",
-    )) {
-      this.unconfirmed.set(row.slot, row.created_at);
-    }
+    this.store = new IngestStore(meteredSql(ctx.storage));
+    this.shard = this.store.readShard();
+    for (const row of this.store.unconfirmedSlots()) this.unconfirmed.set(row.slot, row.created_at);
   }
 
   /**
@@ -111,17 +90,17 @@ export class IngestDO extends DurableObject<Env> {
    * minute later. A key seen within 24 hours answers its first message
    * instead. Answers in the order given.
    */
-  async accept(shard: string, items: IngestItem[], sendHere = false): Promise<IngestResult[]> {
+  async accept(shard: string, messages: Message[], sendHere = false): Promise<IngestResult[]> {
     usage.doRequests += 1;
     this.rememberShard(shard);
     const now = this.deps.now().getTime();
-    const results: (IngestResult | undefined)[] = new Array(items.length);
-    /** An item whose key came earlier in this call: the index of the earlier one. */
+    const results: (IngestResult | undefined)[] = new Array(messages.length);
+    /** A message whose key came earlier in this call: the index of the earlier one. */
     const sameAs = new Map<number, number>();
     const claimed: { index: number; row: OutboxWrite }[] = [];
     const slots = new Map<string, number>();
-    items.forEach((item, index) => {
-      const slot = slotOf(item);
+    messages.forEach((accepted, index) => {
+      const slot = slotOf(accepted);
       const earlier = slots.get(slot);
       if (earlier !== undefined) {
         sameAs.set(index, earlier);
@@ -133,7 +112,7 @@ export class IngestDO extends DurableObject<Env> {
       }
       this.sending.add(slot);
       slots.set(slot, index);
-      const message = { ...item.message, shard };
+      const message = { ...accepted, shard };
       // The common case in one statement: a new slot, or a key older than 24 hours.
       claimed.push({
         index,
@@ -168,7 +147,7 @@ export class IngestDO extends DurableObject<Env> {
     for (const [index, earlier] of sameAs) {
       // The same key twice in one call: the second gets the first's message
       // (the first was claimed, so it was answered 202 or 200).
-      const { message } = results[earlier] as { message: StoredMessage };
+      const { message } = results[earlier] as { message: Message };
       results[index] = { status: 200, message };
     }
     return results as IngestResult[];
@@ -196,14 +175,15 @@ export class IngestDO extends DurableObject<Env> {
     try {
       while (this.pendingWrites.length > 0) {
         const waiting = this.pendingWrites.splice(0);
-        const outgoing: AcceptedMessage[] = [];
+        const outgoing: Message[] = [];
         const answers = waiting.map(({ rows }) => {
           try {
             return rows.map((row) => {
-              const stored = this.store(row);
+              const { slot, message, body, at, replaceBefore } = row;
+              const stored = this.store.storeMessage(slot, message.id, body, at, replaceBefore);
               if (stored) {
-                this.unconfirmed.set(row.slot, row.at);
-                if (row.send) outgoing.push(row.message);
+                this.unconfirmed.set(slot, at);
+                if (row.send) outgoing.push(message);
               }
               return stored;
             });
@@ -248,16 +228,12 @@ export class IngestDO extends DurableObject<Env> {
     const keyed: [string, string][] = [];
     const plain: [string, string][] = [];
     for (const m of messages) {
-      const slot = slotOf({ key: m.idempotencyKey, message: m });
+      const slot = slotOf(m);
       (slot.startsWith(KEY_SLOT) ? keyed : plain).push([slot, m.id]);
       this.unconfirmed.delete(slot);
     }
-    // (slot, message_id) IN (…) is a primary-key search per pair.
-    const pairs = "(slot, message_id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))";
-    if (keyed.length > 0) {
-      this.run(`UPDATE outbox SET body = NULL WHERE body IS NOT NULL AND ${pairs}`, JSON.stringify(keyed));
-    }
-    if (plain.length > 0) this.run(`DELETE FROM outbox WHERE ${pairs}`, JSON.stringify(plain));
+    if (keyed.length > 0) this.store.keepKeysOnly(keyed);
+    if (plain.length > 0) this.store.deleteRows(plain);
   }
 
   /** The payloads of messages that travelled by reference. */
@@ -265,13 +241,7 @@ export class IngestDO extends DurableObject<Env> {
     usage.doRequests += 1;
     const found: Record<string, string> = {};
     for (const id of ids) {
-      for (const row of this.run<{ body: string }>(
-        "SELECT body FROM outbox WHERE message_id = ? AND body IS NOT NULL",
-        id,
-      )) {
-        const message = JSON.parse(row.body) as AcceptedMessage;
-        if (message.payload !== null) found[id] = message.payload;
-      }
+      for (const body of this.store.bodiesOf(id)) found[id] = (JSON.parse(body) as Message).payload;
     }
     return found;
   }
@@ -296,66 +266,47 @@ export class IngestDO extends DurableObject<Env> {
     this.alarmArmed = false;
     const now = this.deps.now().getTime();
     if (this.shard) await this.resend(this.shard, now - RESEND_AFTER_MS);
-    this.run("DELETE FROM outbox WHERE body IS NULL AND created_at < ?", now - KEY_TTL_MS);
+    this.store.deleteKeysBefore(now - KEY_TTL_MS);
     // The alarm runs on the real clock; `now` may be a test's.
     if (this.unconfirmed.size > 0) await this.armAlarm(Date.now() + RESEND_AFTER_MS);
-    else if (this.run("SELECT 1 FROM outbox LIMIT 1").length > 0) await this.armAlarm(Date.now() + HOUR_MS);
+    else if (!this.store.isEmpty()) await this.armAlarm(Date.now() + HOUR_MS);
   }
 
   /** Sends unconfirmed messages accepted before `before` to the queue again. */
   private async resend(shard: string, before: number): Promise<number> {
     const slots = [...this.unconfirmed].filter(([, at]) => at < before).map(([slot]) => slot);
-    const messages: AcceptedMessage[] = [];
+    const messages: Message[] = [];
     for (const slot of slots) {
-      const row = this.run<Pick<OutboxRow, "body">>("SELECT body FROM outbox WHERE slot = ?", slot)[0];
-      if (row?.body) messages.push(JSON.parse(row.body) as AcceptedMessage);
+      const row = this.store.row(slot);
+      if (row?.body) messages.push(JSON.parse(row.body) as Message);
       else this.unconfirmed.delete(slot);
     }
     if (messages.length > 0) {
       await sendToQueue(this.deps.queue, messages, true);
       // Counted from now: a backlog longer than a minute is not re-sent every minute.
       const now = this.deps.now().getTime();
-      for (const m of messages) this.unconfirmed.set(slotOf({ key: m.idempotencyKey, message: m }), now);
+      for (const m of messages) this.unconfirmed.set(slotOf(m), now);
       this.deps.log("warn", "re-sent unconfirmed messages", { shard, count: messages.length });
     }
     return messages.length;
   }
 
-  /** Stores a row unless its slot holds one accepted after `replaceBefore`; answers whether it did. */
-  private store(row: OutboxWrite): boolean {
-    return (
-      this.run(
-        `INSERT INTO outbox (slot, message_id, body, created_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (slot) DO UPDATE SET message_id = excluded.message_id,
-           body = excluded.body, created_at = excluded.created_at
-         WHERE outbox.created_at <= ?
-         RETURNING 1`,
-        row.slot,
-        row.message.id,
-        row.body,
-        row.at,
-        row.replaceBefore,
-      ).length > 0
-    );
-  }
-
   /** The key's first message if it is younger than 24 hours. */
-  private async firstWithKey(slot: string, now: number): Promise<StoredMessage | null> {
-    const row = this.run<OutboxRow>("SELECT * FROM outbox WHERE slot = ?", slot)[0];
+  private async firstWithKey(slot: string, now: number): Promise<Message | null> {
+    const row = this.store.row(slot);
     if (!row || row.created_at <= now - KEY_TTL_MS) return null;
-    if (row.body) return JSON.parse(row.body) as StoredMessage;
+    if (row.body) return JSON.parse(row.body) as Message;
     // Recorded already: D1 has it.
     const recorded = await getMessage(this.deps.db, row.message_id);
-    return recorded ? { ...fromRow(recorded), requestId: "", shard: "" } : null;
+    if (!recorded) return null;
+    const { webhookIds: _webhookIds, ...message } = recorded;
+    return { ...message, requestId: "", shard: "" };
   }
 
   private rememberShard(shard: string): void {
     if (this.shard === shard) return;
     this.shard = shard;
-    this.run(
-      "INSERT INTO meta (key, value) VALUES ('shard', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      shard,
-    );
+    this.store.writeShard(shard);
   }
 
   private async armAlarm(at: number): Promise<void> {

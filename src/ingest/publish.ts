@@ -6,21 +6,13 @@
 import { getApplication } from "../db/queries/applications";
 import { ingestObject } from "../deps";
 import type { Deps } from "../deps";
+import type { Message, NewMessage } from "../domain/message";
 import { uuidv7 } from "../lib/ids";
 import { describeError } from "../lib/log";
 import { toRfc3339 } from "../lib/time";
 import { sendToQueue } from "./enqueue";
-import type { IngestItem, IngestResult, StoredMessage } from "./ingest-do";
+import type { IngestResult } from "./ingest-do";
 import { ingestShard } from "./shards";
-
-/** A message to publish, validated; `payload` is its JSON text exactly as sent. */
-export type Publication = {
-  applicationId: string;
-  eventType: string;
-  payload: string;
-  idempotencyKey: string | null;
-  resource: { type: string; id: string } | null;
-};
 
 export type PublishResult = IngestResult | { status: 404 };
 
@@ -46,20 +38,20 @@ async function exists(deps: Deps, applicationId: string): Promise<boolean> {
 }
 
 /** Publishes messages, one ingest call per shard involved; answers in the order given. */
-export async function publish(deps: Deps, publications: Publication[]): Promise<PublishResult[]> {
+export async function publish(deps: Deps, newMessages: NewMessage[]): Promise<PublishResult[]> {
   const now = deps.now();
-  const results: PublishResult[] = new Array(publications.length);
-  const byShard = new Map<string, { index: number; item: IngestItem }[]>();
+  const results: PublishResult[] = new Array(newMessages.length);
+  const byShard = new Map<string, { index: number; message: Message }[]>();
   const applications = new Map<string, boolean>();
-  for (const id of new Set(publications.map((p) => p.applicationId))) {
+  for (const id of new Set(newMessages.map((p) => p.applicationId))) {
     applications.set(id, await exists(deps, id));
   }
-  publications.forEach((p, index) => {
+  newMessages.forEach((p, index) => {
     if (!applications.get(p.applicationId)) {
       results[index] = { status: 404 };
       return;
     }
-    const message: StoredMessage = {
+    const message: Message = {
       id: uuidv7(now.getTime()),
       applicationId: p.applicationId,
       eventType: p.eventType,
@@ -73,17 +65,17 @@ export async function publish(deps: Deps, publications: Publication[]): Promise<
     };
     const shard = ingestShard(p.applicationId, p.idempotencyKey, message.id);
     const list = byShard.get(shard) ?? [];
-    list.push({ index, item: { message, key: p.idempotencyKey } });
+    list.push({ index, message });
     byShard.set(shard, list);
   });
   // A single message is sent on by its shard, with whatever else the shard
   // took meanwhile; a batch already is one, and goes out in one send from here.
-  const shardSends = publications.length === 1;
+  const shardSends = newMessages.length === 1;
   await Promise.all(
     [...byShard].map(async ([shard, list]) => {
       const answers = await ingestObject(deps, shard).accept(
         shard,
-        list.map((l) => l.item),
+        list.map((l) => l.message),
         shardSends,
       );
       list.forEach((l, i) => {

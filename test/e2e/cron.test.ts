@@ -4,7 +4,7 @@
  * beside the dashboard and the API, and nobody calls POST /v1/maintenance.
  * Messages accepted just before a SIGKILL never reached the queue, which
  * lives in memory: the cron's boot run ("@restart") has every ingest object
- * send again what it holds unconfirmed (src/delivery/sweep.ts), with no call
+ * send again what it holds unconfirmed (src/maintenance/sweep.ts), with no call
  * to the maintenance route.
  */
 import { expect, test } from "vitest";

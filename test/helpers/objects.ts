@@ -1,7 +1,7 @@
 /** Reaching a webhook's Durable Object from a test: its stub, its instance, a movable clock. */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import type { WebhookDO } from "../../src/delivery/webhook-do";
+import type { WebhookDO } from "../../src/delivery/webhook-object/webhook-do";
 
 export function webhookObject(webhookId: string) {
   return env.WEBHOOK_DO.get(env.WEBHOOK_DO.idFromName(webhookId));

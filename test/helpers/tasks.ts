@@ -1,9 +1,10 @@
 /** Queue tasks as ingest sends them, for tests that drive fan-out directly. */
-import type { AcceptedMessage, PublishTask } from "../../src/delivery/tasks";
+import type { Message, QueuedMessage } from "../../src/domain/message";
+import type { PublishTask } from "../../src/domain/tasks";
 import { uuidv7 } from "../../src/lib/ids";
 
 /** A message as ingest accepts it (uuidv7 ids: fifo follows their order). */
-export function accepted(applicationId: string, eventType: string, payload: unknown = {}): AcceptedMessage {
+export function accepted(applicationId: string, eventType: string, payload: unknown = {}): Message {
   return {
     id: uuidv7(),
     applicationId,
@@ -18,6 +19,6 @@ export function accepted(applicationId: string, eventType: string, payload: unkn
   };
 }
 
-export function publishTask(messages: AcceptedMessage[]): PublishTask {
+export function publishTask(messages: QueuedMessage[]): PublishTask {
   return { kind: "publish", messages };
 }

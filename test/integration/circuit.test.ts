@@ -8,11 +8,11 @@
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { expect, inject, test } from "vitest";
+import { INITIAL_COOLDOWN_MS } from "../../src/delivery/policy/circuit";
 import { api, createApplication, createWebhook, listEvents } from "../helpers/api";
 import { eventually } from "../helpers/eventually";
 import { newHook } from "../helpers/hooks";
 import { advanceClock, inObject, webhookObject } from "../helpers/objects";
-import { INITIAL_COOLDOWN_MS } from "../../src/delivery/circuit";
 
 const receiverUrl = inject("receiverUrl");
 

@@ -1,20 +1,20 @@
 /**
- * Fan-out of a whole queue batch at once (src/delivery/fan-out.ts): the right
+ * Fan-out of a whole queue batch at once (src/delivery/fan-out/fan-out.ts): the right
  * events for every message, whatever applications and event types the batch
  * mixes, in a handful of D1 queries; nothing twice when the batch comes again.
  */
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, test } from "vitest";
-import worker from "../../src/index";
 import { createDb } from "../../src/db/client";
 import { meterD1, newUsage } from "../../src/db/metered";
-import { fanOut } from "../../src/delivery/fan-out";
-import type { QueueTask } from "../../src/delivery/tasks";
+import { fanOut } from "../../src/delivery/fan-out/fan-out";
 import { makeDeps } from "../../src/deps";
+import type { QueueTask } from "../../src/domain/tasks";
+import worker from "../../src/index";
 import { api, createApplication, createWebhook } from "../helpers/api";
-import { eventually } from "../helpers/eventually";
 import { drained } from "../helpers/drain";
+import { eventually } from "../helpers/eventually";
 import { newHook } from "../helpers/hooks";
 import { accepted, publishTask } from "../helpers/tasks";
 

@@ -9,9 +9,9 @@ import fc from "fast-check";
 import { describe, expect, inject, test } from "vitest";
 import { createDb } from "../../src/db/client";
 import { meterD1, newUsage } from "../../src/db/metered";
-import { fanOut } from "../../src/delivery/fan-out";
-import type { AcceptedMessage } from "../../src/delivery/tasks";
+import { fanOut } from "../../src/delivery/fan-out/fan-out";
 import { makeDeps } from "../../src/deps";
+import type { Message } from "../../src/domain/message";
 import { uuidv7 } from "../../src/lib/ids";
 import { api, createApplication, createWebhook, listEvents, publish } from "../helpers/api";
 import { eventually } from "../helpers/eventually";
@@ -146,7 +146,7 @@ describe("delivery honours the filter", () => {
         createWebhook(app.id, hook.url, { filter }),
       ),
     );
-    const messages: AcceptedMessage[] = Array.from({ length: 10 }, (_, n) => ({
+    const messages: Message[] = Array.from({ length: 10 }, (_, n) => ({
       id: uuidv7(),
       applicationId: app.id,
       eventType: "tick",

@@ -7,7 +7,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, test } from "vitest";
-import type { QueueTask } from "../../src/delivery/tasks";
+import type { QueueTask } from "../../src/domain/tasks";
 import type { IngestDO } from "../../src/ingest/ingest-do";
 import { allIngestShards, ingestShard } from "../../src/ingest/shards";
 import { api, createApplication, createWebhook, publish } from "../helpers/api";
@@ -107,7 +107,7 @@ describe("confirmations are stored when they arrive", () => {
       shard,
     };
     // Accepted, not sent from here (as a batch publish's messages are): held unconfirmed.
-    expect(await stub.accept(shard, [{ message, key: null }])).toMatchObject([{ status: 202 }]);
+    expect(await stub.accept(shard, [message])).toMatchObject([{ status: 202 }]);
     await stub.confirm([{ id: message.id, idempotencyKey: null }]);
     // No accept follows to carry the confirmation: the shard restarts (evicted, or the process dies).
     const restarted = await runInDurableObject(stub, (_, state) => state.abort("restart")).then(

@@ -11,16 +11,17 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, inject, test } from "vitest";
-import { minuteOf } from "../../src/delivery/operational-budget";
-import { type OperationalEvent, publishOperational } from "../../src/delivery/operations";
+import { minuteOf } from "../../src/delivery/operational-events/operational-budget";
+import { publishOperational } from "../../src/delivery/operational-events/operations";
 import { makeDeps } from "../../src/deps";
+import type { OperationalEvent } from "../../src/domain/operational-event";
+import type { IngestDO } from "../../src/ingest/ingest-do";
 import { DAY_MS, toRfc3339 } from "../../src/lib/time";
-import { purgeHistory } from "../../src/retention";
+import { purgeHistory } from "../../src/maintenance/retention";
 import { api, createApplication, createWebhook, listEvents, publish } from "../helpers/api";
 import { drained } from "../helpers/drain";
 import { eventually } from "../helpers/eventually";
 import { type Hook, newHook } from "../helpers/hooks";
-import type { IngestDO } from "../../src/ingest/ingest-do";
 import {
   advanceClock,
   alarmAt,

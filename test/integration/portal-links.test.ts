@@ -10,7 +10,7 @@ import { describe, expect, test } from "vitest";
 import { createApp } from "../../src/app";
 import { makeDeps } from "../../src/deps";
 import { sha256Hex } from "../../src/lib/crypto";
-import { purgeHistory } from "../../src/retention";
+import { purgeHistory } from "../../src/maintenance/retention";
 import { ADMIN_TOKEN, api, createApplication, createWebhook } from "../helpers/api";
 import { createKey, createLink, linkToken as tokenOf } from "./security/tenants";
 

@@ -2,7 +2,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, inject, test } from "vitest";
-import { maxAttempts, type RetryPolicy, retryDelaySeconds } from "../../src/delivery/retry-policy";
+import { maxAttempts, type RetryPolicy, retryDelaySeconds } from "../../src/domain/retry-policy";
 import { api, createApplication, createWebhook, listEvents, publish } from "../helpers/api";
 import { eventually } from "../helpers/eventually";
 import { newHook } from "../helpers/hooks";

@@ -8,7 +8,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, test } from "vitest";
-import { fanOut } from "../../src/delivery/fan-out";
+import { fanOut } from "../../src/delivery/fan-out/fan-out";
 import { makeDeps } from "../../src/deps";
 import { api, createApplication, createWebhook, listEvents } from "../helpers/api";
 import { eventually } from "../helpers/eventually";

@@ -8,7 +8,7 @@
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, inject, test } from "vitest";
-import { type Credentials, jwks } from "../../src/delivery/credentials";
+import { type Credentials, jwks } from "../../src/delivery/attempt/credentials";
 import { api, createApplication, createWebhook, publish } from "../helpers/api";
 import { eventually } from "../helpers/eventually";
 import { type Hook, newHook } from "../helpers/hooks";

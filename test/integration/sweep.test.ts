@@ -1,13 +1,13 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, test } from "vitest";
-import type { QueueTask } from "../../src/delivery/tasks";
+import { makeDeps } from "../../src/deps";
+import type { QueueTask } from "../../src/domain/tasks";
 import type { IngestDO } from "../../src/ingest/ingest-do";
 import { publish as publishMessages } from "../../src/ingest/publish";
-import { makeDeps } from "../../src/deps";
 import { api, createApplication, createWebhook, listEvents } from "../helpers/api";
-import { eventually } from "../helpers/eventually";
 import { unconfirmed } from "../helpers/drain";
+import { eventually } from "../helpers/eventually";
 import { newHook } from "../helpers/hooks";
 import { webhookObject } from "../helpers/objects";
 

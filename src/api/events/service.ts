@@ -4,11 +4,12 @@
  * from D1 for what is finished, so a client sees one history.
  */
 import { messagesInIdRange } from "../../db/queries/messages";
-import type { AttemptRow, DeliveryStatus, EventRow, WebhookRow } from "../../db/schema";
-import { eventIdFor, messageIdRange } from "../../delivery/event-ids";
-import { resend } from "../../delivery/fan-out";
+import type { AttemptRow, EventRow, WebhookRow } from "../../db/schema";
+import { resend } from "../../delivery/fan-out/resend";
 import { webhookObject } from "../../deps";
 import type { Deps } from "../../deps";
+import type { DeliveryStatus } from "../../domain/event";
+import { eventIdFor, messageIdRange } from "../../domain/event-ids";
 import { conflict, notFound } from "../../lib/errors";
 import { type Principal, requireAccess } from "../../security/principal";
 import { findWebhook } from "../webhooks/service";

@@ -5,17 +5,17 @@ import { getApplication } from "../../db/queries/applications";
 import { getEventsByKey } from "../../db/queries/events";
 import { getMessage } from "../../db/queries/messages";
 import type { EventRow, MessageRow } from "../../db/schema";
-import { eventKeysOf } from "../../delivery/event-ids";
 import { type Deps, webhookObject } from "../../deps";
-import type { StoredMessage } from "../../ingest/ingest-do";
-import { type Publication, type PublishResult, publish } from "../../ingest/publish";
+import { eventKeysOf } from "../../domain/event-ids";
+import type { Message, NewMessage } from "../../domain/message";
+import { type PublishResult, publish } from "../../ingest/publish";
 import { ApiError, conflict, notFound, payloadTooLarge, unprocessable } from "../../lib/errors";
 import { jsonTextOf, nestingDepth } from "../../lib/json-text";
 import { type Principal, requireAccess, requireApplication } from "../../security/principal";
 import { zodProblem } from "../problem";
 import { MAX_PAYLOAD_DEPTH, publishMessageSchema } from "./schemas";
 
-type Published = { message: StoredMessage; created: boolean };
+type Published = { message: Message; created: boolean };
 
 /**
  * Accepts the message for delivery. The same idempotency key for the same
@@ -75,7 +75,7 @@ function settled(result: PublishResult): Published {
 }
 
 type BatchEntry =
-  | { index: number; status: 200 | 202; message: StoredMessage }
+  | { index: number; status: 200 | 202; message: Message }
   | { index: number; status: number; error: ApiError };
 
 /**
@@ -93,7 +93,7 @@ export async function publishBatch(
 ): Promise<BatchEntry[]> {
   requireAccess(principal, "publish");
   const entries: BatchEntry[] = [];
-  const judged: { index: number; publication: Publication; payload: unknown }[] = [];
+  const judged: { index: number; newMessage: NewMessage; payload: unknown }[] = [];
   items.forEach((item, index) => {
     try {
       judged.push({ index, ...judge(deps, principal, item, payloadTexts[index]) });
@@ -105,13 +105,13 @@ export async function publishBatch(
   // Against the catalog: one lookup per type (the isolate's cache), each payload on its own.
   const valid: typeof judged = [];
   for (const item of judged) {
-    const problems = await publishProblems(deps, item.publication.eventType, item.payload);
+    const problems = await publishProblems(deps, item.newMessage.eventType, item.payload);
     if (problems.length === 0) valid.push(item);
     else entries.push({ index: item.index, status: 422, error: unprocessable(problems) });
   }
   const results = await publish(
     deps,
-    valid.map((v) => v.publication),
+    valid.map((v) => v.newMessage),
   );
   results.forEach((result, i) => {
     const index = valid[i]!.index;
@@ -136,7 +136,7 @@ function judge(
   principal: Principal,
   item: unknown,
   payloadText: string | undefined,
-): { publication: Publication; payload: unknown } {
+): { newMessage: NewMessage; payload: unknown } {
   const parsed = publishMessageSchema.safeParse(item);
   if (!parsed.success) throw zodProblem(parsed.error, "json");
   const input = parsed.data;
@@ -147,7 +147,7 @@ function judge(
     throw payloadTooLarge(`The payload is larger than ${limit} bytes.`);
   }
   return {
-    publication: {
+    newMessage: {
       applicationId: input.application_id,
       eventType: input.event_type,
       payload,

@@ -5,8 +5,8 @@
  * operators only.
  */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { runMaintenance } from "../../maintenance";
-import { reencryptSecrets } from "../../security/reencrypt";
+import { reencryptSecrets } from "../../maintenance/reencrypt";
+import { runMaintenance } from "../../maintenance/run";
 import { requireOperator } from "../../security/principal";
 import { BODY_PROBLEMS, jsonBodyOf, jsonContent, problems } from "../common";
 import type { AppEnv } from "../context";

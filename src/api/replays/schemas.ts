@@ -1,6 +1,7 @@
 /** @module Replay: one more attempt for each of a webhook's events that a filter selects (SPEC §7.6). */
 import { z } from "@hono/zod-openapi";
-import { DELIVERY_STATUSES, type ReplayRow, type ReplaySelection } from "../../db/schema";
+import type { ReplayRow, ReplaySelection } from "../../db/schema";
+import { DELIVERY_STATUSES } from "../../domain/event";
 import { idSchema, instantSchema, timestampSchema } from "../common";
 
 /** Selected when the request names no status: what will not be attempted anyway. */

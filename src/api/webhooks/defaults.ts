@@ -3,7 +3,7 @@
  * Values only, with no zod and no Worker import: the dashboard bundles this
  * file to show and send the same defaults the API applies.
  */
-import type { RetryPolicy } from "../../delivery/retry-policy";
+import type { RetryPolicy } from "../../domain/retry-policy";
 
 /** SPEC §5's default retry schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (8 attempts over about 28 hours). */
 const DEFAULT_RETRY_POLICY: RetryPolicy = {

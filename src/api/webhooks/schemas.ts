@@ -1,9 +1,11 @@
 /** @module Webhook: an endpoint of an application, with its delivery settings. */
 import { z } from "@hono/zod-openapi";
 import type { WebhookRow } from "../../db/schema";
+import { isValidSecret } from "../../delivery/attempt/signing";
 import { type Filter, filterProblems } from "../../delivery/filter";
-import { retryPolicySchema } from "../../delivery/retry-policy";
-import { isValidSecret, SIGNATURE_SCHEMES, signsWithKey } from "../../delivery/signing";
+import { retryPolicySchema } from "../../domain/retry-policy";
+import { SIGNATURE_SCHEMES, signsWithKey } from "../../domain/signature-schemes";
+import { webhookStatsShape } from "../../domain/webhook-stats";
 import { idSchema, instantSchema, metadataSchema, timestampSchema } from "../common";
 import { eventTypeSchema } from "../messages/schemas";
 import { listSchema, paginationQuery } from "../pagination";
@@ -267,35 +269,7 @@ export const recoverResultSchema = z
   })
   .openapi("Recovery");
 
-export const webhookStatsSchema = z
-  .object({
-    object: z.literal("webhook_stats"),
-    webhook_id: idSchema,
-    window_hours: z.number().int(),
-    counts: z.object({
-      success: z.number().int(),
-      failed: z.number().int(),
-      pending: z.number().int(),
-      retrying: z.number().int(),
-    }),
-    success_rate: z.number().nullable(),
-    attempts: z.number().int(),
-    latency_ms: z.object({ p50: z.number().nullable(), p95: z.number().nullable() }),
-    hourly: z
-      .array(
-        z.object({
-          hour: z.string().openapi({ description: "Start of the UTC hour (RFC 3339)" }),
-          success: z.number().int().openapi({ description: "Attempts that delivered their event" }),
-          failed: z.number().int().openapi({ description: "Attempts that failed their event for good" }),
-          retrying: z
-            .number()
-            .int()
-            .openapi({ description: "Failed attempts with another attempt to come" }),
-        }),
-      )
-      .openapi({ description: "Attempts per hour over the window, oldest first" }),
-  })
-  .openapi("WebhookStats");
+export const webhookStatsSchema = webhookStatsShape.extend({ webhook_id: idSchema }).openapi("WebhookStats");
 
 export const filterTestSchema = z
   .object({
@@ -323,7 +297,6 @@ export const listWebhooksQuery = z.object({
 /** The API's answers, derived from the schemas above. */
 type Webhook = z.infer<typeof webhookSchema>;
 export type WebhookSecret = z.infer<typeof secretObjectSchema>;
-export type WebhookStats = z.infer<typeof webhookStatsSchema>;
 
 export function toWebhookObject(row: WebhookRow): Webhook {
   return {

@@ -13,18 +13,13 @@ import {
   type WebhookChanges,
 } from "../../db/queries/webhooks";
 import type { EventRow, WebhookRow } from "../../db/schema";
-import { eventIdFor } from "../../delivery/event-ids";
+import { jwks, openColumn, opens, sealedKeyPair } from "../../delivery/attempt/credentials";
+import { generateSecret } from "../../delivery/attempt/signing";
 import { matchesFilter } from "../../delivery/filter";
-import { messageFields } from "../../delivery/fan-out";
-import type { QueuedEvent } from "../../delivery/webhook-do";
-import { jwks, openColumn, opens, sealedKeyPair } from "../../delivery/credentials";
-import {
-  generateSecret,
-  type SignatureScheme,
-  signsWithKey,
-  signsWithSecret,
-} from "../../delivery/signing";
 import { type Deps, webhookObject } from "../../deps";
+import { type Event, eventFieldsOf } from "../../domain/event";
+import { eventIdFor } from "../../domain/event-ids";
+import { type SignatureScheme, signsWithKey, signsWithSecret } from "../../domain/signature-schemes";
 import { conflict, forbidden, notFound, unprocessable } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { DAY_MS, toRfc3339, unixSeconds } from "../../lib/time";
@@ -37,6 +32,7 @@ import {
 } from "../../security/principal";
 import { secretBox } from "../../security/secrets-at-rest";
 import { checkWebhookUrl } from "../../security/url-safety";
+import { WEBHOOK_DEFAULTS } from "./defaults";
 import {
   type createWebhookSchema,
   type filterTestSchema,
@@ -44,7 +40,6 @@ import {
   type updateWebhookSchema,
   type WebhookSecret,
 } from "./schemas";
-import { WEBHOOK_DEFAULTS } from "./defaults";
 
 /**
  * The webhook, if the principal's scope allows `access` (403 otherwise) and
@@ -359,8 +354,8 @@ export async function sendTestEvent(
     webhookIds: [webhook.id],
   };
   await insertMessages(deps.db, [message]);
-  const event: QueuedEvent = {
-    ...messageFields(message),
+  const event: Event = {
+    ...eventFieldsOf(message),
     eventId: await eventIdFor(message.id, webhook.id),
     createdAt: at,
     attempts: 0,

@@ -4,8 +4,9 @@
  * (`writeHistory`); while an event is in flight its webhook's object serves it.
  */
 import { and, asc, desc, eq, gt, gte, lt, lte, sql } from "drizzle-orm";
+import type { AttemptRecord, DeliveryStatus } from "../../domain/event";
 import type { Db } from "../client";
-import { type AttemptRecord, type DeliveryStatus, type EventRow, events } from "../schema";
+import { type EventRow, events } from "../schema";
 import { runPerChunk } from "./json-rows";
 
 /**

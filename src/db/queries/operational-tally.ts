@@ -1,7 +1,8 @@
 /**
  * @module The tally of operational events per source application and minute
- * (src/delivery/operational-budget.ts): each event's place in its minute,
- * what was held back, and retention. Plain functions taking the db first.
+ * (src/delivery/operational-events/operational-budget.ts): each event's
+ * place in its minute, what was held back, and retention. Plain functions
+ * taking the db first.
  */
 import { lt } from "drizzle-orm";
 import type { Db } from "../client";

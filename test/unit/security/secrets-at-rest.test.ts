@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { resealed, SignerCache } from "../../../src/delivery/credentials";
+import { resealed, SignerCache } from "../../../src/delivery/attempt/credentials";
 import type { Settings } from "../../../src/env";
 import {
   encryptionKeyProblem,

@@ -1,0 +1,48 @@
+/**
+ * @module Finished events sent once more (manual retry, recover, replay):
+ * each goes back to its webhook's object as a `ResentEvent`, with its
+ * message read from D1 and its last answer from its row.
+ */
+import { getMessages } from "../../db/queries/messages";
+import type { EventRow } from "../../db/schema";
+import { type Deps, webhookObject } from "../../deps";
+import { eventFieldsOf, type ResentEvent } from "../../domain/event";
+import { bySize, HANDOVER_CHARS } from "./fan-out";
+
+/**
+ * One more attempt for finished events of one webhook (manual retry,
+ * recover, replay): their webhook's object holds them, due now. Returns the events
+ * as the API then shows them.
+ */
+export async function resend(deps: Deps, webhookId: string, events: EventRow[]): Promise<EventRow[]> {
+  const finished = events.filter(
+    (e) => e.deliveryStatus === "success" || e.deliveryStatus === "failed",
+  );
+  const messages = new Map(
+    (await getMessages(deps.db, [...new Set(finished.map((e) => e.messageId))])).map((m) => [m.id, m]),
+  );
+  const resent: ResentEvent[] = finished.flatMap((event) => {
+    const message = messages.get(event.messageId);
+    if (!message) return [];
+    return [
+      {
+        ...eventFieldsOf(message),
+        eventId: event.id,
+        createdAt: event.createdAt,
+        attempts: event.deliveryAttempts,
+        attemptLog: event.attemptLog,
+        maxAttempts: event.maxAttempts,
+        manual: true,
+        requestId: deps.requestId,
+        httpStatusCode: event.httpStatusCode,
+        errorMessage: event.errorMessage,
+      },
+    ];
+  });
+  const shown: EventRow[] = [];
+  // In parts under the RPC size limit: a replay hands over hundreds at once.
+  for (const part of bySize(resent, HANDOVER_CHARS)) {
+    shown.push(...(await webhookObject(deps, webhookId).resend(webhookId, part)));
+  }
+  return shown;
+}

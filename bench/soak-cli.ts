@@ -55,7 +55,8 @@ const result = { label: args.label, at: new Date().toISOString(), seed: Number(a
 console.log(JSON.stringify(result, null, 2));
 console.log(
   `\ndelivered ${report.delivered}/${report.deliveries_expected}, lost ${report.lost}, ` +
-    `duplicates after a 2xx ${report.duplicates_after_2xx} (${(report.duplicate_share * 100).toFixed(2)} %), ` +
+    `duplicates after a 2xx ${report.duplicates_after_2xx} (${(report.duplicate_share * 100).toFixed(2)} %; ` +
+    `${report.duplicates_of_settled} of events settled before the kill), ` +
     `bad signatures ${report.bad_signatures}, bad bodies ${report.bad_bodies}, failed events ${report.failed_events}, ` +
     `${report.kills.length} SIGKILL(s), max fds ${report.max_open_fds}, max RSS ${report.max_rss_mb} MB, ${report.duration_s} s`,
 );

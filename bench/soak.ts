@@ -80,6 +80,12 @@ export type SoakReport = {
   delivered: number;
   lost: number;
   duplicates_after_2xx: number;
+  /**
+   * Of those, the ones whose last 2xx came more than SETTLED_AFTER_MS before
+   * the kill that preceded the duplicate, or with no kill in between: events
+   * that had settled, which nothing may send again.
+   */
+  duplicates_of_settled: number;
   duplicate_share: number;
   receiver_requests: number;
   answers: Record<string, number>;
@@ -109,12 +115,39 @@ function prng(seed: number): () => number {
 /** The payload text of message `i`, exactly as published and as it must arrive. */
 const payloadText = (i: number) => `{"i":${i},"soak":"${"x".repeat(48)}"}`;
 
-/** The receiver: one path per webhook, answers drawn from the faults, every request checked. */
-async function startSoakReceiver(o: SoakOptions, secrets: string[]) {
+/**
+ * An outcome is written to D1 within the history flush interval (200 ms) of
+ * its attempt, and its event settles in the same step; this allows ten times
+ * that, for a busy machine. A 2xx older than this at a kill was settled.
+ */
+const SETTLED_AFTER_MS = 2_000;
+
+/**
+ * Requests the relay had sent before it died may still be answered this long
+ * after its processes are gone (the receiver reads them from its sockets);
+ * such a 2xx never reached the relay.
+ */
+const ANSWERED_AFTER_DEATH_MS = 100;
+
+/**
+ * The receiver: one path per webhook, answers drawn from the faults, every
+ * request checked. `killedAt` holds, per kill, when it began and when the
+ * relay's processes were gone, for telling a duplicate of a settled event
+ * from one that a kill may repeat.
+ */
+async function startSoakReceiver(o: SoakOptions, secrets: string[], killedAt: { began: number; gone: number }[]) {
   const random = prng(o.seed);
-  const acked = new Set<string>();
+  /** Every 2xx's time per webhook-id. */
+  const acked = new Map<string, number[]>();
   const delivered = Array.from({ length: o.webhooks }, () => new Set<number>());
-  const tally = { requests: 0, duplicates: 0, badSignatures: 0, badBodies: 0, answers: {} as Record<string, number> };
+  const tally = {
+    requests: 0,
+    duplicates: 0,
+    duplicatesOfSettled: 0,
+    badSignatures: 0,
+    badBodies: 0,
+    answers: {} as Record<string, number>,
+  };
   // Made at the first request: the secrets are known once the webhooks exist.
   let verifiers: Webhook[] = [];
   const count = (answer: string) => {
@@ -122,8 +155,21 @@ async function startSoakReceiver(o: SoakOptions, secrets: string[]) {
   };
   /** A 2xx goes out for this request: from now on the same webhook-id again is a duplicate. */
   const acknowledge = (id: string, w: number, i: number) => {
-    acked.add(id);
+    acked.set(id, [...(acked.get(id) ?? []), Date.now()]);
     delivered[w]!.add(i);
+  };
+  /**
+   * A duplicate of a settled event. Only a 2xx the relay could have read
+   * counts (not one answered while it was being killed); the first kill after
+   * the last such 2xx decides: none before now, or one that came long after
+   * it (the outcome was written by then), and the event had settled.
+   */
+  const ofSettled = (acks: number[], now: number) => {
+    const heard = acks.filter((at) => !killedAt.some((k) => at >= k.began && at <= k.gone + ANSWERED_AFTER_DEATH_MS));
+    const lastAck = heard.at(-1);
+    if (lastAck === undefined) return false;
+    const kill = killedAt.find((k) => k.began >= lastAck && k.began <= now);
+    return kill === undefined || kill.began - lastAck > SETTLED_AFTER_MS;
   };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -134,7 +180,11 @@ async function startSoakReceiver(o: SoakOptions, secrets: string[]) {
       const w = Number(req.url?.split("/")[2]);
       const body = Buffer.concat(chunks).toString("utf8");
       const id = String(req.headers["webhook-id"]);
-      if (acked.has(id)) tally.duplicates += 1;
+      const acks = acked.get(id);
+      if (acks !== undefined) {
+        tally.duplicates += 1;
+        if (ofSettled(acks, Date.now())) tally.duplicatesOfSettled += 1;
+      }
       if (verifiers.length < secrets.length) verifiers = secrets.map((secret) => new Webhook(secret));
       try {
         verifiers[w]!.verify(body, req.headers as Record<string, string>);
@@ -321,7 +371,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const secrets: string[] = [];
     const webhookIds: string[] = [];
     // The receiver's URL is needed first; secrets are filled in before anything is published.
-    receiver = await startSoakReceiver(o, secrets);
+    const killedAt: { began: number; gone: number }[] = [];
+    receiver = await startSoakReceiver(o, secrets, killedAt);
     for (let w = 0; w < o.webhooks; w++) {
       const created = await call(current, "POST", "/v1/webhooks", {
         application_id: app.id,
@@ -345,7 +396,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         await until(reached, deadline, `${share} of the messages ${when}`);
         const at = { at_published: published.accepted, at_delivered: verifying.delivered() };
         const killed = current.relay;
+        const began = Date.now();
         await killed.kill("SIGKILL");
+        killedAt.push({ began, gone: Date.now() });
         const restart = Date.now();
         current.relay = await startRelay({ persistTo: killed.persistTo, token: killed.token, env });
         kills.push({ ...at, restart_ms: Date.now() - restart });
@@ -376,6 +429,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       delivered: verifying.delivered(),
       lost: expected - verifying.delivered(),
       duplicates_after_2xx: tally.duplicates,
+      duplicates_of_settled: tally.duplicatesOfSettled,
       duplicate_share: Number((tally.duplicates / expected).toFixed(5)),
       receiver_requests: tally.requests,
       answers: tally.answers,

@@ -136,6 +136,8 @@ export class WebhookDO extends DurableObject<Env> {
 
   async listEvents(filter: EventFilter): Promise<EventRow[]> {
     usage.doRequests += 1;
+    // Its recorded history may predate what this object remembers (it is found through the webhook).
+    this.rememberWebhook(filter.webhookId);
     return this.views.list(filter);
   }
 

@@ -11,7 +11,7 @@
  * in RELAY_HISTORY_SHARDS): slots before it keep their shards, so adding one
  * moves nothing and needs no downtime.
  */
-import { fnv1a } from "../lib/hash";
+import { bucketOf } from "../lib/hash";
 import { slotOf, slotStart } from "./slots";
 
 export type HistoryShard = {
@@ -45,7 +45,7 @@ export type HistoryStore = {
 export function shardFor(store: HistoryStore, applicationId: string, slot: number): HistoryShard {
   const start = slotStart(slot);
   const serving = store.shards.filter((s) => s.since <= start);
-  const shard = serving[fnv1a(`${applicationId}:${slot}`) % serving.length];
+  const shard = serving[bucketOf(`${applicationId}:${slot}`, serving.length)];
   if (!shard) throw new Error("no history shard serves this time: RELAY_HISTORY_SHARDS needs one without @since");
   return shard;
 }

@@ -79,11 +79,14 @@ export async function onShard<T>(shard: HistoryShard, call: () => Promise<T>): P
   }
 }
 
-/** Refuses a write to a shard known to be at its limit. */
-export function assertRoom(shard: HistoryShard): void {
-  if (record(shard).bytes >= shard.limitBytes) {
-    throw new HistoryUnavailableError(shard.name, "full");
+/** Refuses a write to a shard at its limit (asked its size first, if this isolate has not seen it yet). */
+export async function assertRoom(shard: HistoryShard): Promise<void> {
+  const s = record(shard);
+  if (s.at === 0) {
+    const result = await onShard(shard, () => shard.d1.prepare("SELECT 1").all());
+    noteAnswer(shard, result.meta);
   }
+  if (s.bytes >= shard.limitBytes) throw new HistoryUnavailableError(shard.name, "full");
 }
 
 /**

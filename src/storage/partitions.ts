@@ -105,7 +105,7 @@ export async function writeRows(
   payload: { objects: number; bytes: number } = { objects: 0, bytes: 0 },
 ): Promise<void> {
   if (rows.length === 0) return;
-  assertRoom(shard);
+  await assertRoom(shard);
   const idx = partitionOf(slot);
   const d1 = shard.d1;
   const insert = kind === "events" ? INSERT_EVENTS(idx) : INSERT_MESSAGES(idx);

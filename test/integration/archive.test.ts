@@ -12,7 +12,7 @@ import { makeDeps } from "../../src/deps";
 import { DAY_MS, toRfc3339 } from "../../src/lib/time";
 import { purgeHistory } from "../../src/maintenance/retention";
 import { archiveDue } from "../../src/storage/upkeep";
-import { api, createApplication, createWebhook, publish } from "../helpers/api";
+import { api, createApplication, createWebhook, listAllEvents, publish } from "../helpers/api";
 import { drained } from "../helpers/drain";
 import { eventually } from "../helpers/eventually";
 import { historyStore, recordedEventCount, recordedMessageCount } from "../helpers/history";
@@ -20,25 +20,13 @@ import { newHook } from "../helpers/hooks";
 
 const receiverUrl = inject("receiverUrl");
 
-async function allPages(query: string): Promise<any[]> {
-  const out: any[] = [];
-  let cursor: string | null = null;
-  do {
-    const res = await api("GET", `/v1/events?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
-    expect(res.status).toBe(200);
-    out.push(...res.body.data);
-    cursor = res.body.next_cursor;
-  } while (cursor);
-  return out;
-}
-
 /** What a client can read of the webhook's history, through every route that reads it. */
 async function everythingReadable(webhookId: string, messageIds: string[]) {
-  const events = await allPages(`webhook_id=${webhookId}&limit=2`);
+  const events = await listAllEvents(`webhook_id=${webhookId}&limit=2`);
   return {
     events,
-    failed: await allPages(`webhook_id=${webhookId}&limit=1&delivery_status=failed`),
-    typed: await allPages(`webhook_id=${webhookId}&type=odd`),
+    failed: await listAllEvents(`webhook_id=${webhookId}&limit=1&delivery_status=failed`),
+    typed: await listAllEvents(`webhook_id=${webhookId}&type=odd`),
     each: await Promise.all(events.map(async (e) => (await api("GET", `/v1/events/${e.id}`)).body)),
     attempts: await Promise.all(events.map(async (e) => (await api("GET", `/v1/events/${e.id}/attempts`)).body)),
     messages: await Promise.all(messageIds.map(async (id) => (await api("GET", `/v1/messages/${id}`)).body)),
@@ -86,7 +74,7 @@ describe("the archive", () => {
       const one = await api("GET", `/v1/events/${failedId}`);
       expect(one.body).toMatchObject({ delivery_status: "success", delivery_attempts: 2 });
     });
-    expect(await allPages(`webhook_id=${webhook.id}&delivery_status=failed`)).toEqual([]);
+    expect(await listAllEvents(`webhook_id=${webhook.id}&delivery_status=failed`)).toEqual([]);
     const attempts = (await api("GET", `/v1/events/${failedId}/attempts`)).body.data;
     expect(attempts.map((a: any) => [a.attempt, a.http_status_code, a.response_body])).toEqual([
       [1, 500, "down"],
@@ -107,7 +95,7 @@ describe("the archive", () => {
 
     // Past retention, everything goes: the archive's objects, their index, the payloads.
     await purgeHistory({ ...makeDeps(env), now: () => new Date(Date.now() + 31 * DAY_MS) });
-    expect(await allPages(`webhook_id=${webhook.id}`)).toEqual([]);
+    expect(await listAllEvents(`webhook_id=${webhook.id}`)).toEqual([]);
     expect((await api("GET", `/v1/messages/${messages[0]!.id}`)).status).toBe(404);
     expect(await archivedObjects(webhook.id)).toEqual([]);
     for (const { key } of objects) expect(await env.HISTORY_BUCKET.head(key)).toBeNull();

@@ -17,7 +17,7 @@ import { writeEvents } from "../../src/storage/events";
 import { recordMessages } from "../../src/storage/messages";
 import { slotOf } from "../../src/storage/slots";
 import { shardFor } from "../../src/storage/store";
-import { api, createApplication, createWebhook } from "../helpers/api";
+import { api, createApplication, createWebhook, listAllEvents } from "../helpers/api";
 import { historyStore } from "../helpers/history";
 import { newHook } from "../helpers/hooks";
 
@@ -91,19 +91,6 @@ async function seed(applicationId: string, webhookId: string) {
   return rows;
 }
 
-/** Every page of a list, following its cursor. */
-async function allPages(query: string): Promise<any[]> {
-  const out: any[] = [];
-  let cursor: string | null = null;
-  do {
-    const res = await api("GET", `/v1/events?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
-    expect(res.status).toBe(200);
-    out.push(...res.body.data);
-    cursor = res.body.next_cursor;
-  } while (cursor);
-  return out;
-}
-
 /** Rows each shard holds of the webhook. */
 async function rowsPerShard(webhookId: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
@@ -128,7 +115,7 @@ describe("history over shards", () => {
     expect(Object.values(perShard).reduce((a, b) => a + b, 0)).toBe(TIMES.length);
 
     const newestFirst = [...rows].sort((a, b) => (a.id < b.id ? 1 : -1));
-    const all = await allPages(`webhook_id=${webhook.id}&limit=5`);
+    const all = await listAllEvents(`webhook_id=${webhook.id}&limit=5`);
     expect(all.map((e) => e.id)).toEqual(newestFirst.map((r) => r.id));
     expect(all[0]).toEqual({
       object: "event",
@@ -145,9 +132,9 @@ describe("history over shards", () => {
       created_at: newestFirst[0]!.createdAt,
       updated_at: newestFirst[0]!.updatedAt,
     });
-    const failed = await allPages(`webhook_id=${webhook.id}&limit=3&delivery_status=failed`);
+    const failed = await listAllEvents(`webhook_id=${webhook.id}&limit=3&delivery_status=failed`);
     expect(failed.map((e) => e.id)).toEqual(newestFirst.filter((r) => r.deliveryStatus === "failed").map((r) => r.id));
-    const typeB = await allPages(`webhook_id=${webhook.id}&limit=4&type=b`);
+    const typeB = await listAllEvents(`webhook_id=${webhook.id}&limit=4&type=b`);
     expect(typeB.map((e) => e.id)).toEqual(newestFirst.filter((r) => r.type === "b").map((r) => r.id));
 
     // Read by id, its webhook found through its message, whichever shard each is in.
@@ -209,10 +196,10 @@ describe("history over shards", () => {
       },
     ]);
 
-    const all = await allPages(`webhook_id=${webhook.id}&limit=7`);
+    const all = await listAllEvents(`webhook_id=${webhook.id}&limit=7`);
     expect(all).toHaveLength(TIMES.length);
     expect(all.find((e) => e.id === retried.id)).toMatchObject({ delivery_status: "success", delivery_attempts: 2 });
-    const failed = await allPages(`webhook_id=${webhook.id}&limit=2&delivery_status=failed`);
+    const failed = await listAllEvents(`webhook_id=${webhook.id}&limit=2&delivery_status=failed`);
     expect(failed.map((e) => e.id).sort()).toEqual(failedBefore.slice(1).map((r) => r.id).sort());
     const one = await api("GET", `/v1/events/${retried.id}?webhook_id=${webhook.id}`);
     expect(one.body).toMatchObject({ delivery_status: "success", delivery_attempts: 2, max_attempts: 2 });

@@ -128,7 +128,7 @@ describe("a shard that cannot keep history", () => {
     await drained(app.id);
     expect(await recordedEventCount(webhook.id)).toBe(3);
     const events = await listEvents(webhook.id);
-    expect(events.map((e: { delivery_status: string }) => e.delivery_status)).toEqual(["success", "success", "success"]);
+    expect(events.map((e) => e.delivery_status)).toEqual(["success", "success", "success"]);
     expect((await hook.received()).requests).toHaveLength(3);
   });
 });

@@ -9,7 +9,7 @@ import type { WebhookDO } from "./delivery/webhook-object/webhook-do";
 import type { QueueTask } from "./domain/tasks";
 import type { IngestDO } from "./ingest/ingest-do";
 import { HOUR_MS } from "./lib/time";
-import { MAX_HOT_HOURS } from "./storage/slots";
+import { MAX_HOT_HOURS } from "./storage/layout";
 
 export type Env = {
   DB: D1Database;

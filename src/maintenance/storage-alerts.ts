@@ -11,7 +11,8 @@ import { operationsApplicationId } from "../delivery/operational-events/operatio
 import type { Deps } from "../deps";
 import { publish } from "../ingest/publish";
 import { toRfc3339 } from "../lib/time";
-import { bytesSeen, NEAR_LIMIT_SHARE, probe } from "../storage/health";
+import { bytesSeen, probe } from "../storage/health";
+import { NEAR_LIMIT_SHARE } from "../storage/layout";
 
 /** Publishes `storage.near_limit` for each shard past the share; answers for how many. */
 export async function alertNearLimits(deps: Deps): Promise<number> {

@@ -30,11 +30,8 @@ import {
   updatePartition,
 } from "./partitions";
 import { payloadKey } from "./payloads";
-import { idSlotOf, slotEnd } from "./slots";
+import { ARCHIVE_PAGE, idSlotOf, slotEnd } from "./layout";
 import type { HistoryShard, HistoryStore } from "./store";
-
-/** Rows read per page, and so in one object at most. */
-export const ARCHIVE_PAGE = 1_000;
 
 const encoder = new TextEncoder();
 

@@ -12,7 +12,7 @@ import type { AttemptRecord, DeliveryStatus, EventRow } from "../domain/event";
 import { attemptIdFor } from "../domain/event-ids";
 import type { MessageRow } from "../domain/message";
 import { toRfc3339 } from "../lib/time";
-import { idTime } from "./slots";
+import { idTime } from "./layout";
 
 /** A UUID's 16 bytes as 32 lowercase hex digits. */
 export function hexOf(uuid: string): string {

@@ -22,13 +22,13 @@ import { uuidv7Floor } from "../lib/ids";
 import { type ArchivedObject, type CreatedWindow, eventIdSlots, eventObjects, readLines } from "./archive";
 import { decodeEvent, encodeEvent, hexOf, isRecordedStatus, statusNumber, type StoredEvent, uuidOf } from "./codec";
 import { decodeSelectedEvent, partitionRead, readShard, type SelectedEvent, writeRows } from "./partitions";
-import { idSlotOf, partitionOf, slotEnd, slotOf, slotStart } from "./slots";
-import { type HistoryStore, shardFor, shardsOfApplication } from "./store";
+import { idSlotOf, partitionOf, slotEnd, slotOf, slotStart } from "./layout";
+import { type HistoryStore, shardOf, shardsOfApplication } from "./store";
 
 /** Records finished events of one application's webhooks (written at their outcome, in batches). */
 export async function writeEvents(store: HistoryStore, applicationId: string, rows: EventRow[]): Promise<void> {
   const slot = slotOf(store.clock());
-  await writeRows(shardFor(store, applicationId, slot), slot, "events", rows.map(encodeEvent));
+  await writeRows(shardOf(store, applicationId, slot), slot, "events", rows.map(encodeEvent));
 }
 
 /** What a read selects of a webhook's recorded events; absent fields select anything. */

@@ -9,13 +9,8 @@
  * what it holds until the shard takes it.
  */
 import { ApiError } from "../lib/errors";
-import { partitionOf, slotEnd, slotOf } from "./slots";
-import { type HistoryShard, type HistoryStore, shardFor } from "./store";
-
-/** Past this share of its limit a shard takes no new publishes: what is in flight still has room. */
-export const FULL_SHARE = 0.9;
-/** Past this share, `storage.near_limit` is published. */
-export const NEAR_LIMIT_SHARE = 0.8;
+import { FULL_SHARE, partitionOf, slotEnd, slotOf } from "./layout";
+import { type HistoryShard, type HistoryStore, shardOf } from "./store";
 /** How long a healthy answer is trusted. */
 const FRESH_MS = 10_000;
 /** How long a failure stands before the shard is asked again. */
@@ -116,8 +111,8 @@ const NEXT_SLOT_MARGIN_MS = 60_000;
 export async function applicationRefusal(store: HistoryStore, applicationId: string): Promise<HistoryUnavailableError | null> {
   const now = store.clock();
   const slot = slotOf(now);
-  const shards = new Set([shardFor(store, applicationId, slot)]);
-  if (slotEnd(slot) - now < NEXT_SLOT_MARGIN_MS) shards.add(shardFor(store, applicationId, slot + 1));
+  const shards = new Set([shardOf(store, applicationId, slot)]);
+  if (slotEnd(slot) - now < NEXT_SLOT_MARGIN_MS) shards.add(shardOf(store, applicationId, slot + 1));
   for (const shard of shards) {
     const why = await refusal(store, shard);
     if (why) return new HistoryUnavailableError(shard.name, why);

@@ -11,8 +11,8 @@ import { type ArchivedObject, messageObjects, readLines } from "./archive";
 import { decodeMessage, encodeMessage, hexOf, type MessageRecord, type StoredMessage } from "./codec";
 import { ALL_PARTITIONS, partitionRead, readShard, type SelectedMessage, writeRows } from "./partitions";
 import { putPayloads, readPayloads } from "./payloads";
-import { partitionOf, slotOf } from "./slots";
-import { type HistoryShard, type HistoryStore, shardFor, shardsOfApplication } from "./store";
+import { partitionOf, slotOf } from "./layout";
+import { type HistoryShard, type HistoryStore, shardOf, shardsOfApplication } from "./store";
 
 /**
  * Records messages: their payloads in one object, their rows in their
@@ -34,7 +34,7 @@ export async function recordMessages(
   );
   const byShard = new Map<HistoryShard, { stored: StoredMessage[]; ids: string[]; bytes: number }>();
   messages.forEach(({ payload: _payload, ...message }, i) => {
-    const shard = shardFor(store, message.applicationId, slot);
+    const shard = shardOf(store, message.applicationId, slot);
     const group = byShard.get(shard) ?? { stored: [], ids: [], bytes: 0 };
     group.stored.push(encodeMessage(message, refs[i]!));
     group.ids.push(message.id);

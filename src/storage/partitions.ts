@@ -18,7 +18,7 @@ import { PARTITIONS, type PartitionState } from "../db/history-schema";
 import { jsonChunks } from "../lib/json-chunks";
 import type { StoredEvent, StoredMessage } from "./codec";
 import { assertRoom, HistoryUnavailableError, noteAnswer, onShard } from "./health";
-import { partitionOf } from "./slots";
+import { partitionOf } from "./layout";
 import type { HistoryShard } from "./store";
 
 export type PartitionRow = {

@@ -1,18 +1,9 @@
 /**
- * @module The history store: the shards (D1 databases beside the main one),
- * the R2 bucket, and the rule that says which shard holds what.
- *
- * Routing: an application's history of one slot lives in one shard, chosen
- * by a hash of (application, slot) among the shards in service for that
- * slot. So one application's history spreads over every shard as time goes
- * by (a large tenant is never bound to one database), a slot's writes for
- * one application go to one place, and a read knows where to look. A shard
- * added later names the time it takes effect from (`HISTORY_2@2027-01-15T00:00Z`
- * in RELAY_HISTORY_SHARDS): slots before it keep their shards, so adding one
- * moves nothing and needs no downtime.
+ * @module The history store: the shards (D1 databases beside the main one)
+ * and the R2 bucket, and where an application's live history may be, by the
+ * routing rule (src/storage/layout.ts).
  */
-import { bucketOf } from "../lib/hash";
-import { slotOf, slotStart } from "./slots";
+import { shardFor, slotOf } from "./layout";
 
 export type HistoryShard = {
   /** Its binding's name, as GET /v1/operations/storage names it. */
@@ -42,12 +33,8 @@ export type HistoryStore = {
 };
 
 /** The shard that holds `applicationId`'s history of `slot`. */
-export function shardFor(store: HistoryStore, applicationId: string, slot: number): HistoryShard {
-  const start = slotStart(slot);
-  const serving = store.shards.filter((s) => s.since <= start);
-  const shard = serving[bucketOf(`${applicationId}:${slot}`, serving.length)];
-  if (!shard) throw new Error("no history shard serves this time: RELAY_HISTORY_SHARDS needs one without @since");
-  return shard;
+export function shardOf(store: HistoryStore, applicationId: string, slot: number): HistoryShard {
+  return shardFor(store.shards, applicationId, slot);
 }
 
 /**
@@ -65,7 +52,7 @@ export function liveSlotWindow(store: HistoryStore): number[] {
 export function shardsOfApplication(store: HistoryStore, applicationId: string): Map<HistoryShard, number[]> {
   const plan = new Map<HistoryShard, number[]>();
   for (const slot of liveSlotWindow(store)) {
-    const shard = shardFor(store, applicationId, slot);
+    const shard = shardOf(store, applicationId, slot);
     const slots = plan.get(shard) ?? [];
     slots.push(slot);
     plan.set(shard, slots);

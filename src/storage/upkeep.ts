@@ -12,7 +12,7 @@ import { archivable, archivePartition } from "./archive";
 import { bytesSeen, probe } from "./health";
 import { clearPartition, type PartitionRow, readPartitions } from "./partitions";
 import { PAYLOADS_PREFIX } from "./payloads";
-import { slotEnd, slotOf } from "./slots";
+import { slotEnd, slotOf } from "./layout";
 import type { HistoryStore } from "./store";
 
 /** Archives what is due at `now` in every shard, until `deadline`; answers how many partitions it finished. */

@@ -7,20 +7,17 @@
  * group is killed twice, each time with history still unwritten.
  */
 import { expect, test } from "vitest";
-import { slotOf } from "../../src/storage/slots";
-import { type HistoryStore, shardFor } from "../../src/storage/store";
+import { shardFor, slotOf } from "../../src/storage/layout";
 import { eventually } from "../helpers/eventually";
 import { useRelay } from "../helpers/rig";
 import { relayApi } from "../helpers/server";
 
 const rig = useRelay();
 /** The shards of wrangler.toml, as the routing rule sees them. */
-const ROUTING = {
-  shards: [
-    { name: "HISTORY_0", since: 0 },
-    { name: "HISTORY_1", since: 0 },
-  ],
-} as unknown as HistoryStore;
+const SHARDS = [
+  { name: "HISTORY_0", since: 0 },
+  { name: "HISTORY_1", since: 0 },
+];
 const FULL = { RELAY_HISTORY_SHARD_LIMIT_BYTES: "HISTORY_1=1" };
 
 test("a full shard refuses its tenant before acceptance, the other goes on; nothing accepted is lost through SIGKILLs", async () => {
@@ -30,7 +27,7 @@ test("a full shard refuses its tenant before acceptance, the other goes on; noth
     for (let tries = 0; tries < 40; tries++) {
       const app = (await api.call("POST", "/v1/applications", { name: `on ${shard}` })).body;
       const slot = slotOf(Date.now());
-      if ([slot, slot + 1].every((s) => shardFor(ROUTING, app.id, s).name === shard)) return app;
+      if ([slot, slot + 1].every((s) => shardFor(SHARDS, app.id, s).name === shard)) return app;
     }
     throw new Error(`no application routed to ${shard}`);
   };

@@ -15,8 +15,8 @@ import { toRfc3339 } from "../../src/lib/time";
 import { hexOf } from "../../src/storage/codec";
 import { writeEvents } from "../../src/storage/events";
 import { recordMessages } from "../../src/storage/messages";
-import { slotOf } from "../../src/storage/slots";
-import { shardFor } from "../../src/storage/store";
+import { slotOf } from "../../src/storage/layout";
+import { shardOf } from "../../src/storage/store";
 import { api, createApplication, createWebhook, listAllEvents } from "../helpers/api";
 import { historyStore } from "../helpers/history";
 import { newHook } from "../helpers/hooks";
@@ -32,7 +32,7 @@ async function applicationOverShards() {
   const store = historyStore();
   for (let tries = 0; tries < 20; tries++) {
     const app = await createApplication();
-    const shards = new Set(TIMES.map((t) => shardFor(store, app.id, slotOf(t)).name));
+    const shards = new Set(TIMES.map((t) => shardOf(store, app.id, slotOf(t)).name));
     if (shards.size > 1) return app;
   }
   throw new Error("no application spread over the shards in 20 tries");

@@ -13,8 +13,8 @@ import { createApp } from "../../src/app";
 import { makeDeps } from "../../src/deps";
 import { alertNearLimits } from "../../src/maintenance/storage-alerts";
 import { bytesSeen, probe } from "../../src/storage/health";
-import { slotOf } from "../../src/storage/slots";
-import { type HistoryShard, type HistoryStore, shardFor } from "../../src/storage/store";
+import { slotOf } from "../../src/storage/layout";
+import { type HistoryShard, type HistoryStore, shardOf } from "../../src/storage/store";
 import { ADMIN_TOKEN, api, createApplication, createWebhook, listEvents } from "../helpers/api";
 import { drained, unconfirmed } from "../helpers/drain";
 import { eventually } from "../helpers/eventually";
@@ -31,7 +31,7 @@ async function applicationOn(shard: string) {
   for (let tries = 0; tries < 40; tries++) {
     const app = await createApplication();
     const slot = slotOf(Date.now());
-    if ([slot, slot + 1].every((s) => shardFor(store, app.id, s).name === shard)) return app;
+    if ([slot, slot + 1].every((s) => shardOf(store, app.id, s).name === shard)) return app;
   }
   throw new Error(`no application routed to ${shard} in 40 tries`);
 }
@@ -156,7 +156,7 @@ describe("storage, visible", () => {
     const store = historyStore();
     // The shard the operations application's history does not go to, made 85 % full.
     const slot = slotOf(Date.now());
-    const target = store.shards.find((s) => s.name !== shardFor(store, ops.id, slot).name)!;
+    const target = store.shards.find((s) => s.name !== shardOf(store, ops.id, slot).name)!;
     await probe(store, target);
     const limit = Math.floor(bytesSeen(target) / 0.85);
     const deps = {

@@ -488,12 +488,13 @@ async function historyStorage(api: ReturnType<typeof relayApi>, persistTo: strin
 /** A sample of the run's events and messages, read back through the API, as the archive would store them. */
 async function archivedSample(api: ReturnType<typeof relayApi>, webhookIds: string[]) {
   const events = (await api.call("GET", `/v1/events?webhook_id=${webhookIds[0]}&limit=100`)).body.data as any[];
-  const messages = await Promise.all(
-    events.slice(0, 50).map(async (e) => (await api.call("GET", `/v1/messages/${e.message_id}`)).body),
-  );
-  const attempts = await Promise.all(
-    events.map(async (e) => (await api.call("GET", `/v1/events/${e.id}/attempts`)).body.data as any[]),
-  );
+  // One at a time: the local server is not to be flooded after the run.
+  const messages: any[] = [];
+  const attempts: any[][] = [];
+  for (const e of events) {
+    if (messages.length < 50) messages.push((await api.call("GET", `/v1/messages/${e.message_id}`)).body);
+    attempts.push((await api.call("GET", `/v1/events/${e.id}/attempts`)).body.data);
+  }
   return archiveSample(
     events.map((e, i) => ({
       webhookId: e.webhook_id,

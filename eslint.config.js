@@ -16,6 +16,7 @@ const LAYERS = [
   { files: ["src/lib/**", "src/version.ts"], names: ["lib", "version"] },
   { files: ["src/domain/**"], names: ["domain"] },
   { files: ["src/db/**"], names: ["db"] },
+  { files: ["src/storage/**"], names: ["storage"] },
   { files: ["src/env.ts", "src/deps.ts"], names: ["env", "deps"] },
   { files: ["src/security/**", "src/catalog/**"], names: ["security", "catalog"] },
   { files: ["src/ingest/**"], names: ["ingest"] },

@@ -60,8 +60,8 @@ export default defineConfig({
                 queueConsumers: {
                   "hookrelay-delivery": { ...workerOptions.queueConsumers?.["hookrelay-delivery"], maxBatchTimeout: 0.05 },
                 },
-                // An empty database for the migration test to build up step by step.
-                d1Databases: ["MIGRATION_TEST_DB"],
+                // Empty databases for the migration test to build up step by step.
+                d1Databases: ["MIGRATION_TEST_DB", "MIGRATION_TEST_HISTORY"],
                 // A stand-in for an [[mtls_certificates]] binding (which has no local
                 // form: Miniflare proxies it to Cloudflare): a Worker that fetches
                 // the request as given, as the binding would, and marks it as passed through.
@@ -87,6 +87,7 @@ export default defineConfig({
                   RELAY_MTLS_CERTIFICATES: "TEST_CLIENT_CERT, MISSING_CERT",
                   RELAY_ALLOW_PRIVATE_URLS: "true",
                   TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+                  TEST_HISTORY_MIGRATIONS: await readD1Migrations("./migrations-history"),
                 },
               }),
             };

@@ -11,3 +11,11 @@ declare module "cloudflare:workers" {
     constructor(ctx: DurableObjectState, env: Env);
   }
 }
+
+/**
+ * Workers' constant-time comparison, which src/lib/crypto.ts calls: the
+ * benchmark imports the storage codec (bench/capacity.ts), whose ids reach it.
+ */
+interface SubtleCrypto {
+  timingSafeEqual(a: ArrayBuffer | ArrayBufferView, b: ArrayBuffer | ArrayBufferView): boolean;
+}

@@ -4,12 +4,13 @@
  * the date and figures together when Cloudflare changes them.
  */
 export const PRICES = {
-  asOf: "2026-11-22",
+  asOf: "2026-12-08",
   sources: [
     "https://developers.cloudflare.com/workers/platform/pricing/",
     "https://developers.cloudflare.com/queues/platform/pricing/",
     "https://developers.cloudflare.com/durable-objects/platform/pricing/",
     "https://developers.cloudflare.com/d1/platform/pricing/",
+    "https://developers.cloudflare.com/r2/pricing/",
   ],
   /** USD per unit. */
   perUnit: {
@@ -22,6 +23,16 @@ export const PRICES = {
     doRowWritten: 1.0 / 1e6,
     d1RowRead: 0.001 / 1e6,
     d1RowWritten: 1.0 / 1e6,
+    /** R2 Standard: PutObject, ListObjects, … (DeleteObject is free). */
+    r2ClassA: 4.5 / 1e6,
+    /** R2 Standard: GetObject, HeadObject. */
+    r2ClassB: 0.36 / 1e6,
+  },
+  /** USD per GB-month stored (GB = 1e9 bytes), beyond the included amounts. */
+  perGbMonth: {
+    d1: 0.75,
+    doSqlite: 0.2,
+    r2Standard: 0.015,
   },
   /** Memory a Durable Object is billed for while active. */
   doMemoryGb: 0.128,

@@ -4,8 +4,9 @@
  * webhooks, a share of whose first attempts fail. Prints, and writes to
  * bench/results/<date>.json: ingest rate and latency, end-to-end delivery
  * latency and rate, the billable units each delivered event cost (counted by
- * the relay's code, GET /v1/usage) priced per million, the capacity of one
- * deployment before its D1 reaches 1,000 queries/s, the CPU seconds of the
+ * the relay's code, GET /v1/usage) priced per million, the history's D1
+ * bytes, D1 busy time and R2 per delivered event with the capacity lines and
+ * the cost of keeping it for the retention period (bench/capacity.ts), the CPU seconds of the
  * relay's process tree per 1,000 deliveries, its most open file descriptors
  * and the error lines it printed; then the same workload on a bare queue
  * Worker on the same local runtime (bench/baseline-worker.ts), for ratios,
@@ -24,7 +25,8 @@
  * catalogues the bench's event type with a JSON Schema its payloads match
  * (SPEC §8.3), so every publish is validated; compare the ingest CPU per
  * publish with a run without it (`--webhooks 0` leaves publishing alone on
- * the relay's CPU).
+ * the relay's CPU). `--payload-bytes N` pads every payload to N bytes of
+ * JSON (the history's figures are quoted with 1 KB payloads).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { Readable } from "node:stream";
@@ -40,6 +42,7 @@ import {
   workerOptionsFromConfig,
 } from "../scripts/local-runtime.mjs";
 import { type Relay, relayApi, startRelay } from "../test/helpers/server";
+import { archiveSample, historyFigures, vacuumedHistoryBytes } from "./capacity";
 import { PRICES } from "./prices";
 import { childrenCpuSeconds, groupCpuSeconds, samplePeaks, watchBusiestThread } from "./procs";
 import { captureCpuProfile, type CpuProfile, foldByModule } from "./profile";
@@ -59,6 +62,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --floor             also run the floor Worker (bench/floor-worker.ts)
   --profile S         S seconds of CPU profile of the relay's Worker isolate (default 0: none)
   --schema            catalogue the bench's event type with a JSON Schema (ingest CPU with a schema)
+  --payload-bytes N   pad each payload to N bytes of JSON (default 0: the bare ~100-byte payload)
   --label TEXT        a label kept in the results file
   --log-level LEVEL   the relay's RELAY_LOG_LEVEL (default warn)
   --out FILE          where the results go (default bench/results/<date>.json)
@@ -84,6 +88,7 @@ function readArgs() {
         floor: { type: "boolean", default: false },
         profile: { type: "string", default: "0" },
         schema: { type: "boolean", default: false },
+        "payload-bytes": { type: "string", default: "0" },
         help: { type: "boolean", short: "h", default: false },
       },
     }).values;
@@ -126,8 +131,8 @@ const DELIVERIES = MESSAGES * WEBHOOKS;
 const PROFILE_SECONDS = Math.max(0, Number(args.profile) || 0);
 const PROFILE_DELAY_MS = 10_000;
 const RETRY_SECONDS = 1;
-/** The D1 query rate the capacity line is measured against. */
-const D1_QUERIES_PER_SECOND = 1000;
+/** `--payload-bytes`: each payload's JSON padded to this size (0: not padded). */
+const PAYLOAD_BYTES = Math.max(0, Math.floor(Number(args["payload-bytes"]) || 0));
 
 type Summary = { p50: number; p99: number; mean: number };
 
@@ -343,9 +348,11 @@ function batchAccepted(answer: string, perRequest: number): boolean {
   return entries.every((e) => e.status === 202 || e.status === 200);
 }
 
-/** The payload each message carries, the same for the relay and the baselines. */
+/** The payload each message carries, the same for the relay and the baselines; padded to `--payload-bytes`. */
 function payload(i: number) {
-  return { i, sent_at: Date.now(), amount: 1000, currency: "NGN", note: "benchmark payload" };
+  const body = { i, sent_at: Date.now(), amount: 1000, currency: "NGN", note: "benchmark payload" };
+  const short = JSON.stringify({ ...body, pad: "" }).length;
+  return PAYLOAD_BYTES > short ? { ...body, pad: "x".repeat(PAYLOAD_BYTES - short) } : body;
 }
 
 /** `--schema`: what the bench's payloads are held to, of the kind a provider would write. */
@@ -358,6 +365,7 @@ const PAYLOAD_SCHEMA = {
     amount: { type: "integer", minimum: 1 },
     currency: { type: "string", pattern: "^[A-Z]{3}$" },
     note: { type: "string", maxLength: 200 },
+    pad: { type: "string" },
   },
   additionalProperties: false,
 };
@@ -394,6 +402,7 @@ async function runRelay(relay: Relay, receiver: BenchReceiver, profileFrom: Prof
   }
   const usageQuery = webhookIds.map((id) => `webhook_id=${id}`).join("&");
   const usageBefore = (await api.call("GET", `/v1/usage?${usageQuery}`)).body as Usage;
+  const storageBefore = await historyStorage(api, relay.persistTo);
   const cpuBefore = groupCpuSeconds(relay.child.pid!);
   const workerdCpuBefore = groupCpuSeconds(relay.child.pid!, true);
 
@@ -442,7 +451,12 @@ async function runRelay(relay: Relay, receiver: BenchReceiver, profileFrom: Prof
     (await api.call("GET", `/v1/usage?${usageQuery}`)).body as Usage,
     usageBefore,
   );
+  const storageAfter = await historyStorage(api, relay.persistTo);
   return {
+    history: {
+      storage: { before: storageBefore, after: storageAfter },
+      archive: await archivedSample(api, webhookIds),
+    },
     profile,
     ingest,
     open_fds: openFds,
@@ -457,6 +471,66 @@ async function runRelay(relay: Relay, receiver: BenchReceiver, profileFrom: Prof
     workerd_busiest_thread_share: busiestThread,
     usage,
   };
+}
+
+/** The history shards as the relay reports them (GET /v1/operations/storage), and their files vacuumed. */
+async function historyStorage(api: ReturnType<typeof relayApi>, persistTo: string) {
+  const report = (await api.call("GET", "/v1/operations/storage")).body as {
+    databases: { name: string; bytes: number; limit_bytes: number }[];
+  };
+  return {
+    reported_bytes: report.databases.reduce((n, d) => n + d.bytes, 0),
+    vacuumed_bytes: vacuumedHistoryBytes(persistTo),
+    limits: report.databases.map((d) => d.limit_bytes),
+  };
+}
+
+/** A sample of the run's events and messages, read back through the API, as the archive would store them. */
+async function archivedSample(api: ReturnType<typeof relayApi>, webhookIds: string[]) {
+  const events = (await api.call("GET", `/v1/events?webhook_id=${webhookIds[0]}&limit=100`)).body.data as any[];
+  // One at a time: the local server is not to be flooded after the run.
+  const messages: any[] = [];
+  const attempts: any[][] = [];
+  for (const e of events) {
+    if (messages.length < 50) messages.push((await api.call("GET", `/v1/messages/${e.message_id}`)).body);
+    attempts.push((await api.call("GET", `/v1/events/${e.id}/attempts`)).body.data);
+  }
+  return archiveSample(
+    events.map((e, i) => ({
+      webhookId: e.webhook_id,
+      id: e.id,
+      messageId: e.message_id,
+      type: e.type,
+      deliveryStatus: e.delivery_status,
+      deliveryAttempts: e.delivery_attempts,
+      maxAttempts: e.max_attempts,
+      httpStatusCode: e.http_status_code,
+      errorMessage: e.error_message,
+      nextAttemptAt: null,
+      attemptLog: attempts[i]!.map((a) => ({
+        id: a.id,
+        attempt: a.attempt,
+        startedAt: a.started_at,
+        durationMs: a.duration_ms,
+        httpStatusCode: a.http_status_code,
+        responseBody: a.response_body,
+        errorMessage: a.error_message,
+      })),
+      createdAt: e.created_at,
+      updatedAt: e.updated_at,
+    })),
+    messages.map((m) => ({
+      id: m.id,
+      applicationId: m.application_id,
+      eventType: m.event_type,
+      payload: JSON.stringify(m.payload),
+      idempotencyKey: m.idempotency_key,
+      resourceType: null,
+      resourceId: null,
+      createdAt: m.created_at,
+      webhookIds: (m.events as any[]).map((e) => e.webhook_id),
+    })),
+  );
 }
 
 /** A Worker the relay is measured against, on the same runtime. */
@@ -634,6 +708,8 @@ type Units = {
   do_rows_written: number;
   d1_rows_read: number;
   d1_rows_written: number;
+  history_rows_read: number;
+  history_rows_written: number;
   subrequests: number;
 };
 
@@ -648,11 +724,14 @@ function perDelivery(usage: Record<string, number>): Units {
     do_rows_written: per(usage.doRowsWritten),
     d1_rows_read: per(usage["d1.rowsRead"]),
     d1_rows_written: per(usage["d1.rowsWritten"]),
+    history_rows_read: per(usage["history.rowsRead"]),
+    history_rows_written: per(usage["history.rowsWritten"]),
     subrequests: per(usage.subrequests),
   };
 }
 
-function costPerMillion(units: Units) {
+/** The operations' cost per million delivered events; `retention`, what keeping the history costs (bench/capacity.ts). */
+function costPerMillion(units: Units, retention: { total: number }) {
   const p = PRICES.perUnit;
   const breakdown = {
     worker_requests: units.worker_requests * p.workerRequest * 1e6,
@@ -663,6 +742,9 @@ function costPerMillion(units: Units) {
     do_rows_written: units.do_rows_written * p.doRowWritten * 1e6,
     d1_rows_read: units.d1_rows_read * p.d1RowRead * 1e6,
     d1_rows_written: units.d1_rows_written * p.d1RowWritten * 1e6,
+    history_rows_read: units.history_rows_read * p.d1RowRead * 1e6,
+    history_rows_written: units.history_rows_written * p.d1RowWritten * 1e6,
+    history_retention: retention.total,
   };
   const total = Object.values(breakdown).reduce((a, b) => a + b, 0);
   return {
@@ -823,8 +905,7 @@ async function main() {
   await receiver.close();
   const medians = ROUNDS > 1 ? medianRatios(rounds.map((r) => r.ratios)) : null;
   const units = perDelivery(relayResult.usage);
-  const d1QueriesPerEvent = (relayResult.usage["d1.queries"] ?? 0) / DELIVERIES;
-  const capacityPerSecond = d1QueriesPerEvent > 0 ? D1_QUERIES_PER_SECOND / d1QueriesPerEvent : 0;
+  const history = historyOf(relayResult, config.vars ?? {});
   const result = {
     date: new Date().toISOString(),
     label: args.label,
@@ -843,6 +924,7 @@ async function main() {
       retry_seconds: RETRY_SECONDS,
       max_in_flight: MAX_IN_FLIGHT,
       messages_per_publish_request: BATCH,
+      payload_bytes: JSON.stringify(payload(0)).length,
     },
     runtime: "miniflare (scripts/start.mjs), no wrangler dev",
     ingest: relayResult.ingest,
@@ -859,13 +941,12 @@ async function main() {
       queue_operations: round(units.queue_operations * WEBHOOKS, 4),
       do_requests: round(units.do_requests * WEBHOOKS, 4),
     },
-    cost: costPerMillion(units),
-    capacity: {
-      d1_queries_per_delivered_event: round(d1QueriesPerEvent, 4),
-      d1_queries_per_second_limit: D1_QUERIES_PER_SECOND,
-      deliveries_per_second: round(capacityPerSecond, 1),
-      d1_rows_written_per_second: round(capacityPerSecond * units.d1_rows_written, 1),
+    cost: costPerMillion(units, history.retention_usd_per_million_delivered_events),
+    d1_queries_per_delivered_event: {
+      main_database: round((relayResult.usage["d1.queries"] ?? 0) / DELIVERIES, 4),
+      history_shards: round((relayResult.usage["history.queries"] ?? 0) / DELIVERIES, 4),
     },
+    history,
     worker_baseline: workerBaseline,
     ratio_relay_to_worker_baseline: ratiosToWorker(relayResult, workerBaseline),
     ...(lastFloor
@@ -927,7 +1008,7 @@ async function main() {
       "",
       `ingest: ${result.ingest.messages_per_second} messages/s (${BATCH} a request), p50 ${result.ingest.latency_ms.p50} ms, p99 ${result.ingest.latency_ms.p99} ms, relay workerd CPU ${result.ingest.workerd_cpu_ms_per_publish} ms per publish${args.schema ? " (payloads checked against a schema)" : ""}`,
       `per message: ${result.units_per_message.queue_operations} queue operations, ${result.units_per_message.worker_requests} Worker requests`,
-      `rows written per delivered event: D1 ${units.d1_rows_written}, DO ${units.do_rows_written}; D1 queries per delivered event ${result.capacity.d1_queries_per_delivered_event}`,
+      `rows written per delivered event: D1 ${units.d1_rows_written} (main) + ${units.history_rows_written} (history shards), DO ${units.do_rows_written}; D1 queries per delivered event ${result.d1_queries_per_delivered_event.main_database} + ${result.d1_queries_per_delivered_event.history_shards}`,
       `relay:            ${d.deliveries_per_second} deliveries/s, publish→receipt p50 ${d.end_to_end_latency_ms.p50} ms, p99 ${d.end_to_end_latency_ms.p99} ms`,
       `bare queue Worker: ${w.deliveries_per_second} deliveries/s, publish→receipt p50 ${w.end_to_end_latency_ms.p50} ms, p99 ${w.end_to_end_latency_ms.p99} ms`,
       `delivered: relay ${d.delivered} of ${DELIVERIES}, ${d.duplicates} duplicates; bare Worker ${w.delivered}, ${w.duplicates} duplicates`,
@@ -957,11 +1038,52 @@ async function main() {
       `CPU seconds per 1,000 deliveries: relay's process tree ${result.cpu_seconds_per_1000_deliveries}, its workerd ${relayResult.workerd_cpu_seconds_per_1000_deliveries}; bare Worker's workerd ${workerBaseline.cpu_seconds_per_1000_deliveries} (process tree ×${r.cpu_seconds_per_delivery}, workerd ×${r.workerd_cpu_seconds_per_delivery})`,
       `workerd's busiest thread, share of the run: relay ${relayResult.workerd_busiest_thread_share}, bare Worker ${workerBaseline.workerd_busiest_thread_share}${lastFloor ? `, floor ${lastFloor.result.workerd_busiest_thread_share}` : ""} (workerd runs all of a process's isolates on one thread)`,
       `cost per million delivered events: $${result.cost.usd_per_million_delivered_events}`,
-      `capacity: ${result.capacity.deliveries_per_second} deliveries/s per deployment before D1 reaches ${D1_QUERIES_PER_SECOND} queries/s (${result.capacity.d1_queries_per_delivered_event} queries per delivered event), writing ${result.capacity.d1_rows_written_per_second} D1 rows/s`,
+      ...historyLines(history),
       ...(profiled?.lines ?? []),
       `written to ${out}`,
     ].join("\n"),
   );
+}
+
+/** The history's figures of the last round's relay run, with the settings of wrangler.toml. */
+function historyOf(run: RelayResult, vars: Record<string, unknown>) {
+  const { before, after } = run.history.storage;
+  const vacuumed =
+    after.vacuumed_bytes !== null && before.vacuumed_bytes !== null ? after.vacuumed_bytes - before.vacuumed_bytes : null;
+  const figures = historyFigures({
+    deliveries: DELIVERIES,
+    messages: MESSAGES,
+    webhooks: WEBHOOKS,
+    historyBusyMs: run.usage["history.busyMs"] ?? 0,
+    mainBusyMs: run.usage["d1.busyMs"] ?? 0,
+    r2ClassA: run.usage["r2.classA"] ?? 0,
+    r2ClassB: run.usage["r2.classB"] ?? 0,
+    r2BytesWritten: run.usage["r2.bytesWritten"] ?? 0,
+    // The files vacuumed where sqlite3 can do it: what D1 reports includes pages' free space.
+    d1BytesPerEvent: (vacuumed ?? after.reported_bytes - before.reported_bytes) / DELIVERIES,
+    shardLimits: after.limits,
+    hotHours: Number(vars.RELAY_HOT_HISTORY_HOURS ?? 12),
+    retentionDays: Number(vars.RELAY_RETENTION_DAYS ?? 30),
+    archive: run.history.archive,
+  });
+  return {
+    ...figures,
+    d1_bytes_measured: {
+      vacuumed_shard_files_per_delivered_event: vacuumed === null ? null : round(vacuumed / DELIVERIES, 1),
+      reported_size_per_delivered_event: round((after.reported_bytes - before.reported_bytes) / DELIVERIES, 1),
+    },
+  };
+}
+
+function historyLines(h: ReturnType<typeof historyOf>): string[] {
+  const t = h.capacity.throughput_deliveries_per_second;
+  const r = h.capacity.retention;
+  return [
+    `history: D1 ${h.d1_bytes_per_delivered_event} bytes per delivered event (vacuumed files ${h.d1_bytes_measured.vacuumed_shard_files_per_delivered_event}, D1's size ${h.d1_bytes_measured.reported_size_per_delivered_event}); R2 ${h.r2.class_a_per_message} writes and ${h.r2.class_b_per_message} reads per message; D1 busy ms per delivered event: shards ${h.d1_busy_ms_per_delivered_event.history_shards}, main ${h.d1_busy_ms_per_delivered_event.main_database}`,
+    `capacity, throughput: ${t.deployment} deliveries/s (history shards ${t.history_shards} = ${r.shards} × ${t.per_history_shard}; main database ${t.main_database})`,
+    `capacity, retention: ${r.sustained_deliveries_per_second} deliveries/s sustained with ${r.shards} shards for ${r.retention_days} days (D1 holds at most ${r.held_in_d1_hours_at_most} h; the rest is in R2)`,
+    `keeping the history ${r.retention_days} days: $${h.retention_usd_per_million_delivered_events.total} per million delivered events (R2 and D1 storage, R2 operations, the archive's index)`,
+  ];
 }
 
 /**

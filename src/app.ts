@@ -17,6 +17,7 @@ import { handleError, handleNotFound, problemResponse, zodProblem } from "./api/
 import { registerMaintenanceRoutes } from "./api/operations/maintenance";
 import { registerPortalLinkRoutes } from "./api/portal-links/routes";
 import { registerReplayRoutes } from "./api/replays/routes";
+import { registerStorageRoutes } from "./api/operations/storage";
 import { registerUsageRoutes } from "./api/operations/usage";
 import { registerWebhookRoutes } from "./api/webhooks/routes";
 import { type Deps, makeDeps } from "./deps";
@@ -67,6 +68,7 @@ export function createApp(
   registerEventTypeRoutes(app);
   registerReplayRoutes(app);
   registerUsageRoutes(app);
+  registerStorageRoutes(app);
   registerMaintenanceRoutes(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

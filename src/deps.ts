@@ -6,13 +6,25 @@
 import { createDb, type Db } from "./db/client";
 import { meterD1 } from "./db/metered";
 import type { QueueTask } from "./domain/tasks";
-import { boundCertificates, type ClientCertificates, type Env, readSettings, type Settings } from "./env";
+import {
+  boundCertificates,
+  boundShards,
+  type ClientCertificates,
+  type Env,
+  readSettings,
+  type Settings,
+} from "./env";
 import { uuidv7 } from "./lib/ids";
 import { createLogger, type Logger } from "./lib/log";
+import { DAY_MS } from "./lib/time";
 import { usage } from "./lib/usage";
+import { meterR2 } from "./storage/metered-r2";
+import type { HistoryStore } from "./storage/store";
 
 export type Deps = {
   db: Db;
+  /** Where history is kept: the shards, the R2 bucket (src/storage/). */
+  history: HistoryStore;
   settings: Settings;
   queue: Queue<QueueTask>;
   webhookObjects: Env["WEBHOOK_DO"];
@@ -44,6 +56,7 @@ export function makeDeps(env: Env, requestId: string = uuidv7()): Deps {
     const settings = readSettings(env);
     base = {
       db: createDb(meterD1(env.DB, usage.d1)),
+      history: historyStore(env, settings),
       settings,
       queue: meterQueue(env.DELIVERY_QUEUE),
       webhookObjects: env.WEBHOOK_DO,
@@ -57,6 +70,18 @@ export function makeDeps(env: Env, requestId: string = uuidv7()): Deps {
     shared.set(env, base);
   }
   return { ...base, requestId };
+}
+
+/** The history store of these bindings and settings, every binding metered. */
+function historyStore(env: Env, settings: Settings): HistoryStore {
+  return {
+    shards: boundShards(env, settings).map((s) => ({ ...s, d1: meterD1(s.d1, usage.history) })),
+    bucket: meterR2(env.HISTORY_BUCKET, usage.r2),
+    main: meterD1(env.DB, usage.d1),
+    hotMs: settings.hotHistoryMs,
+    retentionMs: settings.retentionDays * DAY_MS,
+    clock: () => Date.now(),
+  };
 }
 
 /** Counts queue writes (one operation per message) on their way out. */

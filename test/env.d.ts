@@ -5,7 +5,9 @@ declare global {
   namespace Cloudflare {
     interface Env extends WorkerEnv {
       TEST_MIGRATIONS: D1Migration[];
+      TEST_HISTORY_MIGRATIONS: D1Migration[];
       MIGRATION_TEST_DB: D1Database;
+      MIGRATION_TEST_HISTORY: D1Database;
       TEST_CLIENT_CERT: Fetcher;
     }
     interface GlobalProps {

@@ -26,6 +26,18 @@ export function formatDuration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
+/** 950 → "950 B", 1_500_000 → "1.5 MB" (powers of 1,000, as D1's and R2's limits and prices count). */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "kB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+}
+
 /** 90 → "1 min 30 s", 7200 → "2 h". */
 export function formatSeconds(total: number): string {
   if (total < 60) return `${total} s`;

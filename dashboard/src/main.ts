@@ -22,6 +22,7 @@ import { renderApplications } from "./views/applications";
 import type { Crumb, ViewContext } from "./views/context";
 import { renderEvent } from "./views/event";
 import { renderEventTypes } from "./views/event-types";
+import { renderStorage } from "./views/storage";
 import { renderSignIn } from "./views/sign-in";
 import { renderWebhook } from "./views/webhook";
 
@@ -58,18 +59,17 @@ function setCrumbs(all: Crumb[]): void {
   replace(nav, crumbs.length > 0 ? h("ol", {}, items) : null);
 }
 
-/** The sections beside the breadcrumb: the event catalog, for everyone signed in, portal links included. */
+/**
+ * The sections beside the breadcrumb: the event catalog, for everyone
+ * signed in, portal links included; storage, for a session of the provider
+ * (it answers operators only, and says so to anyone else).
+ */
 function renderSections(signedIn: boolean, current: Route): void {
-  const here = current.view === "event-types";
+  const link = (view: "event-types" | "storage", label: string) =>
+    h("a", { href: hrefFor({ view }), "aria-current": current.view === view ? "page" : undefined }, label);
   replace(
     byId("sections"),
-    signedIn
-      ? h(
-          "a",
-          { href: hrefFor({ view: "event-types" }), "aria-current": here ? "page" : undefined },
-          "Event catalog",
-        )
-      : null,
+    signedIn ? [link("event-types", "Event catalog"), readPortal() ? null : link("storage", "Storage")] : null,
   );
 }
 
@@ -202,6 +202,9 @@ async function route(): Promise<void> {
         break;
       case "event-types":
         await renderEventTypes(context);
+        break;
+      case "storage":
+        await renderStorage(context);
         break;
       case "not-found":
         setCrumbs([{ label: "Applications", href: "#/" }]);

@@ -92,6 +92,7 @@ export type Route =
   | { view: "webhook"; webhookId: string; query: EventQuery }
   | { view: "event"; webhookId: string; eventId: string }
   | { view: "event-types" }
+  | { view: "storage" }
   | { view: "not-found"; hash: string };
 
 const ID = "[0-9a-fA-F-]{36}";
@@ -103,6 +104,7 @@ export function parseRoute(hash: string): Route {
   let match: RegExpExecArray | null;
   if (clean === "/" || clean === "/applications") return { view: "applications" };
   if (clean === "/event-types") return { view: "event-types" };
+  if (clean === "/storage") return { view: "storage" };
   match = new RegExp(`^/applications/(${ID})$`).exec(clean);
   if (match) return { view: "application", applicationId: match[1]! };
   match = new RegExp(`^/webhooks/(${ID})$`).exec(clean);
@@ -139,6 +141,8 @@ export function hrefFor(route: Exclude<Route, { view: "not-found" }>): string {
       return `#/webhooks/${route.webhookId}/events/${route.eventId}`;
     case "event-types":
       return "#/event-types";
+    case "storage":
+      return "#/storage";
   }
 }
 

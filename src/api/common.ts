@@ -79,6 +79,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   415: "Body is not JSON",
   422: "Validation failed",
   429: "Rate limited",
+  503: "Not configured, or history cannot be kept right now (Retry-After)",
 };
 
 /** OpenAPI responses for the problems a route can answer. */

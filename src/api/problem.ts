@@ -30,7 +30,7 @@ const TYPES: Record<number, string> = {
 /** The problem object of an error, for a response or for one item of a batch. */
 export function problemOf(error: ApiError): Problem {
   return {
-    type: TYPE_BASE + (TYPES[error.status] ?? "error"),
+    type: TYPE_BASE + (error.kind ?? TYPES[error.status] ?? "error"),
     title: error.title,
     status: error.status,
     detail: error.message,

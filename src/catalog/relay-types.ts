@@ -13,6 +13,7 @@ const OPERATIONAL: Record<OperationalEvent["type"], true> = {
   "webhook.failing": true,
   "webhook.recovered": true,
   "event.exhausted": true,
+  "storage.near_limit": true,
 };
 
 export const RELAY_EVENT_TYPES: ReadonlySet<string> = new Set([

@@ -1,8 +1,10 @@
 /**
- * @module A D1 binding that counts what it costs: queries, and the rows D1
+ * @module A D1 binding that counts what it costs: queries, the rows D1
  * reports read and written (`meta.rows_read`/`rows_written`, the units D1
- * bills). Tests use it to show a query is bounded; the benchmark, to price a
- * delivery. Selects are answered through `all()` so their meta is seen too.
+ * bills) and the time it spent executing them (`meta.duration`, what bounds
+ * a database's throughput). Tests use it to show a query is bounded; the
+ * benchmark, to price a delivery and to say how many a shard can take.
+ * Selects are answered through `all()` so their meta is seen too.
  */
 
 import type { Usage } from "../lib/usage";
@@ -10,13 +12,14 @@ import type { Usage } from "../lib/usage";
 type D1Usage = Usage["d1"];
 
 export function newUsage(): D1Usage {
-  return { queries: 0, rowsRead: 0, rowsWritten: 0 };
+  return { queries: 0, rowsRead: 0, rowsWritten: 0, busyMs: 0 };
 }
 
 function count(usage: D1Usage, meta: D1Meta | undefined): void {
   usage.queries += 1;
   usage.rowsRead += meta?.rows_read ?? 0;
   usage.rowsWritten += meta?.rows_written ?? 0;
+  usage.busyMs += meta?.duration ?? 0;
 }
 
 class MeteredStatement {

@@ -1,18 +1,14 @@
 /**
- * @module The D1 tables, the single source for `migrations/` (drizzle-kit generate).
- * Times are RFC 3339 UTC text, which sorts correctly; ids are UUIDv7 text, which
- * sorts by creation time, so "newest first" pages walk an index on `id`.
+ * @module The main D1 database's tables (the control plane, and the index of
+ * the R2 archive), the single source for `migrations/` (drizzle-kit
+ * generate). The history itself is in the history shards
+ * (src/db/history-schema.ts). Times are RFC 3339 UTC text, which sorts
+ * correctly; ids are UUIDv7 text, which sorts by creation time, so "newest
+ * first" pages walk an index on `id`.
  */
 import { sql } from "drizzle-orm";
-import {
-  index,
-  integer,
-  primaryKey,
-  sqliteTable,
-  text,
-  uniqueIndex,
-} from "drizzle-orm/sqlite-core";
-import { type AttemptRecord, DELIVERY_STATUSES, type DeliveryStatus } from "../domain/event";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { DeliveryStatus } from "../domain/event";
 import type { RetryPolicy } from "../domain/retry-policy";
 import { SIGNATURE_SCHEMES } from "../domain/signature-schemes";
 
@@ -73,56 +69,40 @@ export const webhooks = sqliteTable(
 );
 
 /**
- * The delivery history. Written by the delivery path, never at ingest: a
- * message row by the queue consumer once its events are handed to their
- * webhooks' objects, an event row once, at its outcome, by the webhook's object
- * (which serves the event while it is in flight). No foreign keys, so that
- * these tables can move out of this database (per-application shards, R2 for
- * payloads) without touching the API; retention removes what a deleted
- * application or webhook leaves. Keyed `WITHOUT ROWID` (migrations/0003), so
- * a row costs one write and no index that no query needs.
+ * The R2 archive's index (src/storage/archive.ts): one row per object. Events
+ * and messages older than the hot window leave their shard's partition for
+ * gzip JSON-lines objects, each holding one owner's rows (a webhook's events,
+ * or a shard's messages) of one write slot whose ids fall in one slot of
+ * their own (`id_slot`, from the UUIDv7 time), sorted by id: a read by id or
+ * a page newest first opens only the objects of the ids' slots. `payloads`
+ * rows count a slot's payload objects (kept under `payloads/{slot}/`) once
+ * their shard's partition is gone. Retention removes objects by write slot.
  */
-export const messages = sqliteTable("messages", {
-  id: text("id").primaryKey(),
-  applicationId: text("application_id").notNull(),
-  eventType: text("event_type").notNull(),
-  // The payload's JSON text exactly as published, so every attempt sends the same bytes.
-  payload: text("payload").notNull(),
-  idempotencyKey: text("idempotency_key"),
-  resourceType: text("resource_type"),
-  resourceId: text("resource_id"),
-  createdAt: text("created_at").notNull(),
-  // The webhooks it was fanned out to: its events' ids derive from them
-  // (src/domain/event-ids.ts). Fan-out always writes it; the column stays
-  // nullable only because making it NOT NULL would take a migration.
-  webhookIds: text("webhook_ids", { mode: "json" }).$type<string[]>(),
-});
+export const ARCHIVE_KINDS = ["events", "messages", "payloads"] as const;
 
-export const events = sqliteTable(
-  "events",
+export const archiveObjects = sqliteTable(
+  "archive_objects",
   {
-    webhookId: text("webhook_id").notNull(),
-    id: text("id").notNull(),
-    messageId: text("message_id").notNull(),
-    type: text("type").notNull(),
-    deliveryStatus: text("delivery_status", { enum: DELIVERY_STATUSES }).notNull(),
-    deliveryAttempts: integer("delivery_attempts").notNull().default(0),
-    maxAttempts: integer("max_attempts").notNull(),
-    httpStatusCode: integer("http_status_code").notNull().default(0),
-    errorMessage: text("error_message").notNull().default(""),
-    nextAttemptAt: text("next_attempt_at"),
-    // The event's attempts, oldest first, in its own row: written with the
-    // event in one statement, costing no row of their own
-    // (src/delivery/history/history.ts).
-    attemptLog: text("attempt_log", { mode: "json" }).$type<AttemptRecord[]>().notNull(),
-    createdAt: text("created_at").notNull(),
-    updatedAt: text("updated_at").notNull(),
+    key: text("key").primaryKey(),
+    kind: text("kind", { enum: ARCHIVE_KINDS }).notNull(),
+    /** The webhook (events), or the shard (messages, payloads). */
+    owner: text("owner").notNull(),
+    /** The slot its rows were written in, which retention goes by. */
+    slot: integer("slot").notNull(),
+    /** The slot of its ids' time. */
+    idSlot: integer("id_slot").notNull(),
+    minId: text("min_id").notNull(),
+    maxId: text("max_id").notNull(),
+    /** Events: the range of their creation times (epoch ms), which recover and replay select on. */
+    minCreated: integer("min_created").notNull(),
+    maxCreated: integer("max_created").notNull(),
+    rows: integer("rows").notNull(),
+    bytes: integer("bytes").notNull(),
   },
-  // Keyed (webhook, id): lists walk it newest first. Only failed events, which
-  // recover and the "failed" filter look for, get an index entry of their own.
   (t) => [
-    primaryKey({ columns: [t.webhookId, t.id] }),
-    index("events_failed_idx").on(t.webhookId, t.id).where(sql`delivery_status = 'failed'`),
+    index("archive_objects_owner_idx").on(t.owner, t.idSlot),
+    index("archive_objects_kind_idx").on(t.kind, t.idSlot),
+    index("archive_objects_slot_idx").on(t.slot),
   ],
 );
 
@@ -244,9 +224,6 @@ export const eventTypes = sqliteTable(
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type ApplicationRow = typeof applications.$inferSelect;
 export type WebhookRow = typeof webhooks.$inferSelect;
-export type MessageRow = typeof messages.$inferSelect;
-export type EventRow = typeof events.$inferSelect;
 export type ReplayRow = typeof replays.$inferSelect;
 export type EventTypeRow = typeof eventTypes.$inferSelect;
-/** An attempt as the API lists it: the record and its event. */
-export type AttemptRow = AttemptRecord & { eventId: string };
+export type ArchiveObjectRow = typeof archiveObjects.$inferSelect;

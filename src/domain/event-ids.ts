@@ -6,6 +6,7 @@
  * stays a UUIDv7 that sorts by publication time.
  */
 import { toHex } from "../lib/crypto";
+import { fnv1a } from "../lib/hash";
 
 /** The message-id prefix an event id shares with its message: `tttttttt-tttt-7sss`. */
 export const MESSAGE_PREFIX_LENGTH = 18;
@@ -22,11 +23,10 @@ export async function eventIdFor(messageId: string, webhookId: string): Promise<
   return `${messageId.slice(0, MESSAGE_PREFIX_LENGTH)}-${hex.slice(0, 4)}-${hex.slice(4)}`;
 }
 
-/** The id range in which an event's message id lies (ids sharing its prefix). */
+/** The ids an event's message may have: those sharing its prefix, from `from` to `to` included. */
 export function messageIdRange(eventId: string): { from: string; to: string } {
   const prefix = eventId.slice(0, MESSAGE_PREFIX_LENGTH);
-  // "-" (0x2d) follows the prefix in every id; "." (0x2e) sorts just after it.
-  return { from: `${prefix}-`, to: `${prefix}.` };
+  return { from: `${prefix}-0000-000000000000`, to: `${prefix}-ffff-ffffffffffff` };
 }
 
 /** The (webhook, event id) keys of a message's events: one per webhook it went to. */
@@ -40,4 +40,21 @@ export function eventKeysOf(message: {
       id: await eventIdFor(message.id, webhookId),
     })),
   );
+}
+
+/**
+ * An attempt's id, from its event, number and start: a UUIDv7 of the
+ * start's millisecond, the same whenever it is worked out, so that an
+ * attempt log keeps no ids (src/storage/codec.ts).
+ */
+export function attemptIdFor(eventId: string, attempt: number, startedMs: number): string {
+  const time = Math.max(0, Math.floor(startedMs)).toString(16).padStart(12, "0");
+  const seq = (attempt & 0xfff).toString(16).padStart(3, "0");
+  const text = `${eventId}/${attempt}`;
+  const high = fnv1a(text);
+  const low = fnv1a(text, 0x01000193);
+  // RFC 9562's variant bits, as in every id the relay makes.
+  const variant = ((high >>> 16) & 0x3fff) | 0x8000;
+  const rest = `${(high & 0xffff).toString(16).padStart(4, "0")}${low.toString(16).padStart(8, "0")}`;
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${seq}-${variant.toString(16)}-${rest}`;
 }

@@ -3,7 +3,8 @@
  * D1, one name per stage: `Event` (created by fan-out, a test or a resend,
  * handed to its webhook's object) → `HeldEvent` (held by the object, with
  * its delivery state: src/delivery/webhook-object/held-events.ts) →
- * `EventRow` (its outcome, recorded in D1: src/db/schema.ts).
+ * `EventRow` (its outcome, recorded in a history shard and later the
+ * archive: src/storage/, and what the events API shows of a held one).
  */
 import type { Message } from "./message";
 
@@ -43,6 +44,30 @@ export type Event = {
   /** The API request that caused this delivery, for the logs. */
   requestId: string;
 };
+
+/**
+ * An event as the events API answers it: its outcome as recorded
+ * (src/storage/events.ts), or as its webhook's object holds it.
+ */
+export type EventRow = {
+  webhookId: string;
+  id: string;
+  messageId: string;
+  type: string;
+  deliveryStatus: DeliveryStatus;
+  deliveryAttempts: number;
+  maxAttempts: number;
+  httpStatusCode: number;
+  errorMessage: string;
+  nextAttemptAt: string | null;
+  /** Its attempts, oldest first, as far as they are kept (src/delivery/history/history.ts). */
+  attemptLog: AttemptRecord[];
+  createdAt: string;
+  updatedAt: string;
+};
+
+/** An attempt as the API lists it: the record and its event. */
+export type AttemptRow = AttemptRecord & { eventId: string };
 
 /** What the events API showed of an event last: its last attempt's answer. */
 export type LastAnswer = { httpStatusCode: number; errorMessage: string; updatedAt: string };

@@ -2,8 +2,8 @@
  * @module A message's names on its way from the API to D1, one per stage:
  * `NewMessage` (validated, not yet accepted) → `Message` (accepted by its
  * ingest shard: it has an id) → `QueuedMessage` (the same on the delivery
- * queue, its payload perhaps left behind) → `MessageRow` (recorded in D1,
- * src/db/schema.ts, with the webhooks it went to).
+ * queue, its payload perhaps left behind) → `MessageRow` (recorded by the
+ * consumer, src/storage/messages.ts, with the webhooks it went to).
  */
 
 /** A message to publish, validated; `payload` is its JSON text exactly as sent. */
@@ -38,3 +38,9 @@ export type Message = {
  * holds it.
  */
 export type QueuedMessage = Omit<Message, "payload"> & { payload: string | null };
+
+/** A message as recorded: its row in a history shard (or the archive), its payload from R2. */
+export type MessageRow = Omit<Message, "requestId" | "shard"> & {
+  /** The webhooks it was fanned out to: its events' ids derive from them (src/domain/event-ids.ts). */
+  webhookIds: string[];
+};

@@ -13,13 +13,13 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { meteredSql } from "../db/object-sql";
-import { getMessage } from "../db/queries/messages";
 import { type Deps, makeDeps } from "../deps";
 import type { Message } from "../domain/message";
 import type { Env } from "../env";
 import { describeError } from "../lib/log";
 import { DAY_MS, HOUR_MS } from "../lib/time";
 import { usage } from "../lib/usage";
+import { getMessage } from "../storage/messages";
 import { sendToQueue } from "./enqueue";
 import { IngestStore } from "./ingest-store";
 
@@ -296,8 +296,8 @@ export class IngestDO extends DurableObject<Env> {
     const row = this.store.row(slot);
     if (!row || row.created_at <= now - KEY_TTL_MS) return null;
     if (row.body) return JSON.parse(row.body) as Message;
-    // Recorded already: D1 has it.
-    const recorded = await getMessage(this.deps.db, row.message_id);
+    // Recorded already: the history has it.
+    const recorded = await getMessage(this.deps.history, row.message_id);
     if (!recorded) return null;
     const { webhookIds: _webhookIds, ...message } = recorded;
     return { ...message, requestId: "", shard: "" };

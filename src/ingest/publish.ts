@@ -1,7 +1,10 @@
 /**
- * @module Publishing, the Worker's side: check the applications, then hand
- * each message to its ingest shard, which stores it; then to the queue.
- * No D1 write here, and no D1 read while the application is known to exist.
+ * @module Publishing, the Worker's side: check the applications, and that
+ * their history can be kept (src/storage/health.ts: a publish whose history
+ * shard is full or failing is refused with 503 before it is accepted), then
+ * hand each message to its ingest shard, which stores it; then to the queue.
+ * No D1 write here, and no D1 read while the application is known to exist
+ * and its shard's health is fresh.
  */
 import { getApplication } from "../db/queries/applications";
 import { ingestObject } from "../deps";
@@ -10,11 +13,12 @@ import type { Message, NewMessage } from "../domain/message";
 import { uuidv7 } from "../lib/ids";
 import { describeError } from "../lib/log";
 import { toRfc3339 } from "../lib/time";
+import { applicationRefusal, type HistoryUnavailableError } from "../storage/health";
 import { sendToQueue } from "./enqueue";
 import type { IngestResult } from "./ingest-do";
 import { ingestShard } from "./shards";
 
-export type PublishResult = IngestResult | { status: 404 };
+export type PublishResult = IngestResult | { status: 404 } | { status: 503; refusal: HistoryUnavailableError };
 
 /**
  * How long this isolate trusts that an application exists. Deleting one
@@ -42,13 +46,18 @@ export async function publish(deps: Deps, newMessages: NewMessage[]): Promise<Pu
   const now = deps.now();
   const results: PublishResult[] = new Array(newMessages.length);
   const byShard = new Map<string, { index: number; message: Message }[]>();
-  const applications = new Map<string, boolean>();
+  const applications = new Map<string, PublishResult | null>();
   for (const id of new Set(newMessages.map((p) => p.applicationId))) {
-    applications.set(id, await exists(deps, id));
+    if (!(await exists(deps, id))) applications.set(id, { status: 404 });
+    else {
+      const refusal = await applicationRefusal(deps.history, id);
+      applications.set(id, refusal ? { status: 503, refusal } : null);
+    }
   }
   newMessages.forEach((p, index) => {
-    if (!applications.get(p.applicationId)) {
-      results[index] = { status: 404 };
+    const refused = applications.get(p.applicationId);
+    if (refused) {
+      results[index] = refused;
       return;
     }
     const message: Message = {

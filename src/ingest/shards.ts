@@ -3,6 +3,7 @@
  * so that one busy application is not one object's throughput; a message with
  * an idempotency key always goes to the same one, the key's consistent home.
  */
+import { fnv1a } from "../lib/hash";
 
 /** Ingest objects per application. */
 export const INGEST_SHARDS = 4;
@@ -16,12 +17,3 @@ export function allIngestShards(applicationId: string): string[] {
   return Array.from({ length: INGEST_SHARDS }, (_, i) => `${applicationId}/${i}`);
 }
 
-/** 32-bit FNV-1a: spreads keys evenly, needs no crypto. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}

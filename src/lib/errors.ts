@@ -18,6 +18,8 @@ export class ApiError extends Error {
     detail: string,
     readonly errors?: FieldError[],
     readonly headers?: Record<string, string>,
+    /** The problem's type, where its status alone does not say it (api/problem.ts). */
+    readonly kind?: string,
   ) {
     super(detail);
   }

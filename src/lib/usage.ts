@@ -5,6 +5,14 @@
  */
 import { z } from "zod";
 
+/** What a D1 database's answers report (`meta`): queries, rows, and the time spent executing them. */
+const d1Counters = z.object({
+  queries: z.number(),
+  rowsRead: z.number(),
+  rowsWritten: z.number(),
+  busyMs: z.number().describe("Sum of meta.duration: the database's time executing these queries"),
+});
+
 /**
  * The counters, once: their type here and GET /v1/usage's answer
  * (src/api/operations/usage.ts) both come from this schema.
@@ -20,7 +28,15 @@ export const usageCountersSchema = z.object({
   doActiveMs: z
     .number()
     .describe("Wall time the objects spent running alarms (billed as duration while active)"),
-  d1: z.object({ queries: z.number(), rowsRead: z.number(), rowsWritten: z.number() }),
+  d1: d1Counters.describe("The main D1 database (the control plane and the archive's index)"),
+  history: d1Counters.describe("The history shards, together"),
+  r2: z
+    .object({
+      classA: z.number().describe("Writes and lists (PutObject, ListObjects), billed as Class A"),
+      classB: z.number().describe("Reads (GetObject, HeadObject), billed as Class B; deletes are free"),
+      bytesWritten: z.number(),
+    })
+    .describe("The history bucket: payloads and the archive"),
   subrequests: z.number().describe("Outbound fetches to receivers"),
   finishedEvents: z.number().describe("Events that reached a final state (success or failed)"),
 });
@@ -35,7 +51,9 @@ function emptyUsage(): Usage {
     doRowsRead: 0,
     doRowsWritten: 0,
     doActiveMs: 0,
-    d1: { queries: 0, rowsRead: 0, rowsWritten: 0 },
+    d1: { queries: 0, rowsRead: 0, rowsWritten: 0, busyMs: 0 },
+    history: { queries: 0, rowsRead: 0, rowsWritten: 0, busyMs: 0 },
+    r2: { classA: 0, classB: 0, bytesWritten: 0 },
     subrequests: 0,
     finishedEvents: 0,
   };
@@ -65,9 +83,15 @@ export function sumUsage(parts: Usage[]): Usage {
     total.doRowsRead += u.doRowsRead;
     total.doRowsWritten += u.doRowsWritten;
     total.doActiveMs += u.doActiveMs;
-    total.d1.queries += u.d1.queries;
-    total.d1.rowsRead += u.d1.rowsRead;
-    total.d1.rowsWritten += u.d1.rowsWritten;
+    for (const db of ["d1", "history"] as const) {
+      total[db].queries += u[db].queries;
+      total[db].rowsRead += u[db].rowsRead;
+      total[db].rowsWritten += u[db].rowsWritten;
+      total[db].busyMs += u[db].busyMs;
+    }
+    total.r2.classA += u.r2.classA;
+    total.r2.classB += u.r2.classB;
+    total.r2.bytesWritten += u.r2.bytesWritten;
     total.subrequests += u.subrequests;
     total.finishedEvents += u.finishedEvents;
   }

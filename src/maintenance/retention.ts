@@ -1,44 +1,30 @@
 /**
- * @module Retention, run by the cron: delivery history older than
- * RELAY_RETENTION_DAYS goes, in bounded batches, oldest first. It walks old
- * messages (UUIDv7 ids sort by time) and removes each with its events, whose
- * ids derive from the message and the webhooks it went to; so what a deleted
- * application or webhook left goes too. Events still in flight are in their
- * webhook's object, not in D1, and are not touched.
+ * @module Retention, run by the cron: delivery history whose slot ended more
+ * than RELAY_RETENTION_DAYS ago goes (src/storage/upkeep.ts): a shard's
+ * partition of that slot dropped whole, its archive objects and payload
+ * objects deleted. Bounded per run by what it touches (partitions, pages
+ * of objects), not by the rows they hold, which cost nothing to drop.
+ * Events still in flight are in their webhook's object, not in the
+ * history, and are not touched. And what else has served its time:
+ * expired portal links, finished replays, the operational events' tally.
  */
 import { deleteExpiredPortalLinks } from "../db/queries/api-keys";
-import { deleteEvents } from "../db/queries/events";
-import { deleteMessages, oldestMessages } from "../db/queries/messages";
 import { deleteTallyBefore } from "../db/queries/operational-tally";
 import { deleteReplaysBefore } from "../db/queries/replays";
 import type { Deps } from "../deps";
-import { eventKeysOf } from "../domain/event-ids";
 import { uuidv7Floor } from "../lib/ids";
 import { DAY_MS, toRfc3339 } from "../lib/time";
+import { type Purged, purgeExpired } from "../storage/upkeep";
 
-/** Messages removed per batch, so one run never holds D1 for long. */
-const RETENTION_BATCH = 200;
-/** Batches per cron run: bounds the work of one invocation. */
-const MAX_BATCHES = 10;
+/** Pages of archive and payload objects (1,000 each) deleted per run. */
+const RETENTION_BATCHES = 10;
 
-export type PurgeResult = { events: number; messages: number };
+export type PurgeResult = Purged;
 
-export async function purgeHistory(deps: Deps, batch = RETENTION_BATCH): Promise<PurgeResult> {
-  const cutoffMs = deps.now().getTime() - deps.settings.retentionDays * DAY_MS;
-  const idFloor = uuidv7Floor(cutoffMs);
-  const purged: PurgeResult = { events: 0, messages: 0 };
-  for (let i = 0; i < MAX_BATCHES; i++) {
-    const old = await oldestMessages(deps.db, idFloor, batch);
-    if (old.length === 0) break;
-    const keys = (await Promise.all(old.map(eventKeysOf))).flat();
-    purged.events += await deleteEvents(deps.db, keys);
-    await deleteMessages(
-      deps.db,
-      old.map((m) => m.id),
-    );
-    purged.messages += old.length;
-    if (old.length < batch) break;
-  }
+export async function purgeHistory(deps: Deps, batches = RETENTION_BATCHES): Promise<PurgeResult> {
+  const now = deps.now().getTime();
+  const cutoffMs = now - deps.settings.retentionDays * DAY_MS;
+  const purged = await purgeExpired(deps.history, now, batches);
   if (purged.events || purged.messages) {
     deps.log("info", "retention purge", {
       cutoff: toRfc3339(cutoffMs),
@@ -46,7 +32,7 @@ export async function purgeHistory(deps: Deps, batch = RETENTION_BATCH): Promise
       messages: purged.messages,
     });
   }
-  await purgeSpent(deps, idFloor);
+  await purgeSpent(deps, uuidv7Floor(cutoffMs));
   return purged;
 }
 

@@ -421,6 +421,11 @@ describe("dashboard", () => {
     const all = await rig.api.call("GET", "/v1/applications?limit=100");
     expect(all.body.data.map((a: { name: string }) => a.name)).not.toContain("Not allowed");
 
+    // Storage is for operators: the page says so.
+    await page.keyboard.press("Escape");
+    await page.locator("#sections").getByRole("link", { name: "Storage" }).click();
+    await page.getByRole("alert").getByText(/admin token or an unconfined admin key/).waitFor();
+
     expect(session.problems).toEqual([]);
     await session.context.close();
   });
@@ -857,6 +862,14 @@ describe("dashboard", () => {
     await page.locator(".catalog-item, .empty").first().waitFor();
     await expectNoSidewaysScroll(page);
     await shot(page, "17-phone-event-catalog");
+
+    // Storage, from the top bar: each history shard against its limit, and the archive.
+    await page.locator("#sections").getByRole("link", { name: "Storage" }).click();
+    await page.getByRole("heading", { name: "Storage" }).waitFor();
+    expect(await page.locator("#storage-shards tbody tr code").allTextContents()).toEqual(["HISTORY_0", "HISTORY_1"]);
+    await page.locator("#storage-archive").getByText("Objects").waitFor();
+    await expectNoSidewaysScroll(page);
+    await shot(page, "18-phone-storage");
 
     // Something that does not exist: the API's 404 detail, not a blank page.
     await page.goto(`${rig.relay.url}/#/webhooks/01936d3c-5d3e-7c41-9a7e-2f1c3b2a1d00`);

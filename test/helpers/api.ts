@@ -80,3 +80,16 @@ export async function listEvents(webhookId: string, query = "") {
   if (res.status !== 200) throw new Error(`listEvents: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.data as Array<Record<string, any>>;
 }
+
+/** Every page of an events list (`query` after `/v1/events?`), following its cursor. */
+export async function listAllEvents(query: string): Promise<any[]> {
+  const out: any[] = [];
+  let cursor: string | null = null;
+  do {
+    const res: ApiResponse = await api("GET", `/v1/events?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    if (res.status !== 200) throw new Error(`listAllEvents: ${res.status} ${JSON.stringify(res.body)}`);
+    out.push(...res.body.data);
+    cursor = res.body.next_cursor;
+  } while (cursor);
+  return out;
+}

@@ -3,23 +3,18 @@
  * single publish would be, in order; a refused item stores nothing and
  * blocks nothing; the accepted ones are delivered once per matching webhook.
  */
-import { env } from "cloudflare:workers";
 import { describe, expect, inject, test } from "vitest";
 import { api, createApplication, createWebhook } from "../helpers/api";
 import { eventually } from "../helpers/eventually";
 import { drained } from "../helpers/drain";
+import { recordedMessageCount } from "../helpers/history";
 import { newHook } from "../helpers/hooks";
 import { createKey } from "./security/tenants";
 
 const receiverUrl = inject("receiverUrl");
 const MAX_PAYLOAD = 262_144;
 
-async function recordedCount(applicationId: string): Promise<number> {
-  const row = await env.DB.prepare("SELECT count(*) AS n FROM messages WHERE application_id = ?")
-    .bind(applicationId)
-    .first<{ n: number }>();
-  return row!.n;
-}
+const recordedCount = recordedMessageCount;
 
 describe("batch publish", () => {
   test("a mixed batch: each item answered as a single publish would be, only the accepted stored and delivered once", async () => {

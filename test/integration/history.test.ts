@@ -4,44 +4,45 @@
  * written once, in a batch; and a failed write is retried without sending the
  * event again or recording it twice.
  */
-import { env } from "cloudflare:workers";
 import { describe, expect, inject, test } from "vitest";
-import { createDb } from "../../src/db/client";
 import { api, createApplication, createWebhook, listEvents, publish } from "../helpers/api";
 import { eventually } from "../helpers/eventually";
+import { historyStore, recordedEvents } from "../helpers/history";
 import { newHook } from "../helpers/hooks";
 import { inObject } from "../helpers/objects";
 
 const receiverUrl = inject("receiverUrl");
 
 async function recordedRows(webhookId: string) {
-  const { results } = await env.DB.prepare(
-    "SELECT id, delivery_status, delivery_attempts FROM events WHERE webhook_id = ?",
-  )
-    .bind(webhookId)
-    .all<{ id: string; delivery_status: string; delivery_attempts: number }>();
-  return results;
+  return (await recordedEvents(webhookId)).map((e) => ({
+    id: e.id,
+    delivery_status: e.deliveryStatus,
+    delivery_attempts: e.deliveryAttempts,
+  }));
 }
 
-/** D1 whose batches (the history writes) fail the first `failures` times. */
-function flakyD1(failures: number): { d1: D1Database; failed: () => number } {
+/** The history shards, their batches (the history writes) failing, together, the first `failures` times. */
+function flakyShards(failures: number) {
   let failed = 0;
-  const d1 = new Proxy(env.DB, {
-    get(target, key) {
-      if (key === "batch") {
-        return async (statements: D1PreparedStatement[]) => {
-          if (failed < failures) {
-            failed += 1;
-            throw new Error("D1_ERROR: simulated outage");
-          }
-          return target.batch(statements);
-        };
-      }
-      const value = Reflect.get(target, key);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { d1, failed: () => failed };
+  const shards = historyStore().shards.map((shard) => ({
+    ...shard,
+    d1: new Proxy(shard.d1, {
+      get(target, key) {
+        if (key === "batch") {
+          return async (statements: D1PreparedStatement[]) => {
+            if (failed < failures) {
+              failed += 1;
+              throw new Error("D1_ERROR: simulated outage");
+            }
+            return target.batch(statements);
+          };
+        }
+        const value = Reflect.get(target, key);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    }),
+  }));
+  return { shards, failed: () => failed };
 }
 
 describe("delivery history", () => {
@@ -101,19 +102,17 @@ describe("delivery history", () => {
       [1, 503],
       [2, 200],
     ]);
-    const stored = await env.DB.prepare("SELECT attempt_log FROM events WHERE id = ?")
-      .bind(row!.id)
-      .first<{ attempt_log: string }>();
-    expect(JSON.parse(stored!.attempt_log).map((a: { attempt: number }) => a.attempt)).toEqual([1, 2]);
+    const [stored] = await recordedEvents(webhook.id);
+    expect(stored!.attemptLog.map((a: { attempt: number }) => a.attempt)).toEqual([1, 2]);
   });
 
   test("a D1 error during a flush: retried, nothing lost, nothing sent or recorded twice", async () => {
     const hook = newHook(receiverUrl);
     const app = await createApplication();
     const webhook = await createWebhook(app.id, hook.url);
-    const flaky = flakyD1(2);
+    const flaky = flakyShards(2);
     await inObject(webhook.id, (o) => {
-      o.deps = { ...o.deps, db: createDb(flaky.d1) };
+      o.deps = { ...o.deps, history: { ...o.deps.history, shards: flaky.shards } };
     });
     for (let n = 0; n < 3; n++) await publish(app.id, "flaky", { n });
 

@@ -2,19 +2,18 @@
  * Filtered replay (SPEC §7.6): the dry run counts exactly what the replay then
  * attempts (statuses, types, codes, both window edges), a replay of several
  * pages goes behind the queue to `done`, a disabled webhook is 409, bad input 422.
- * History is seeded in D1 through the query layer, as the webhook's object
- * writes it, so that thousands of events cost no deliveries to set up.
+ * History is seeded through the storage layer, as the consumer and the
+ * webhook's object write it, so that thousands of events cost no deliveries
+ * to set up (pending and retrying events are never recorded: their objects hold them).
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, test } from "vitest";
 import { createDb } from "../../src/db/client";
-import { writeHistory } from "../../src/db/queries/events";
-import { insertMessages } from "../../src/db/queries/messages";
 import { insertReplay } from "../../src/db/queries/replays";
-import type { EventRow } from "../../src/db/schema";
 import { REPLAY_PAGE, replayPage } from "../../src/delivery/fan-out/replay";
 import { makeDeps } from "../../src/deps";
-import type { DeliveryStatus } from "../../src/domain/event";
+import type { DeliveryStatus, EventRow } from "../../src/domain/event";
+import type { MessageRow } from "../../src/domain/message";
 import { eventIdFor } from "../../src/domain/event-ids";
 import { uuidv7 } from "../../src/lib/ids";
 import { toRfc3339 } from "../../src/lib/time";
@@ -22,6 +21,7 @@ import { purgeHistory } from "../../src/maintenance/retention";
 import { api, createApplication, createWebhook, listEvents, publish } from "../helpers/api";
 import { drained } from "../helpers/drain";
 import { eventually } from "../helpers/eventually";
+import { seedHistory } from "../helpers/history";
 import { newHook } from "../helpers/hooks";
 import { inObject, restartObject } from "../helpers/objects";
 
@@ -33,7 +33,7 @@ type Seed = { name: string; type: string; status: DeliveryStatus; code: number; 
 /** Recorded history: a message and its event per seed, one attempt made. Returns event ids by name. */
 async function seed(applicationId: string, webhookId: string, seeds: Seed[]) {
   const ids = new Map<string, string>();
-  const messages = [];
+  const messages: MessageRow[] = [];
   const rows: EventRow[] = [];
   for (const s of seeds) {
     const messageId = uuidv7(s.at);
@@ -67,8 +67,9 @@ async function seed(applicationId: string, webhookId: string, seeds: Seed[]) {
       updatedAt: at,
     });
   }
-  await insertMessages(db, messages);
-  await writeHistory(db, rows);
+  await seedHistory(messages, [
+    { applicationId, rows: rows.filter((r) => r.deliveryStatus === "success" || r.deliveryStatus === "failed") },
+  ]);
   return ids;
 }
 

@@ -12,19 +12,15 @@ import { fanOut } from "../../src/delivery/fan-out/fan-out";
 import { makeDeps } from "../../src/deps";
 import { api, createApplication, createWebhook, listEvents } from "../helpers/api";
 import { eventually } from "../helpers/eventually";
+import { recordedEventCount, unrecordMessage } from "../helpers/history";
 import { newHook } from "../helpers/hooks";
 import { advanceClock, inObject, restartObject, webhookObject } from "../helpers/objects";
 import { accepted, publishTask } from "../helpers/tasks";
 
 const receiverUrl = inject("receiverUrl");
 
-/** How many of the webhook's events D1 has recorded: the outcomes flushed. */
-async function recordedCount(webhookId: string): Promise<number> {
-  const row = await env.DB.prepare("SELECT count(*) AS n FROM events WHERE webhook_id = ?")
-    .bind(webhookId)
-    .first<{ n: number }>();
-  return row?.n ?? 0;
-}
+/** How many of the webhook's events the history has recorded: the outcomes flushed. */
+const recordedCount = recordedEventCount;
 
 /** Requests per webhook-id, as the receiver got them. */
 function perEvent(requests: { headers: Record<string, string> }[]): Map<string, number> {
@@ -127,7 +123,7 @@ describe("a settled event is never sent again", () => {
     });
     // As if the consumer had died before recording the message: its task comes again,
     // to an object that has restarted since and remembers nothing of the event.
-    await env.DB.prepare("DELETE FROM messages WHERE id = ?").bind(task.messages[0]!.id).run();
+    await unrecordMessage(task.messages[0]!.id);
     await restartObject(webhook.id);
     expect([...(await fanOut(makeDeps(env), [{ ...task, again: true }]))]).toEqual([task.messages[0]!.id]);
     await runDurableObjectAlarm(webhookObject(webhook.id));

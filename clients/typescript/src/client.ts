@@ -27,6 +27,7 @@ export type ApiKey = Schemas["ApiKey"];
 export type ApiKeyWithKey = Schemas["ApiKeyWithKey"];
 export type Usage = Schemas["Usage"];
 export type Maintenance = Schemas["Maintenance"];
+export type Storage = Schemas["Storage"];
 export type EventType = Schemas["EventType"];
 export type DeletedEventType = Schemas["DeletedEventType"];
 
@@ -323,10 +324,11 @@ export class HookrelayClient {
       this.iterate((cursor) => this.events.attempts(id, { ...query, cursor })),
   };
 
-  /** Operator routes: the relay's billable-unit counters, and the cron's sweep on demand. */
+  /** Operator routes: the relay's billable-unit counters, what its history holds, and the cron's run on demand. */
   readonly operations = {
     usage: (query: Query<"getUsage"> = {}): Promise<Usage> =>
       this.retrying(() => this.http.GET("/v1/usage", { params: { query } })),
+    storage: (): Promise<Storage> => this.retrying(() => this.http.GET("/v1/operations/storage")),
     maintenance: (): Promise<Maintenance> =>
       this.once(() => this.http.POST("/v1/maintenance", { body: {} })),
   };

@@ -286,7 +286,7 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** @description When the event type is in the catalog (GET /v1/event-types) with a schema, the payload must match it, else 422 whose errors carry a JSON Pointer into the payload (`pointer`). With RELAY_REQUIRE_EVENT_TYPES, a type not in the catalog is 422. */
+        /** @description When the event type is in the catalog (GET /v1/event-types) with a schema, the payload must match it, else 422 whose errors carry a JSON Pointer into the payload (`pointer`). With RELAY_REQUIRE_EVENT_TYPES, a type not in the catalog is 422. When the application's history cannot be kept (its history shard full or failing), 503 with Retry-After, before anything is accepted. */
         post: operations["publishMessage"];
         delete?: never;
         options?: never;
@@ -303,7 +303,7 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** @description Up to 100 messages, each judged as `POST /v1/messages` would judge it (its event type's schema included: a payload that does not match is that item's 422, the others go on); the whole body may be up to 4 × RELAY_MAX_PAYLOAD_BYTES, each payload up to RELAY_MAX_PAYLOAD_BYTES. */
+        /** @description Up to 100 messages, each judged as `POST /v1/messages` would judge it (its event type's schema included: a payload that does not match is that item's 422, the others go on); the whole body may be up to 4 × RELAY_MAX_PAYLOAD_BYTES, each payload up to RELAY_MAX_PAYLOAD_BYTES. An item whose application's history cannot be kept now is that item's 503. */
         post: operations["publishMessageBatch"];
         delete?: never;
         options?: never;
@@ -469,6 +469,22 @@ export type paths = {
             cookie?: never;
         };
         get: operations["getUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operations/storage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getStorage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1459,15 +1475,55 @@ export type components = {
             doRowsWritten: number;
             /** @description Wall time the objects spent running alarms (billed as duration while active) */
             doActiveMs: number;
+            /** @description The main D1 database (the control plane and the archive's index) */
             d1: {
                 queries: number;
                 rowsRead: number;
                 rowsWritten: number;
+                /** @description Sum of meta.duration: the database's time executing these queries */
+                busyMs: number;
+            };
+            /** @description The history shards, together */
+            history: {
+                queries: number;
+                rowsRead: number;
+                rowsWritten: number;
+                /** @description Sum of meta.duration: the database's time executing these queries */
+                busyMs: number;
+            };
+            /** @description The history bucket: payloads and the archive */
+            r2: {
+                /** @description Writes and lists (PutObject, ListObjects), billed as Class A */
+                classA: number;
+                /** @description Reads (GetObject, HeadObject), billed as Class B; deletes are free */
+                classB: number;
+                bytesWritten: number;
             };
             /** @description Outbound fetches to receivers */
             subrequests: number;
             /** @description Events that reached a final state (success or failed) */
             finishedEvents: number;
+        };
+        Storage: {
+            /** @description Each history shard (the control plane's database is not among them) */
+            databases: {
+                /**
+                 * @description The history shard's D1 binding
+                 * @example HISTORY_0
+                 */
+                name: string;
+                /** @description History rows it holds (messages and events) */
+                rows: number;
+                /** @description Its size, as D1 reports it */
+                bytes: number;
+                /** @description What it may hold; past 90 % it takes no new publishes (503), past 80 % storage.near_limit fires */
+                limit_bytes: number;
+            }[];
+            /** @description The R2 bucket: payload objects and the archive of history past RELAY_HOT_HISTORY_HOURS */
+            archive: {
+                objects: number;
+                bytes: number;
+            };
         };
         Maintenance: {
             /** @enum {string} */
@@ -1481,6 +1537,8 @@ export type components = {
                 events: number;
                 messages: number;
             };
+            /** @description History shard partitions moved to the R2 archive, being older than RELAY_HOT_HISTORY_HOURS */
+            archived: number;
             /** @description With reencrypt: webhooks whose secrets or keys were rewritten under the current key */
             reencrypted?: number;
         };
@@ -3574,6 +3632,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not configured, or history cannot be kept right now (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     publishMessageBatch: {
@@ -4675,6 +4742,62 @@ export interface operations {
             };
             /** @description Rate limited */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStorage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the history's databases and the archive hold */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Storage"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Scope or client address refused */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not configured, or history cannot be kept right now (Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -44,6 +44,10 @@ describe("typed client against the local relay", () => {
     expect(usage.object).toBe("usage");
     const maintenance = await client.operations.maintenance();
     expect(maintenance.object).toBe("maintenance");
+    expect(maintenance.archived).toBe(0);
+    const storage = await client.operations.storage();
+    expect(storage.databases.map((d) => d.name)).toEqual(["HISTORY_0", "HISTORY_1"]);
+    expect(storage.archive).toEqual({ objects: expect.any(Number), bytes: expect.any(Number) });
   });
 
   test("portal links: made, listed without their tokens, revoked, refused after", async () => {

@@ -1,6 +1,6 @@
 /** @module Event (one message to one webhook) and attempt, with Bitnob's field names. */
 import { z } from "@hono/zod-openapi";
-import type { AttemptRow, EventRow } from "../../db/schema";
+import type { AttemptRow, EventRow } from "../../domain/event";
 import { DELIVERY_STATUSES } from "../../domain/event";
 import { idSchema, timestampSchema } from "../common";
 import { listSchema, paginationQuery } from "../pagination";

@@ -1,17 +1,18 @@
 /**
  * @module Delivery history: list, inspect, retry. Each read goes to the
  * event's webhook's object, which answers from what it holds in flight and
- * from D1 for what is finished, so a client sees one history.
+ * from the history (its shards and the archive) for what is finished, so a
+ * client sees one history.
  */
-import { messagesInIdRange } from "../../db/queries/messages";
-import type { AttemptRow, EventRow, WebhookRow } from "../../db/schema";
+import type { WebhookRow } from "../../db/schema";
 import { resend } from "../../delivery/fan-out/resend";
 import { webhookObject } from "../../deps";
 import type { Deps } from "../../deps";
-import type { DeliveryStatus } from "../../domain/event";
-import { eventIdFor, messageIdRange } from "../../domain/event-ids";
+import type { AttemptRow, DeliveryStatus, EventRow } from "../../domain/event";
+import { eventIdFor } from "../../domain/event-ids";
 import { conflict, notFound } from "../../lib/errors";
 import { type Principal, requireAccess } from "../../security/principal";
+import { messagesSharingPrefix } from "../../storage/messages";
 import { findWebhook } from "../webhooks/service";
 
 export async function pageEvents(
@@ -46,8 +47,8 @@ async function webhookOfEvent(
       throw notFound("Event not found.");
     });
   }
-  for (const message of await messagesInIdRange(deps.db, messageIdRange(id))) {
-    for (const candidate of message.webhookIds ?? []) {
+  for (const message of await messagesSharingPrefix(deps.history, id)) {
+    for (const candidate of message.webhookIds) {
       if ((await eventIdFor(message.id, candidate)) === id) {
         return findWebhook(deps, principal, candidate).catch(() => {
           throw notFound("Event not found.");
@@ -85,7 +86,7 @@ export async function retryEvent(
     throw conflict(`The event is ${event.deliveryStatus}: it will be attempted anyway.`);
   }
   if (!webhook.enabled) throw conflict("The webhook is disabled; enable it before retrying.");
-  const [reopened] = await resend(deps, webhook.id, [event]);
+  const [reopened] = await resend(deps, webhook, [event]);
   if (!reopened) throw conflict("The event changed while retrying; try again.");
   return reopened;
 }

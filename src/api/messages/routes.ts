@@ -26,7 +26,7 @@ const publishRoute = createRoute({
   tags,
   security,
   description:
-    "When the event type is in the catalog (GET /v1/event-types) with a schema, the payload must match it, else 422 whose errors carry a JSON Pointer into the payload (`pointer`). With RELAY_REQUIRE_EVENT_TYPES, a type not in the catalog is 422.",
+    "When the event type is in the catalog (GET /v1/event-types) with a schema, the payload must match it, else 422 whose errors carry a JSON Pointer into the payload (`pointer`). With RELAY_REQUIRE_EVENT_TYPES, a type not in the catalog is 422. When the application's history cannot be kept (its history shard full or failing), 503 with Retry-After, before anything is accepted.",
   request: {
     body: jsonBodyOf(publishMessageSchema),
     headers: z.object({ "idempotency-key": idempotencyKeySchema.optional() }),
@@ -34,7 +34,7 @@ const publishRoute = createRoute({
   responses: {
     202: jsonContent(messageSchema, "Accepted; delivery happens behind the queue"),
     200: jsonContent(messageSchema, "The first message published with this idempotency key"),
-    ...problems(404, ...BODY_PROBLEMS),
+    ...problems(404, ...BODY_PROBLEMS, 503),
   },
 });
 
@@ -45,7 +45,7 @@ const publishBatchRoute = createRoute({
   tags,
   security,
   description:
-    "Up to 100 messages, each judged as `POST /v1/messages` would judge it (its event type's schema included: a payload that does not match is that item's 422, the others go on); the whole body may be up to 4 × RELAY_MAX_PAYLOAD_BYTES, each payload up to RELAY_MAX_PAYLOAD_BYTES.",
+    "Up to 100 messages, each judged as `POST /v1/messages` would judge it (its event type's schema included: a payload that does not match is that item's 422, the others go on); the whole body may be up to 4 × RELAY_MAX_PAYLOAD_BYTES, each payload up to RELAY_MAX_PAYLOAD_BYTES. An item whose application's history cannot be kept now is that item's 503.",
   request: { body: jsonBodyOf(publishBatchSchema) },
   responses: {
     200: jsonContent(publishBatchResultSchema, "Each item's answer, in the order given"),

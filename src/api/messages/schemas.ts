@@ -1,6 +1,6 @@
 /** @module Message: one published event, fanned out to its application's webhooks. */
 import { z } from "@hono/zod-openapi";
-import type { MessageRow } from "../../db/schema";
+import type { MessageRow } from "../../domain/message";
 import { parseKeepingNumbers } from "../../lib/json-text";
 import { idSchema, problemSchema, timestampSchema } from "../common";
 import { eventSchema } from "../events/schemas";

@@ -2,16 +2,16 @@
 import type { z } from "@hono/zod-openapi";
 import { publishProblems } from "../../catalog/catalog";
 import { getApplication } from "../../db/queries/applications";
-import { getEventsByKey } from "../../db/queries/events";
-import { getMessage } from "../../db/queries/messages";
-import type { EventRow, MessageRow } from "../../db/schema";
 import { type Deps, webhookObject } from "../../deps";
+import type { EventRow } from "../../domain/event";
 import { eventKeysOf } from "../../domain/event-ids";
-import type { Message, NewMessage } from "../../domain/message";
+import type { Message, MessageRow, NewMessage } from "../../domain/message";
 import { type PublishResult, publish } from "../../ingest/publish";
 import { ApiError, conflict, notFound, payloadTooLarge, unprocessable } from "../../lib/errors";
 import { jsonTextOf, nestingDepth } from "../../lib/json-text";
 import { type Principal, requireAccess, requireApplication } from "../../security/principal";
+import { getEvents } from "../../storage/events";
+import { getMessage } from "../../storage/messages";
 import { zodProblem } from "../problem";
 import { MAX_PAYLOAD_DEPTH, publishMessageSchema } from "./schemas";
 
@@ -69,6 +69,8 @@ function settled(result: PublishResult): Published {
       return { message: result.message, created: false };
     case 404:
       throw notFound("Application not found (application_id).");
+    case 503:
+      throw result.refusal;
     default:
       throw conflict("The idempotency key is being used by a publish in progress; retry.");
   }
@@ -168,17 +170,21 @@ export async function findMessage(
   id: string,
 ): Promise<{ message: MessageRow; events: EventRow[] }> {
   requireAccess(principal, "read");
-  const message = await getMessage(deps.db, id);
+  // A confined principal's own application is the only place to look.
+  const message = await getMessage(deps.history, id, principal.applicationId ?? undefined);
   if (!message) throw notFound("Message not found.");
   requireApplication(principal, message.applicationId, "Message");
   if (!(await getApplication(deps.db, message.applicationId))) throw notFound("Message not found.");
   return { message, events: await eventsOfMessage(deps, message) };
 }
 
-/** Its events: as recorded in D1, or as their webhooks' objects hold them while in flight. */
+/** Its events: as recorded, or as their webhooks' objects hold them while in flight. */
 async function eventsOfMessage(deps: Deps, message: MessageRow): Promise<EventRow[]> {
   const keys = await eventKeysOf(message);
-  const recorded = new Map((await getEventsByKey(deps.db, keys)).map((e) => [e.id, e]));
+  const found = await Promise.all(
+    keys.map(({ webhookId, id }) => getEvents(deps.history, { webhookId, applicationId: message.applicationId }, [id])),
+  );
+  const recorded = new Map(found.flat().map((e) => [e.id, e]));
   const inFlight = await Promise.all(
     keys.map(({ webhookId, id }) => webhookObject(deps, webhookId).peekEvents([id])),
   );

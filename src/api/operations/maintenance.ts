@@ -1,6 +1,6 @@
 /**
  * @module POST /v1/maintenance: runs now what the cron runs every minute (the
- * sweep and the retention purge). `npm start` calls it at boot and every
+ * sweep, and the history's retention purge and archiving). `npm start` calls it at boot and every
  * minute; operators may call it after an incident. Relay-wide, so for
  * operators only.
  */
@@ -32,6 +32,9 @@ const maintenanceSchema = z
     woken: z.number().int().openapi({ description: "Webhook objects woken" }),
     purged: z.object({ events: z.number().int(), messages: z.number().int() }).openapi({
       description: "History deleted because it is older than RELAY_RETENTION_DAYS",
+    }),
+    archived: z.number().int().openapi({
+      description: "History shard partitions moved to the R2 archive, being older than RELAY_HOT_HISTORY_HOURS",
     }),
     reencrypted: z.number().int().optional().openapi({
       description: "With reencrypt: webhooks whose secrets or keys were rewritten under the current key",

@@ -1,5 +1,4 @@
 /** @module Replay logic, free of HTTP: select, count, and start the paging behind the queue. */
-import { countSelected } from "../../db/queries/events";
 import { getReplay, insertReplay } from "../../db/queries/replays";
 import { constraintViolated } from "../../db/errors";
 import type { ReplayRow, ReplaySelection } from "../../db/schema";
@@ -8,6 +7,7 @@ import { conflict, notFound } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { toRfc3339 } from "../../lib/time";
 import { type Principal, requireAccess, requireApplication } from "../../security/principal";
+import { countSelected, selectedBy } from "../../storage/events";
 import { findWebhook, windowOf } from "../webhooks/service";
 import { type CreateReplayInput, DEFAULT_REPLAY_STATUSES } from "./schemas";
 
@@ -18,7 +18,7 @@ type StartedReplay =
 /**
  * Counts what the selection matches; unless it is a dry run, records the
  * replay and sends its first page task. The dry run and the replay select
- * with the same query (`countSelected`, `pageSelected`).
+ * with the same predicate (`countSelected`, `pageSelected`).
  */
 export async function startReplay(
   deps: Deps,
@@ -35,7 +35,11 @@ export async function startReplay(
     eventTypes: input.event_types ? [...new Set(input.event_types)] : null,
     httpStatusCodes: input.http_status_codes ? [...new Set(input.http_status_codes)] : null,
   };
-  const matched = await countSelected(deps.db, { webhookId: webhook.id, ...selection });
+  const matched = await countSelected(
+    deps.history,
+    { webhookId: webhook.id, applicationId: webhook.applicationId },
+    selectedBy(selection),
+  );
   if (input.dry_run) return { dryRun: true, webhookId: webhook.id, selection, matched };
   const at = toRfc3339(now);
   const row = await insertReplay(deps.db, {

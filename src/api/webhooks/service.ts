@@ -2,8 +2,6 @@
 import type { z } from "@hono/zod-openapi";
 import { requireCatalogued } from "../../catalog/catalog";
 import { getApplication } from "../../db/queries/applications";
-import { countSelected, failedIn } from "../../db/queries/events";
-import { insertMessages } from "../../db/queries/messages";
 import {
   deleteWebhook,
   getWebhook,
@@ -12,12 +10,12 @@ import {
   updateWebhook,
   type WebhookChanges,
 } from "../../db/queries/webhooks";
-import type { EventRow, WebhookRow } from "../../db/schema";
+import type { WebhookRow } from "../../db/schema";
 import { jwks, openColumn, opens, sealedKeyPair } from "../../delivery/attempt/credentials";
 import { generateSecret } from "../../delivery/attempt/signing";
 import { matchesFilter } from "../../delivery/filter";
 import { type Deps, webhookObject } from "../../deps";
-import { type Event, eventFieldsOf } from "../../domain/event";
+import { type Event, type EventRow, eventFieldsOf } from "../../domain/event";
 import { eventIdFor } from "../../domain/event-ids";
 import { type SignatureScheme, signsWithKey, signsWithSecret } from "../../domain/signature-schemes";
 import { conflict, forbidden, notFound, unprocessable } from "../../lib/errors";
@@ -32,6 +30,8 @@ import {
 } from "../../security/principal";
 import { secretBox } from "../../security/secrets-at-rest";
 import { checkWebhookUrl } from "../../security/url-safety";
+import { countSelected, failedIn } from "../../storage/events";
+import { recordMessages } from "../../storage/messages";
 import { WEBHOOK_DEFAULTS } from "./defaults";
 import {
   type createWebhookSchema,
@@ -353,7 +353,8 @@ export async function sendTestEvent(
     // To this webhook only, whatever its event types.
     webhookIds: [webhook.id],
   };
-  await insertMessages(deps.db, [message]);
+  const { refused } = await recordMessages(deps.history, [message]);
+  if (refused[0]) throw refused[0];
   const event: Event = {
     ...eventFieldsOf(message),
     eventId: await eventIdFor(message.id, webhook.id),
@@ -408,7 +409,11 @@ export async function recoverEvents(
   const webhook = await findWebhook(deps, principal, id, "webhooks");
   const { since, until } = windowOf(input, deps.now());
   const task = { webhookId: webhook.id, since, until };
-  const matched = await countSelected(deps.db, failedIn(task));
+  const matched = await countSelected(
+    deps.history,
+    { webhookId: webhook.id, applicationId: webhook.applicationId },
+    failedIn(task),
+  );
   if (matched > 0) await deps.queue.send({ kind: "recover", ...task });
   return { object: "recovery" as const, webhook_id: webhook.id, since, until, count: matched };
 }

@@ -60,3 +60,13 @@ export async function listApplicationIds(db: Db, after: string, limit: number): 
     .limit(limit);
   return rows.map((r) => r.id);
 }
+
+/** Which of these applications exist (one query, the ids as one JSON parameter). */
+export async function existingApplicationIds(db: Db, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const { results } = await db.$client
+    .prepare("SELECT id FROM applications WHERE id IN (SELECT value FROM json_each(?))")
+    .bind(JSON.stringify(ids))
+    .all<{ id: string }>();
+  return new Set(results.map((r) => r.id));
+}

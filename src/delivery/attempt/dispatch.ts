@@ -7,7 +7,7 @@
 import type { WebhookRow } from "../../db/schema";
 import type { Deps } from "../../deps";
 import type { AttemptRecord, Event } from "../../domain/event";
-import { uuidv7 } from "../../lib/ids";
+import { attemptIdFor } from "../../domain/event-ids";
 import { describeError } from "../../lib/log";
 import { toRfc3339, unixSeconds } from "../../lib/time";
 import { usage } from "../../lib/usage";
@@ -116,7 +116,7 @@ async function dispatch(
     outcome,
     finishedAt,
     record: {
-      id: uuidv7(startedAt.getTime()),
+      id: attemptIdFor(event.eventId, attempt, startedAt.getTime()),
       attempt,
       startedAt: started,
       durationMs: result.durationMs,

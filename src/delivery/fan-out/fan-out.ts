@@ -1,13 +1,15 @@
 /**
  * @module From accepted messages to events in their webhooks' Durable
  * Objects, a queue batch at a time: read the batch's applications' webhooks
- * once, hand each webhook its events in one call, then record the messages in
- * D1 in one statement and confirm them to the ingest objects that held them.
+ * once, hand each webhook its events in one call, then record the messages
+ * (their payloads in one R2 object, their rows in one statement per history
+ * shard, src/storage/messages.ts) and confirm them to the ingest objects
+ * that held them.
  * A message recorded already was fanned out before and is skipped, so a
  * queue message delivered twice, or re-sent by its ingest object, adds
  * nothing (and a webhook's object skips events it holds or just recorded).
  */
-import { insertMessages, recordedMessageIds } from "../../db/queries/messages";
+import { existingApplicationIds } from "../../db/queries/applications";
 import { listEnabledWebhooks } from "../../db/queries/webhooks";
 import type { WebhookRow } from "../../db/schema";
 import { type Deps, ingestObject, webhookObject } from "../../deps";
@@ -18,6 +20,7 @@ import { maxAttempts } from "../../domain/retry-policy";
 import type { PublishTask } from "../../domain/tasks";
 import { describeError } from "../../lib/log";
 import { toRfc3339 } from "../../lib/time";
+import { findMessages, recordMessages } from "../../storage/messages";
 import { type FilterSubject, matchesFilter } from "../filter";
 
 /**
@@ -75,12 +78,20 @@ export async function fanOut(
   // Only a task sent again can hold a message recorded already: a first
   // delivery costs no query here.
   const again = new Set(tasks.filter((t) => t.again).flatMap((t) => t.messages.map((m) => m.id)));
-  const recorded =
-    again.size > 0 ? await recordedMessageIds(deps.db, [...again]) : new Set<string>();
+  const recorded = new Set(again.size > 0 ? (await findMessages(deps.history, [...again])).map((m) => m.id) : []);
   const fresh = messages.filter((m) => !recorded.has(m.id));
   const handed = await handOverAll(deps, fresh, handoverChars, again);
-  await insertMessages(deps.db, handed);
-  const done = new Set([...recorded, ...handed.map((m) => m.id)]);
+  // A message of an application deleted since its 202 had nowhere to go: done, recording nothing.
+  const live = await existingApplicationIds(deps.db, [...new Set(handed.map((m) => m.applicationId))]);
+  const orphans = handed.filter((m) => !live.has(m.applicationId)).map((m) => m.id);
+  const now = await recordMessages(
+    deps.history,
+    handed.filter((m) => live.has(m.applicationId)),
+  );
+  for (const reason of now.refused) {
+    deps.log("warn", "recording messages refused; their tasks come again", { ...describeError(reason) });
+  }
+  const done = new Set([...recorded, ...orphans, ...now.recorded]);
   await confirm(deps, tasks, done);
   return done;
 }

@@ -4,12 +4,12 @@
  * subrequests (about a dozen per page: the replay and webhook rows, the page,
  * its messages, the hand-over RPCs, the next task and the progress).
  */
-import { pageSelected } from "../../db/queries/events";
 import { advanceReplay, getReplay } from "../../db/queries/replays";
 import { getWebhook } from "../../db/queries/webhooks";
 import type { Deps } from "../../deps";
 import type { ReplayTask } from "../../domain/tasks";
 import { toRfc3339 } from "../../lib/time";
+import { pageSelected, selectedBy } from "../../storage/events";
 import { resend } from "./resend";
 
 /** Events handed to the webhook's object per task. */
@@ -35,12 +35,13 @@ export async function replayPage(deps: Deps, task: ReplayTask, page = REPLAY_PAG
     return true;
   }
   const events = await pageSelected(
-    deps.db,
-    { webhookId: replay.webhookId, ...replay.selection },
+    deps.history,
+    { webhookId: webhook.id, applicationId: webhook.applicationId },
+    selectedBy(replay.selection),
     task.after,
     page,
   );
-  if (events.length > 0) await resend(deps, replay.webhookId, events);
+  if (events.length > 0) await resend(deps, webhook, events);
   const cursor = events.at(-1)?.id ?? task.after;
   const more = events.length === page;
   if (more) await deps.queue.send({ kind: "replay", replayId: replay.id, after: cursor });

@@ -1,12 +1,13 @@
 /**
  * @module Finished events sent once more (manual retry, recover, replay):
  * each goes back to its webhook's object as a `ResentEvent`, with its
- * message read from D1 and its last answer from its row.
+ * message read from the history (its payload from R2) and its last answer
+ * from its row.
  */
-import { getMessages } from "../../db/queries/messages";
-import type { EventRow } from "../../db/schema";
+import type { WebhookRow } from "../../db/schema";
 import { type Deps, webhookObject } from "../../deps";
-import { eventFieldsOf, type ResentEvent } from "../../domain/event";
+import { type EventRow, eventFieldsOf, type ResentEvent } from "../../domain/event";
+import { findMessages, withPayloads } from "../../storage/messages";
 import { bySize, HANDOVER_CHARS } from "./fan-out";
 
 /**
@@ -14,13 +15,16 @@ import { bySize, HANDOVER_CHARS } from "./fan-out";
  * recover, replay): their webhook's object holds them, due now. Returns the events
  * as the API then shows them.
  */
-export async function resend(deps: Deps, webhookId: string, events: EventRow[]): Promise<EventRow[]> {
+export async function resend(
+  deps: Deps,
+  webhook: Pick<WebhookRow, "id" | "applicationId">,
+  events: EventRow[],
+): Promise<EventRow[]> {
   const finished = events.filter(
     (e) => e.deliveryStatus === "success" || e.deliveryStatus === "failed",
   );
-  const messages = new Map(
-    (await getMessages(deps.db, [...new Set(finished.map((e) => e.messageId))])).map((m) => [m.id, m]),
-  );
+  const recorded = await findMessages(deps.history, [...new Set(finished.map((e) => e.messageId))], webhook.applicationId);
+  const messages = new Map((await withPayloads(deps.history, recorded)).map((m) => [m.id, m]));
   const resent: ResentEvent[] = finished.flatMap((event) => {
     const message = messages.get(event.messageId);
     if (!message) return [];
@@ -42,7 +46,7 @@ export async function resend(deps: Deps, webhookId: string, events: EventRow[]):
   const shown: EventRow[] = [];
   // In parts under the RPC size limit: a replay hands over hundreds at once.
   for (const part of bySize(resent, HANDOVER_CHARS)) {
-    shown.push(...(await webhookObject(deps, webhookId).resend(webhookId, part)));
+    shown.push(...(await webhookObject(deps, webhook.id).resend(webhook.id, part)));
   }
   return shown;
 }

@@ -1,6 +1,6 @@
 /**
- * @module The webhook object's history writer: finished events go to D1 in
- * batches, flushed 200 ms after the first outcome of a batch or at 100
+ * @module The webhook object's history writer: finished events go to their
+ * application's history shard (src/storage/events.ts) in batches, flushed 200 ms after the first outcome of a batch or at 100
  * outcomes, whichever comes first, in one statement each (an event's
  * attempts ride in its row). An attempt's slot is free as soon as its
  * outcome is buffered; the event stays held (in the object's storage) until
@@ -10,11 +10,10 @@
  * a busy webhook flushes a few times a second, a quiet one once per outcome
  * either way. A failed flush is retried with a growing pause.
  */
-import { writeHistory } from "../../db/queries/events";
-import type { EventRow } from "../../db/schema";
 import type { Deps } from "../../deps";
-import type { AttemptRecord } from "../../domain/event";
+import type { AttemptRecord, EventRow } from "../../domain/event";
 import { describeError } from "../../lib/log";
+import { writeEvents } from "../../storage/events";
 
 /** Outcomes buffered before a flush starts at once. */
 export const FLUSH_COUNT = 100;
@@ -54,6 +53,8 @@ export class HistoryWriter<E extends { eventId: string }> {
     private readonly deps: () => Deps,
     /** Called with what a flush wrote, so it can be released from storage. */
     private readonly onWritten: (written: Recorded<E>[]) => void,
+    /** The webhook's application, whose shard the history goes to; null once the webhook is deleted. */
+    readonly applicationId: () => Promise<string | null>,
   ) {}
 
   get size(): number {
@@ -102,10 +103,15 @@ export class HistoryWriter<E extends { eventId: string }> {
     let ok = false;
     this.flushing = (async () => {
       try {
-        await writeHistory(
-          this.deps().db,
-          batch.map((r) => r.row),
-        );
+        const applicationId = await this.applicationId();
+        // A deleted webhook's history has nowhere to go, and nothing can read it: released.
+        if (applicationId !== null) {
+          await writeEvents(
+            this.deps().history,
+            applicationId,
+            batch.map((r) => r.row),
+          );
+        }
         ok = true;
       } catch (error) {
         this.failures += 1;

@@ -105,7 +105,7 @@ const RESOLVED_FOR_MS = 60_000;
 const resolved = new Map<string, { id: string; until: number }>();
 
 /** The operations application's id, from the setting (an id or a uid); null when unset or unknown. */
-async function operationsApplicationId(deps: Deps): Promise<string | null> {
+export async function operationsApplicationId(deps: Deps): Promise<string | null> {
   const setting = deps.settings.operationsApplication;
   if (!setting) return null;
   const cached = resolved.get(setting);
@@ -155,8 +155,10 @@ export async function publishOperational(deps: Deps, events: OperationalEvent[])
       resolved.delete(deps.settings.operationsApplication ?? "");
       settled.add(w.key);
     } else {
-      deps.log("info", "operational event waits for its key to be free", {
+      // Its key taken by a publish in progress, or its history refused for now (503).
+      deps.log("info", "operational event not published yet; tried again later", {
         type: w.message.eventType,
+        status: result.status,
       });
     }
   });

@@ -1,16 +1,17 @@
 /**
  * @module The webhook object's book of events: what it holds (held-events.ts),
  * in which order they may go (due-queue.ts), which are in flight, which
- * outcomes wait for D1 (../history/history.ts), and which settled of late.
+ * outcomes wait for D1 (../history/history.ts), which settled of late, and
+ * the webhook's application, whose history shard its events go to.
  * Every change of an event's state goes through here; the object
  * (webhook-do.ts) decides when to send and applies what an attempt answered.
  */
-import { recordedEventIds } from "../../db/queries/events";
-import type { EventRow } from "../../db/schema";
+import { getWebhook } from "../../db/queries/webhooks";
 import type { Deps } from "../../deps";
-import type { Event, ResentEvent } from "../../domain/event";
+import type { Event, EventRow, ResentEvent } from "../../domain/event";
 import { toRfc3339 } from "../../lib/time";
 import { usage } from "../../lib/usage";
+import { getEvents } from "../../storage/events";
 import type { Dispatched } from "../attempt/dispatch";
 import { boundedLog, FLUSH_MS, HistoryWriter, type Recorded } from "../history/history";
 import { DueQueue } from "./due-queue";
@@ -29,28 +30,48 @@ export class EventBook {
   private readonly recent = new Map<string, true>();
   /** Writes the retries' rows within a flush interval when it fires (see held-events.ts). */
   private commitTimer: ReturnType<typeof setTimeout> | null = null;
+  private application: string | null;
 
   constructor(
-    store: WebhookStore,
+    private readonly store: WebhookStore,
     private readonly deps: () => Deps,
     private readonly webhookId: () => string | null,
     /** Called in the turn that settles written outcomes, to write alongside them. */
     private readonly onSettled: () => void,
   ) {
-    this.history = new HistoryWriter(deps, (written) => this.settle(written));
+    this.history = new HistoryWriter(deps, (written) => this.settle(written), () => this.applicationId());
     this.held = new HeldEvents(store, (event) => this.due.add(event, this.now()));
+    this.application = store.readMeta<string>("application_id");
+  }
+
+  /**
+   * The webhook's application: read from its row once, then kept in the
+   * object's storage (a webhook never changes application). Null while the
+   * object knows no webhook, or once the webhook is deleted.
+   */
+  async applicationId(): Promise<string | null> {
+    if (this.application !== null) return this.application;
+    const webhookId = this.webhookId();
+    const webhook = webhookId ? await getWebhook(this.deps().db, webhookId) : undefined;
+    if (!webhook) return null;
+    this.application = webhook.applicationId;
+    this.store.writeMeta("application_id", webhook.applicationId);
+    return webhook.applicationId;
   }
 
   /**
    * Holds a hand-over's events, due now, but for those held or settled of
    * late. A hand-over made `again` (a task redelivered, a message re-sent
-   * after a restart) may name events settled long ago: those D1 has
-   * recorded are skipped too.
+   * after a restart) may name events settled long ago: those recorded in
+   * the history are skipped too.
    */
   async handOver(webhookId: string, events: Event[], again: boolean): Promise<void> {
     let fresh = this.notHeld(events, again);
-    if (again && fresh.length > 0) {
-      const recorded = await recordedEventIds(this.deps().db, webhookId, fresh.map((e) => e.eventId));
+    const applicationId = again && fresh.length > 0 ? await this.applicationId() : null;
+    if (applicationId !== null) {
+      const recorded = new Set(
+        (await getEvents(this.deps().history, { webhookId, applicationId }, fresh.map((e) => e.eventId))).map((e) => e.id),
+      );
       // Looked at again: the object may have taken some while D1 answered.
       fresh = this.notHeld(fresh, true).filter((e) => !recorded.has(e.eventId));
     }

@@ -1,14 +1,14 @@
 /**
  * @module What the events API reads from a webhook's object: the events it
  * holds (pending, retrying, and outcomes not yet written), merged with what
- * D1 has recorded; the object's view wins for an event in both (a manual
- * retry of a failed event). Reads only: nothing here changes an event.
+ * the history has recorded (its shards and the archive, src/storage/); the
+ * object's view wins for an event in both (a manual retry of a failed
+ * event). Reads only: nothing here changes an event.
  */
-import { type EventFilter, getEvent, listEvents } from "../../db/queries/events";
-import type { AttemptRow, EventRow } from "../../db/schema";
 import type { Deps } from "../../deps";
-import type { Event, LastAnswer } from "../../domain/event";
+import type { AttemptRow, DeliveryStatus, Event, EventRow, LastAnswer } from "../../domain/event";
 import { toRfc3339 } from "../../lib/time";
+import { getEvents, listEvents } from "../../storage/events";
 import type { HistoryWriter } from "../history/history";
 import type { HeldEvent, HeldEvents } from "./held-events";
 
@@ -22,30 +22,47 @@ export type ViewSource = {
   openUntil: () => number | null;
 };
 
+/** What a page of the events list asks for. */
+export type EventFilter = {
+  webhookId: string;
+  deliveryStatus?: DeliveryStatus;
+  type?: string;
+  before?: string;
+  limit: number;
+};
+
 export class EventViews {
   constructor(private readonly source: ViewSource) {}
 
-  /** A page of the webhook's events: what is held here merged with what D1 has recorded. */
+  /** A page of the webhook's events: what is held here merged with what the history has recorded. */
   async list(filter: EventFilter): Promise<EventRow[]> {
     const matches = (e: EventRow) =>
       (!filter.deliveryStatus || e.deliveryStatus === filter.deliveryStatus) &&
       (!filter.type || e.type === filter.type) &&
       (!filter.before || e.id < filter.before);
     const here = this.heldViews();
-    const recorded = await listEvents(this.source.deps().db, filter);
+    const recorded = await this.recorded((scope) => listEvents(this.source.deps().history, scope, filter));
     const merged = new Map<string, EventRow>();
     for (const row of recorded) if (!here.has(row.id)) merged.set(row.id, row);
     for (const row of here.values()) if (matches(row)) merged.set(row.id, row);
     return [...merged.values()].sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, filter.limit);
   }
 
-  /** One event of this webhook: held here, or as D1 recorded it. */
+  /** One event of this webhook: held here, or as recorded. */
   async get(eventId: string): Promise<EventRow | null> {
-    const here = this.heldView(eventId);
-    if (here) return here;
+    return this.heldView(eventId) ?? (await this.recordedOne(eventId));
+  }
+
+  private async recordedOne(eventId: string): Promise<EventRow | null> {
+    const [row] = await this.recorded((scope) => getEvents(this.source.deps().history, scope, [eventId]));
+    return row ?? null;
+  }
+
+  /** What `read` finds in the history of this webhook (nothing while the object knows no webhook). */
+  private async recorded(read: (scope: { webhookId: string; applicationId: string }) => Promise<EventRow[]>) {
     const webhookId = this.source.webhookId();
-    if (!webhookId) return null;
-    return (await getEvent(this.source.deps().db, webhookId, eventId)) ?? null;
+    const applicationId = await this.source.history.applicationId();
+    return webhookId && applicationId ? read({ webhookId, applicationId }) : [];
   }
 
   /** These events as held here, if they are (no D1 read). */
@@ -58,10 +75,9 @@ export class EventViews {
 
   /** An event's attempts after `after`, oldest first: as held here, or as recorded. */
   async attempts(eventId: string, after: number, limit: number): Promise<AttemptRow[]> {
-    const { held, history, deps, webhookId } = this.source;
+    const { held, history } = this.source;
     const here = history.find(eventId)?.event ?? held.get(eventId);
-    const id = webhookId();
-    const log = here?.attemptLog ?? (id ? (await getEvent(deps().db, id, eventId))?.attemptLog : []) ?? [];
+    const log = here?.attemptLog ?? (await this.recordedOne(eventId))?.attemptLog ?? [];
     return log
       .filter((a) => a.attempt > after)
       .slice(0, limit + 1)

@@ -13,11 +13,10 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { meteredSql } from "../../db/object-sql";
-import type { EventFilter } from "../../db/queries/events";
 import { getWebhook } from "../../db/queries/webhooks";
-import type { AttemptRow, EventRow, WebhookRow } from "../../db/schema";
+import type { WebhookRow } from "../../db/schema";
 import { type Deps, makeDeps } from "../../deps";
-import type { Event, ResentEvent } from "../../domain/event";
+import type { AttemptRow, Event, EventRow, ResentEvent } from "../../domain/event";
 import type { WebhookStats } from "../../domain/webhook-stats";
 import type { Env } from "../../env";
 import { toRfc3339 } from "../../lib/time";
@@ -26,7 +25,7 @@ import { Dispatcher } from "../attempt/dispatch";
 import { admit, type Circuit } from "../policy/circuit";
 import { SlidingWindow } from "../policy/rate-limit";
 import { EventBook } from "./event-book";
-import { EventViews } from "./event-views";
+import { type EventFilter, EventViews } from "./event-views";
 import type { HeldEvent } from "./held-events";
 import { WebhookHealth } from "./webhook-health";
 import { WebhookStore } from "./webhook-store";
@@ -137,6 +136,8 @@ export class WebhookDO extends DurableObject<Env> {
 
   async listEvents(filter: EventFilter): Promise<EventRow[]> {
     usage.doRequests += 1;
+    // Its recorded history may predate what this object remembers (it is found through the webhook).
+    this.rememberWebhook(filter.webhookId);
     return this.views.list(filter);
   }
 

@@ -7,6 +7,7 @@ import { sha256Hex } from "../../../src/lib/crypto";
 import { ADMIN_TOKEN, api, createApplication } from "../../helpers/api";
 import { eventually } from "../../helpers/eventually";
 import { drained } from "../../helpers/drain";
+import { recordedMessageCount } from "../../helpers/history";
 import { createKey } from "./tenants";
 
 async function countKeys(): Promise<number> {
@@ -402,10 +403,7 @@ describe("per-key rate limits", () => {
     // Messages are recorded behind the queue: once everything accepted has
     // gone through, the accepted ones are there and no more.
     await drained(app.id);
-    const recorded = await env.DB.prepare("SELECT count(*) AS n FROM messages WHERE application_id = ?")
-      .bind(app.id)
-      .first<{ n: number }>();
-    expect(recorded!.n).toBe(accepted);
+    expect(await recordedMessageCount(app.id)).toBe(accepted);
 
     const unlimited = appWith({ rateLimitPerMinute: 0 });
     for (let i = 0; i < 5; i++) {

@@ -335,6 +335,10 @@ const TABLE: Record<string, Row> = {
     expect: operator(200),
     request: () => ({ path: "/v1/usage" }),
   },
+  "GET /v1/operations/storage": {
+    expect: operator(200),
+    request: () => ({ path: "/v1/operations/storage" }),
+  },
   "POST /v1/maintenance": {
     expect: operator(200),
     request: () => ({ path: "/v1/maintenance" }),
